@@ -1,0 +1,166 @@
+"""Annotating a VCF: its allele rows left-joined with the reference, one chromosome at a time.
+
+Semantics (DESIGN.md): join exact on (chrom, start, ref, alt); the reference's `|`-joined `alt` is
+split like the VCF's; every input allele appears exactly once in the output; when several reference
+records share a key the lowest rs number wins. The reference is never joined whole: each chromosome
+file is scanned with a `start.is_in(positions)` predicate that polars pushes into the parquet reader,
+so only row groups that can hold the sample's positions are decoded.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import polars as pl
+
+from .. import __version__
+from .build import REFERENCE_BUILD
+from .cancel import CancelToken
+from .errors import BuildMismatchError, ReferenceMissingError, UserError
+from .metrics import ResourceMonitor
+from .reference import find_files, read_manifest, sort_key
+from .vcf import ALLELE_SCHEMA, read_alleles
+
+JOIN_KEYS = ["start", "ref", "alt"]
+# Reference columns never copied: the join keys and `alts`, which is rebuilt from `alt` (cheaper
+# than decoding a list column).
+SKIPPED_REFERENCE_COLUMNS = {"chrom", "start", "ref", "alt", "alts"}
+
+Progress = Callable[[float, str], None]
+
+
+def reference_columns(files: list[Path]) -> dict[str, pl.DataType]:
+    """Output names and types of the reference's columns: `id` becomes `rsid`, clashes get `_ensembl`."""
+    schema: dict[str, pl.DataType] = {}
+    for path in files:
+        for name, dtype in pl.read_parquet_schema(path).items():
+            if name in SKIPPED_REFERENCE_COLUMNS:
+                continue
+            schema.setdefault(_output_name(name), dtype)
+    schema = {"rsid": schema.pop("rsid", pl.String()), **schema}
+    schema["alts"] = pl.List(pl.String())
+    return schema
+
+
+def _output_name(name: str) -> str:
+    if name == "id":
+        return "rsid"
+    return f"{name}_ensembl" if name in ALLELE_SCHEMA else name
+
+
+def reference_matches(files: list[Path], positions: pl.Series, variant_type: str = "all"
+                      ) -> pl.DataFrame:
+    """Reference rows at `positions`, one per (start, ref, alt) key: the lowest rs number."""
+    frames = []
+    for path in files:
+        schema = pl.read_parquet_schema(path)
+        wanted = [n for n in schema if n != "alts" and n != "chrom"]
+        scan = pl.scan_parquet(path).select(wanted)
+        scan = scan.filter(pl.col("start").is_in(positions.cast(schema["start"])))
+        if variant_type == "SNV" and "tsa" in schema:
+            scan = scan.filter(pl.col("tsa") == "SNV")
+        frames.append(scan.collect())
+    df = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+    df = df.with_columns(pl.col("start").cast(pl.UInt32), pl.col("ref").str.to_uppercase(),
+                         alts=pl.col("alt").str.to_uppercase().str.split("|"))
+    df = df.with_columns(alt=pl.col("alts")).explode("alt")
+    rs_number = pl.col("id").str.extract(r"^rs(\d+)$").cast(pl.UInt64, strict=False)
+    df = (df.sort([pl.col("start"), pl.col("ref"), pl.col("alt"), rs_number, pl.col("id")],
+                  nulls_last=True)
+          .unique(subset=JOIN_KEYS, keep="first", maintain_order=True))
+    return df.rename({n: _output_name(n) for n in df.columns if n not in JOIN_KEYS + ["alts"]})
+
+
+def check_build(header_build: str | None, path: Path, ignore: bool) -> None:
+    if header_build and header_build != REFERENCE_BUILD and not ignore:
+        raise BuildMismatchError(
+            f"{path}: this VCF looks like {header_build}, but the reference is {REFERENCE_BUILD}; "
+            "positions would not match (lift it over, or pass --ignore-build-mismatch)")
+
+
+def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: Path | str, *,
+                 user: str | None = None, sample: str | None = None,
+                 variant_type: str = "all", vcf_sample: str | None = None,
+                 ignore_build_mismatch: bool = False, compression: str = "zstd",
+                 progress: Progress | None = None, cancel: CancelToken | None = None,
+                 monitor: ResourceMonitor | None = None) -> dict[str, Any]:
+    """Annotate one VCF into `output_path` (written atomically) and return the run's metadata."""
+    vcf_path, reference_dir, output_path = Path(vcf_path), Path(reference_dir), Path(output_path)
+    progress = progress or (lambda fraction, message: None)
+    cancel = cancel or CancelToken()
+    own_monitor = monitor is None
+    monitor = (monitor or ResourceMonitor()) if own_monitor else monitor
+    if own_monitor:
+        monitor.start()
+    try:
+        files = find_files(reference_dir)
+        if not files:
+            raise ReferenceMissingError(
+                f"{reference_dir}: no reference files here; run `just-dna-desktop reference download`")
+        progress(0.0, f"Reading {vcf_path.name}")
+        header, alleles = read_alleles(vcf_path, vcf_sample)
+        check_build(header.build, vcf_path, ignore_build_mismatch)
+        cancel.raise_if_cancelled()
+
+        columns = reference_columns([p for paths in files.values() for p in paths][:1])
+        chroms = sorted(alleles["chrom"].unique().to_list(), key=sort_key)
+        parts = []
+        for index, chrom in enumerate(chroms):
+            cancel.raise_if_cancelled()
+            progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
+            part = alleles.filter(pl.col("chrom") == chrom)
+            if chrom in files:
+                matches = reference_matches(files[chrom], part["start"].unique(), variant_type)
+                part = part.join(matches, on=JOIN_KEYS, how="left", maintain_order="left")
+            parts.append(part)
+        cancel.raise_if_cancelled()
+        empty = pl.DataFrame(schema={**ALLELE_SCHEMA, **columns})
+        result = pl.concat([empty, *parts], how="diagonal_relaxed").select(empty.columns)
+        progress(0.9, f"Writing {output_path.name}")
+        write_parquet_atomic(result, output_path, compression)
+        matched = result.height - result["rsid"].null_count()
+    finally:
+        usage = monitor.stop() if own_monitor else None
+    progress(1.0, "Done")
+    manifest = read_manifest(reference_dir)
+    metadata: dict[str, Any] = {
+        "user_name": user,
+        "sample_name": sample,
+        "partition_key": f"{user}/{sample}" if user and sample else None,
+        "source_vcf": str(vcf_path),
+        "output_file": str(output_path),
+        "vcf_sample": vcf_sample or (header.samples[0] if header.samples else None),
+        "genome_build": header.build,
+        "variant_type": variant_type,
+        "rows_in": header.records,
+        "rows_out": result.height,
+        "alleles_matched": matched,
+        "chromosomes": chroms,
+        "file_size_mb": round(output_path.stat().st_size / 2**20, 3),
+        "reference_dir": str(reference_dir),
+        "reference_revision": manifest.get("revision"),
+        "program_version": __version__,
+    }
+    if usage is not None:
+        metadata.update(usage.to_dict())
+        metadata.pop("samples", None)
+    return metadata
+
+
+def write_parquet_atomic(df: pl.DataFrame, path: Path, compression: str = "zstd") -> None:
+    """Write to a temporary file in the same folder, then rename: a crash never leaves half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{path.parent}: cannot create the output folder ({exc.strerror})") from None
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    try:
+        df.write_parquet(tmp, compression=compression, statistics=True)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write the output ({exc.strerror or exc})") from None
+    finally:
+        tmp.unlink(missing_ok=True)

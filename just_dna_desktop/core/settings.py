@@ -1,0 +1,194 @@
+"""Where everything lives, and the person's options, resolved once.
+
+Precedence, strongest first: explicit flag > environment variable > settings file > platformdirs
+default. The data dir and the app-state dir cannot come from the settings file, because the
+settings file lives inside them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import UserError
+
+APP_NAME = "just-dna-desktop"
+PIPELINE_CACHE_NAME = "just-dna-pipelines"
+SETTINGS_FILE_NAME = "settings.toml"
+HISTORY_FILE_NAME = "history.sqlite"
+OUTPUT_FILE_NAME = "user_annotated_vcf.parquet"
+
+ENV_CACHE_DIR = "JUST_DNA_PIPELINES_CACHE_DIR"
+ENV_INPUT_DIR = "JUST_DNA_PIPELINES_INPUT_DIR"
+ENV_OUTPUT_DIR = "JUST_DNA_PIPELINES_OUTPUT_DIR"
+ENV_HOME = "JUST_DNA_DESKTOP_HOME"
+ENV_DATA_DIR = "JUST_DNA_DESKTOP_DATA_DIR"
+
+RESOURCES_DIR = Path(__file__).resolve().parent.parent / "resources"
+SETTINGS_TEMPLATE = RESOURCES_DIR / "settings.template.toml"
+
+VARIANT_TYPES = ("all", "SNV")
+COMPRESSIONS = ("zstd", "lz4", "snappy", "uncompressed")
+
+# Options the settings file may hold, with their defaults and types.
+OPTION_DEFAULTS: dict[str, Any] = {
+    "auto_annotate": True,
+    "min_interval_seconds": 60,
+    "reference_repo": "just-dna-seq/ensembl_variations",
+    "reference_revision": "main",
+    "reference_chromosomes": "all",
+    "variant_type": "all",
+    "compression": "zstd",
+}
+PATH_OPTIONS = ("cache_dir", "input_dir", "output_dir")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    state_dir: Path
+    cache_dir: Path
+    input_dir: Path
+    output_dir: Path
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings_file(self) -> Path:
+        return self.state_dir / SETTINGS_FILE_NAME
+
+    @property
+    def history_file(self) -> Path:
+        return self.state_dir / HISTORY_FILE_NAME
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.cache_dir / "ensembl_variations"
+
+    def output_file(self, user: str, sample: str) -> Path:
+        return self.output_dir / user / sample / OUTPUT_FILE_NAME
+
+    def __getattr__(self, name: str) -> Any:
+        # Options read as attributes: settings.auto_annotate, settings.variant_type, ...
+        options = object.__getattribute__(self, "options")
+        if name in options:
+            return options[name]
+        raise AttributeError(name)
+
+
+def _default_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_documents_dir()) / "just-dna" / "data"
+
+
+def _default_cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(PIPELINE_CACHE_NAME))
+
+
+def _path(value: str | os.PathLike[str]) -> Path:
+    return Path(os.path.expandvars(os.path.expanduser(str(value)))).absolute()
+
+
+def _pick(name: str, flags: Mapping[str, Any], env: Mapping[str, str], env_name: str | None,
+          file_values: Mapping[str, Any], default: Any) -> Any:
+    if flags.get(name) is not None:
+        return flags[name]
+    if env_name and env.get(env_name):
+        return env[env_name]
+    if name in file_values:
+        return file_values[name]
+    return default
+
+
+def read_settings_file(path: Path) -> dict[str, Any]:
+    """The settings file's values; a file that does not parse is a clear error naming it."""
+    try:
+        with open(path, "rb") as handle:
+            values = tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: the settings file is not valid TOML ({exc})") from None
+    unknown = sorted(set(values) - set(OPTION_DEFAULTS) - set(PATH_OPTIONS))
+    if unknown:
+        raise UserError(f"{path}: unknown setting(s) {', '.join(unknown)}")
+    return values
+
+
+def ensure_settings_file(path: Path) -> None:
+    """Create the settings file with its commented defaults on first use."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(SETTINGS_TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_settings(path: Path, values: Mapping[str, Any]) -> None:
+    """Write the given options over the file (the template's comments are kept above them)."""
+    current = read_settings_file(path)
+    current.update({k: v for k, v in values.items() if v is not None})
+    lines = [SETTINGS_TEMPLATE.read_text(encoding="utf-8").rstrip(), "", "# --- Your values ---"]
+    for key, value in current.items():
+        lines.append(f"{key} = {_toml_value(value)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
+                  create: bool = True) -> Settings:
+    """Resolve every path and option. `flags` holds explicit values (None = not given)."""
+    flags = dict(flags or {})
+    env = os.environ if env is None else env
+
+    data_dir = _path(_pick("data_dir", flags, env, ENV_DATA_DIR, {}, None) or _default_data_dir())
+    state_dir = _path(_pick("state_dir", flags, env, ENV_HOME, {}, None) or data_dir / "interim")
+    settings_file = state_dir / SETTINGS_FILE_NAME
+    if create:
+        ensure_settings_file(settings_file)
+    file_values = read_settings_file(settings_file)
+
+    cache_dir = _path(_pick("cache_dir", flags, env, ENV_CACHE_DIR, file_values, None)
+                      or _default_cache_dir())
+    input_dir = _path(_pick("input_dir", flags, env, ENV_INPUT_DIR, file_values, None)
+                      or data_dir / "input" / "users")
+    output_dir = _path(_pick("output_dir", flags, env, ENV_OUTPUT_DIR, file_values, None)
+                       or data_dir / "output" / "users")
+
+    options = {name: _pick(name, flags, {}, None, file_values, default)
+               for name, default in OPTION_DEFAULTS.items()}
+    _check_options(options, settings_file)
+    return Settings(data_dir=data_dir, state_dir=state_dir, cache_dir=cache_dir,
+                    input_dir=input_dir, output_dir=output_dir, options=options)
+
+
+def _check_options(options: dict[str, Any], source: Path) -> None:
+    if options["variant_type"] not in VARIANT_TYPES:
+        raise UserError(f"{source}: variant_type must be one of {', '.join(VARIANT_TYPES)}, "
+                        f"not {options['variant_type']!r}")
+    if options["compression"] not in COMPRESSIONS:
+        raise UserError(f"{source}: compression must be one of {', '.join(COMPRESSIONS)}")
+    interval = options["min_interval_seconds"]
+    if not isinstance(interval, (int, float)) or isinstance(interval, bool) or interval < 0:
+        raise UserError(f"{source}: min_interval_seconds must be a number of seconds >= 0")
+    if not isinstance(options["auto_annotate"], bool):
+        raise UserError(f"{source}: auto_annotate must be true or false")

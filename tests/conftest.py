@@ -1,0 +1,20 @@
+"""Shared test set-up: offscreen Qt, and every path the app uses inside a temporary folder."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def isolated_paths(tmp_path, monkeypatch):
+    """No test ever reads or writes the real Documents, cache or settings of the machine."""
+    for name in ("JUST_DNA_PIPELINES_CACHE_DIR", "JUST_DNA_PIPELINES_INPUT_DIR",
+                 "JUST_DNA_PIPELINES_OUTPUT_DIR", "JUST_DNA_DESKTOP_HOME", "HF_TOKEN",
+                 "HF_ENDPOINT", "HF_HUB_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("JUST_DNA_DESKTOP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("JUST_DNA_PIPELINES_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+    return tmp_path
