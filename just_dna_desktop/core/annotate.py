@@ -59,7 +59,7 @@ def reference_matches(files: list[Path], positions: pl.Series, variant_type: str
         schema = pl.read_parquet_schema(path)
         wanted = [n for n in schema if n != "alts" and n != "chrom"]
         scan = pl.scan_parquet(path).select(wanted)
-        scan = scan.filter(pl.col("start").is_in(positions.cast(schema["start"])))
+        scan = scan.filter(pl.col("start").is_in(positions.cast(schema["start"]).implode()))
         if variant_type == "SNV" and "tsa" in schema:
             scan = scan.filter(pl.col("tsa") == "SNV")
         frames.append(scan.collect())
