@@ -1,0 +1,58 @@
+"""The `annotate` command: exit codes, one-line errors, JSON metadata, default output path."""
+
+import json
+import subprocess
+import sys
+
+from just_dna_desktop import __version__
+from just_dna_desktop.cli import main
+
+from reference_factory import write_reference, write_vcf
+
+
+def setup(tmp_path):
+    write_reference(tmp_path / "cache" / "ensembl_variations", "21", [(100, "rs100", "A", "G")])
+    return write_vcf(tmp_path / "me.vcf", [
+        "chr21\t100\t.\tA\tG\t.\tPASS\t.\tGT\t0/1", "chr21\t101\t.\tA\tC\t.\tPASS\t.\tGT\t1/1"])
+
+
+def test_annotate_json_writes_the_default_output(tmp_path, capsys):
+    vcf = setup(tmp_path)
+    assert main(["annotate", str(vcf), "--user", "alice", "--json"]) == 0
+    meta = json.loads(capsys.readouterr().out)
+    expected = tmp_path / "data" / "output" / "users" / "alice" / "me" / "user_annotated_vcf.parquet"
+    assert meta["output_file"] == str(expected) and expected.exists()
+    assert (meta["rows_in"], meta["alleles_matched"], meta["partition_key"]) == (2, 1, "alice/me")
+
+
+def test_annotate_summary_for_people(tmp_path, capsys):
+    vcf = setup(tmp_path)
+    assert main(["annotate", str(vcf), "--output", str(tmp_path / "o.parquet")]) == 0
+    out = capsys.readouterr().out
+    assert "2 in, 2 allele rows out, 1 matched" in out and "o.parquet" in out
+
+
+def test_expected_failures_are_one_line_without_traceback(tmp_path, capsys):
+    setup(tmp_path)
+    bad = tmp_path / "bad.vcf"
+    bad.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                   "21\tabc\t.\tA\tG\t.\t.\t.\n")
+    assert main(["annotate", str(bad), "--output", str(tmp_path / "o.parquet")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and f"{bad}:3" in err
+    assert "Traceback" not in err and not (tmp_path / "o.parquet").exists()
+
+    assert main(["annotate", str(tmp_path / "missing.vcf")]) == 1
+    assert "missing.vcf: file not found" in capsys.readouterr().err
+
+
+def test_missing_reference_exit_1(tmp_path, capsys):
+    vcf = write_vcf(tmp_path / "x.vcf", ["21\t100\t.\tA\tG\t.\t.\t.\tGT\t0/1"])
+    assert main(["annotate", str(vcf), "--cache-dir", str(tmp_path / "empty")]) == 1
+    assert "reference download" in capsys.readouterr().err
+
+
+def test_version_runs_as_a_program():
+    result = subprocess.run([sys.executable, "-m", "just_dna_desktop", "--version"],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == f"just-dna-desktop {__version__}"
