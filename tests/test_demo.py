@@ -1,0 +1,151 @@
+"""The bundled demo: real HG00096 chr21 calls annotated against the real Ensembl 84 slice, offline."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from just_dna_desktop import cli
+from just_dna_desktop.core.annotate import annotate_vcf
+from just_dna_desktop.core.demo import DEMO_DIR, DEMO_REFERENCE_DIR, DEMO_VCF
+from just_dna_desktop.core.reference import find_files
+from just_dna_desktop.core.vcf import read_alleles
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "make_demo_reference.py"
+DEMO_PARQUET = DEMO_REFERENCE_DIR / "data" / "homo_sapiens-chr21.parquet"
+
+HF_SCHEMA = {
+    "chrom": pl.String, "start": pl.UInt32, "end": pl.UInt32, "id": pl.String, "ref": pl.String,
+    "alt": pl.String, "alts": pl.List(pl.String), "qual": pl.Float64, "filter": pl.String,
+    "cosmic_101": pl.Boolean, "clinvar_202502": pl.Boolean, "dbsnp_156": pl.Boolean,
+    "hgmd-public_20204": pl.Boolean, "tsa": pl.String,
+    **{f"e_{n}": pl.Boolean for n in ["cited", "multiple_observations", "freq", "topmed", "hapmap",
+                                      "phenotype_or_disease", "esp", "gnomad", "1000g", "exac"]},
+    **{f"clin_{n}": pl.Boolean for n in [
+        "risk_factor", "protective", "confers_sensitivity", "other", "drug_response",
+        "uncertain_significance", "benign", "likely_pathogenic", "pathogenic", "likely_benign",
+        "histocompatibility", "not_provided", "association"]},
+    "ma": pl.String, "maf": pl.Float32, "mac": pl.Int32, "aa": pl.String,
+}
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a non-loopback connection fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost") \
+                and not host.startswith("/"):
+            raise AssertionError(f"the demo tried to reach the network: {address}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def vcf_ids() -> list[str]:
+    return [line.split("\t")[2] for line in DEMO_VCF.read_text().splitlines()
+            if line and not line.startswith("#")]
+
+
+def test_demo_files_ship_with_their_notice():
+    notice = (DEMO_DIR / "NOTICE").read_text()
+    assert "Apache License, Version 2.0" in notice
+    assert "Ensembl/ensembl-vep" in notice and "t/testdata" in notice
+    assert find_files(DEMO_REFERENCE_DIR) == {"21": [DEMO_PARQUET]}
+    assert DEMO_PARQUET.stat().st_size < 2 * 2**20
+
+
+def test_demo_reference_has_the_hugging_face_schema_and_snvs_only():
+    df = pl.read_parquet(DEMO_PARQUET)
+    assert dict(df.schema) == HF_SCHEMA
+    assert df.height > 100_000
+    assert df["chrom"].unique().to_list() == ["21"]
+    assert df["start"].is_sorted()
+    assert df["start"].min() > 25_000_000 and df["start"].max() <= 26_000_000
+    assert (df["start"] == df["end"]).all()
+    assert df["tsa"].unique().to_list() == ["SNV"]
+    assert df["ref"].str.contains(r"^[ACGT]$").all()
+    assert df["alts"].list.eval(pl.element().str.contains(r"^[ACGT]$")).list.all().all()
+    assert (df["alts"].list.join("|") == df["alt"]).all()
+    assert df["qual"].null_count() == df.height
+
+
+def test_demo_reference_flags_come_from_the_cache_fields():
+    df = pl.read_parquet(DEMO_PARQUET).filter(pl.col("id").is_in(
+        ["rs574523538", "rs189842435", "rs142513484"]))
+    rows = {r["id"]: r for r in df.iter_rows(named=True)}
+    # rs574523538: `C/T  T 0.0002` and five 1000 Genomes populations, nothing else.
+    first = rows["rs574523538"]
+    assert (first["ref"], first["alt"], first["ma"]) == ("C", "T", "T")
+    assert first["maf"] == pytest.approx(0.0002)
+    assert first["e_1000g"] and first["e_freq"] and not first["e_gnomad"]
+    assert first["e_multiple_observations"] is None and first["mac"] is None
+    # rs189842435: `A/G/T`, no frequencies.
+    multi = rows["rs189842435"]
+    assert (multi["alt"], multi["alts"]) == ("G|T", ["G", "T"])
+    assert not multi["e_freq"] and multi["ma"] is None
+    # rs142513484 is the cache's ClinVar test synonym and has gnomADe frequencies.
+    assert rows["rs142513484"]["clinvar_202502"] and rows["rs142513484"]["e_gnomad"]
+    counts = pl.read_parquet(DEMO_PARQUET).select(
+        pl.col("clin_pathogenic", "e_cited", "e_phenotype_or_disease").sum()).row(0)
+    assert all(n > 0 for n in counts)
+
+
+def test_demo_reference_is_reproducible_from_the_script(tmp_path):
+    source = Path("/work/shared/data/ensembl_vep84_chr21/chr21_25000001-26000000_var.gz")
+    if not source.exists():
+        pytest.skip("the Ensembl VEP cache slice is not on this machine")
+    import runpy
+
+    module = runpy.run_path(str(SCRIPT))
+    out = tmp_path / "chr21.parquet"
+    assert module["main"]([str(source), str(out)]) == 0
+    assert pl.read_parquet(out).equals(pl.read_parquet(DEMO_PARQUET))
+
+
+def test_demo_annotation_gives_every_record_its_own_rsid(tmp_path, no_network):
+    output = tmp_path / "out.parquet"
+    metadata = annotate_vcf(DEMO_VCF, DEMO_REFERENCE_DIR, output, user="demo", sample="HG00096")
+    ids = vcf_ids()
+    assert len(ids) == 132 and all(i.startswith("rs") for i in ids)
+    assert metadata["rows_in"] == 132
+    assert metadata["rows_out"] == 132
+    assert metadata["alleles_matched"] == 132
+    assert metadata["genome_build"] == "GRCh38"
+    df = pl.read_parquet(output)
+    assert df["id"].to_list() == ids
+    assert df["rsid"].to_list() == ids
+    assert df["tsa"].unique().to_list() == ["SNV"]
+    # the VCF's own genotypes survive: 130 hom-ref, rs1135618 1|1, rs3989369 0|1
+    zygosity = dict(zip(df["id"], df["zygosity"]))
+    assert zygosity["rs1135618"] == "hom_alt" and zygosity["rs3989369"] == "het"
+    assert sum(z == "hom_ref" for z in zygosity.values()) == 130
+
+
+def test_demo_command_prints_json_metadata(capsys, tmp_path, no_network):
+    assert cli.main(["demo", "--json"]) == 0
+    captured = capsys.readouterr()
+    metadata = json.loads(captured.out)
+    assert metadata["rows_in"] == metadata["rows_out"] == metadata["alleles_matched"] == 132
+    assert metadata["partition_key"] == "demo/HG00096_chr21"
+    output = Path(metadata["output_file"])
+    assert output.is_relative_to(tmp_path)  # conftest's data dir, never the real Documents
+    assert pl.read_parquet(output)["rsid"].to_list() == vcf_ids()
+
+
+def test_demo_command_prints_a_summary(capsys, no_network):
+    assert cli.main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "132 in, 132 allele rows out, 132 matched to an rsID" in out
+
+
+def test_demo_vcf_reads_as_the_file_says():
+    header, alleles = read_alleles(DEMO_VCF)
+    assert header.samples == ["HG00096"] and header.build == "GRCh38"
+    assert alleles["id"].to_list() == vcf_ids()
