@@ -1,0 +1,203 @@
+"""A filtered, sorted, paged view over an annotated parquet file (polars only, no Qt).
+
+A person's annotated genome has about 5 million rows and 50 columns; loading it whole into a Qt
+model would take seconds and gigabytes. This view never does: the unfiltered file is read a page
+at a time with `scan_parquet(...).slice()` (the reader skips to the row group), and a filter or a
+sort first computes only the matching row numbers (decoding just the columns the filter or sort
+needs), then reads each page's rows by number. Pages are kept in a small LRU cache.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Sequence
+
+import polars as pl
+
+from ..core.errors import UserError
+
+ROW = "__row"
+EXPORT_FORMATS = ("csv", "tsv", "parquet")
+
+# `rs12345` (an rsID) and `1:12345`, `chr1:12345`, `X:100-200` (a position or a range).
+_RSID = re.compile(r"^rs\d+$", re.I)
+_POSITION = re.compile(r"^(?:chr)?([0-9]{1,2}|X|Y|MT?)\s*:\s*([\d,]+)(?:\s*-\s*([\d,]+))?$", re.I)
+# Rows whose nearest-match allele frequency is below this count as rare.
+RARE_MAF = 0.01
+
+
+class ResultsQuery:
+    def __init__(self, path: Path | str, page_size: int = 500, cached_pages: int = 24):
+        self.path = Path(path)
+        self.page_size = page_size
+        self._cached_pages = cached_pages
+        self.schema = pl.read_parquet_schema(self.path)
+        self.columns: list[str] = list(self.schema)
+        self.total_rows: int = pl.scan_parquet(self.path).select(pl.len()).collect().item()
+        self.text = ""
+        self.clinical_only = False
+        self.rare_only = False
+        self.sort_column: str | None = None
+        self.sort_descending = False
+        self._row_ids: pl.Series | None = None  # None = the file's own order, unfiltered
+        self._pages: OrderedDict[int, list[tuple[Any, ...]]] = OrderedDict()
+        # How many rows were ever materialised in Python: lets tests prove the file is paged.
+        self.rows_fetched = 0
+
+    # -- the view's definition -------------------------------------------------------------
+    @property
+    def clinical_columns(self) -> list[str]:
+        return [c for c in self.columns if c.startswith("clin_") and self.schema[c] == pl.Boolean]
+
+    @property
+    def has_maf(self) -> bool:
+        return "maf" in self.schema
+
+    def set_filter(self, text: str = "", clinical_only: bool = False, rare_only: bool = False) -> None:
+        self.text, self.clinical_only, self.rare_only = text.strip(), clinical_only, rare_only
+        self._refresh()
+
+    def set_sort(self, column: str | None, descending: bool = False) -> None:
+        if column is not None and column not in self.schema:
+            raise ValueError(f"no column {column!r}")
+        self.sort_column, self.sort_descending = column, descending
+        self._refresh()
+
+    def filter_expression(self) -> pl.Expr | None:
+        parts: list[pl.Expr] = []
+        if self.text:
+            parts.append(self._text_expression(self.text))
+        if self.clinical_only:
+            flags = self.clinical_columns
+            parts.append(pl.any_horizontal([pl.col(c).fill_null(False) for c in flags])
+                         if flags else pl.lit(False))
+        if self.rare_only:
+            parts.append(pl.col("maf") < RARE_MAF if self.has_maf else pl.lit(False))
+        if not parts:
+            return None
+        expr = parts[0]
+        for part in parts[1:]:
+            expr = expr & part
+        return expr
+
+    def _text_expression(self, text: str) -> pl.Expr:
+        if _RSID.match(text):
+            rsid_columns = [c for c in ("rsid", "id") if c in self.schema]
+            return pl.any_horizontal([pl.col(c).str.to_lowercase() == text.lower()
+                                      for c in rsid_columns]).fill_null(False)
+        position = _POSITION.match(text)
+        if position and "chrom" in self.schema and "start" in self.schema:
+            chrom = position.group(1).upper()
+            chrom = "MT" if chrom == "M" else chrom.lstrip("0")
+            first = int(position.group(2).replace(",", ""))
+            last = int((position.group(3) or position.group(2)).replace(",", ""))
+            return ((pl.col("chrom") == chrom) & (pl.col("start") >= first)
+                    & (pl.col("start") <= last)).fill_null(False)
+        strings = [c for c, t in self.schema.items() if t == pl.String]
+        if not strings:
+            return pl.lit(False)
+        pattern = "(?i)" + re.escape(text)
+        return pl.any_horizontal([pl.col(c).str.contains(pattern).fill_null(False) for c in strings])
+
+    def _refresh(self) -> None:
+        self._pages.clear()
+        expr = self.filter_expression()
+        if expr is None and self.sort_column is None:
+            self._row_ids = None
+            return
+        lazy = pl.scan_parquet(self.path).with_row_index(ROW)
+        if expr is not None:
+            lazy = lazy.filter(expr)
+        if self.sort_column is not None:
+            lazy = lazy.sort(self.sort_column, descending=self.sort_descending, nulls_last=True,
+                             maintain_order=True)
+        self._row_ids = lazy.select(ROW).collect()[ROW]
+
+    # -- reading -----------------------------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return self.total_rows if self._row_ids is None else len(self._row_ids)
+
+    def row(self, index: int) -> tuple[Any, ...]:
+        page_number, offset = divmod(index, self.page_size)
+        page = self._pages.get(page_number)
+        if page is None:
+            page = self._read_page(page_number)
+            self._pages[page_number] = page
+            while len(self._pages) > self._cached_pages:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_number)
+        return page[offset]
+
+    def page_frame(self, first: int, count: int) -> pl.DataFrame:
+        """Rows `first`..`first+count` of the view as a DataFrame, in view order."""
+        if self._row_ids is None:
+            return pl.scan_parquet(self.path).slice(first, count).collect()
+        ids = self._row_ids.slice(first, count)
+        if ids.is_empty():
+            return pl.DataFrame(schema=self.schema)
+        low, high = ids.min(), ids.max()
+        if high - low < 20 * count:
+            # Close together (a filter on a sorted file): read the span, pick the rows.
+            span = pl.scan_parquet(self.path).slice(low, high - low + 1).collect()
+            return span[(ids - low).to_list()]
+        rows = (pl.scan_parquet(self.path).with_row_index(ROW)
+                .filter(pl.col(ROW).is_in(ids.implode())).collect())
+        order = pl.DataFrame({ROW: ids}).with_row_index("__order")
+        return rows.join(order, on=ROW).sort("__order").drop(ROW, "__order")
+
+    def _read_page(self, page_number: int) -> list[tuple[Any, ...]]:
+        frame = self.page_frame(page_number * self.page_size, self.page_size)
+        self.rows_fetched += frame.height
+        return frame.rows()
+
+    def view_frame(self, columns: Sequence[str] | None = None) -> pl.LazyFrame:
+        """The whole filtered, sorted view, lazily (for export)."""
+        lazy = pl.scan_parquet(self.path)
+        expr = self.filter_expression()
+        if expr is not None:
+            lazy = lazy.filter(expr)
+        if self.sort_column is not None:
+            lazy = lazy.sort(self.sort_column, descending=self.sort_descending, nulls_last=True,
+                             maintain_order=True)
+        if columns:
+            lazy = lazy.select(list(columns))
+        return lazy
+
+    def export(self, path: Path | str, columns: Sequence[str] | None = None) -> int:
+        """Write the filtered view to CSV, TSV or parquet (from the suffix); returns the row count."""
+        frame = self.view_frame(columns).collect()
+        write_table(frame, Path(path))
+        return frame.height
+
+
+def write_table(frame: pl.DataFrame, path: Path) -> None:
+    """CSV, TSV or parquet by the file's suffix, written to a temporary name and renamed into place."""
+    file_format = path.suffix.lstrip(".").lower()
+    if file_format not in EXPORT_FORMATS:
+        raise UserError(f"{path}: export as .csv, .tsv or .parquet")
+    tmp = path.with_name(path.name + ".tmp")
+    if file_format == "parquet":
+        frame.write_parquet(tmp, compression="zstd")
+    else:
+        # CSV cannot hold lists: write them as `A/B`, as the table shows them.
+        lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
+        flat = frame.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join("/") for c in lists)
+        flat.write_csv(tmp, separator="\t" if file_format == "tsv" else ",")
+    tmp.replace(path)
+
+
+def format_value(value: Any) -> str:
+    """How one cell reads in the table."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "\u2713" if value else ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return "/".join("." if v is None else str(v) for v in value)
+    return str(value)
