@@ -55,6 +55,15 @@ class VcfHeader:
         return detect_build(self.contigs, self.reference, self.assemblies)
 
 
+# Other formats people save VCFs in by mistake, by their first bytes.
+_FOREIGN_MAGIC = [
+    (b"\xfd7zXZ\x00", "compressed with xz; decompress it (`unxz`) or recompress with bgzip"),
+    (b"BZh", "compressed with bzip2; decompress it (`bunzip2`) or recompress with bgzip"),
+    (b"\x28\xb5\x2f\xfd", "compressed with zstd; decompress it (`unzstd`) or recompress with bgzip"),
+    (b"PK\x03\x04", "a zip archive; extract the VCF from it first"),
+]
+
+
 def open_vcf(path: Path | str) -> BinaryIO:
     """Open plain, gzip or bgzip VCF text; refuse BCF and other binary files by their first bytes."""
     path = Path(path)
@@ -66,20 +75,29 @@ def open_vcf(path: Path | str) -> BinaryIO:
         raise VcfError(path, "is a folder, not a VCF file") from None
     except PermissionError:
         raise VcfError(path, "permission denied") from None
-    magic = raw.read(4)
+    except OSError as exc:
+        raise VcfError(path, f"cannot open ({exc.strerror or exc})") from None
+    magic = raw.read(6)
     raw.seek(0)
     stream: BinaryIO = raw
     if magic[:2] == b"\x1f\x8b":
         stream = gzip.GzipFile(fileobj=raw, mode="rb")  # bgzip is multi-member gzip: read whole
         try:
-            magic = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
-        except (OSError, EOFError, zlib.error) as exc:
+            magic = stream.peek(6)[:6]
+        except EOFError:
+            raw.close()
+            raise VcfError(path, "the gzip file is truncated (incomplete download or copy?)") from None
+        except (OSError, zlib.error) as exc:
             raw.close()
             raise VcfError(path, f"not a readable gzip file ({exc})") from None
     if magic[:3] == b"BCF":
         raw.close()
         raise VcfError(path, "this is a BCF (binary VCF) file; convert it with "
                              "`bcftools view -Oz` first")
+    for prefix, reason in _FOREIGN_MAGIC:
+        if magic.startswith(prefix):
+            raw.close()
+            raise VcfError(path, f"this is not VCF text but a file {reason}")
     return stream
 
 
@@ -102,6 +120,8 @@ def _read_header(path: Path, stream: BinaryIO) -> VcfHeader:
             raise VcfError(path, "no #CHROM header line: this is not a VCF file" if line_no
                            else "the file is empty")
         line_no += 1
+        if line_no == 1 and data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]  # a byte-order mark some Windows editors write
         if b"\x00" in data:
             raise VcfError(path, "binary data where VCF text was expected", line_no)
         text = data.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -217,33 +237,43 @@ def _parse_block(path: Path, header: VcfHeader, sample: int | None, first_line: 
     if b"\x00" in block:
         raise VcfError(path, "binary data where VCF text was expected",
                        first_line + block[: block.index(b"\x00")].count(b"\n"))
+    if b"\r" in block:
+        block = block.replace(b"\r\n", b"\n")  # CRLF files; keeps the line count
     try:
+        # missing/extra fields are tolerated here (polars would otherwise judge the column count
+        # by the block's first line) and checked below against the #CHROM line.
         df = pl.read_csv(block, has_header=False, separator="\t", quote_char=None,
                          schema={f"c{i}": pl.String for i in range(n)}, columns=wanted,
                          empty_string_is_null=False, encoding="utf8-lossy",
-                         raise_if_empty=False)
+                         raise_if_empty=False, missing_columns="insert", extra_columns="ignore")
     except pl.exceptions.PolarsError:
-        raise _locate_bad_line(path, n, first_line, block) from None
+        raise _locate_bad_line(path, n, first_line, block) or VcfError(
+            path, "cannot be parsed as tab-separated VCF text", first_line) from None
     df = df.with_row_index("_line", offset=first_line)
-    df = df.filter(pl.any_horizontal(pl.col(names[i]) != "" for i in wanted))  # blank lines
-    df = df.filter(~pl.col("c0").str.starts_with("#"))
+    blank = pl.all_horizontal(pl.col(names[i]).fill_null("").str.strip_chars() == "" for i in wanted)
+    df = df.filter(~blank & ~pl.col("c0").fill_null("").str.starts_with("#"))
 
-    short = df.filter(pl.col(last) == "")
-    if short.height:
-        raise VcfError(path, f"expected {n} tab-separated columns as in the #CHROM line",
-                       short["_line"][0])
-    for i, label in ((0, "CHROM"), (3, "REF")):
+    # Every data line must have exactly the #CHROM line's columns: a short line ends in an empty
+    # last column, and any line with extra columns makes the block's tab count too high.
+    if (df.height and (df[last] == "").any()) or block.count(b"\t") != (n - 1) * df.height:
+        error = _locate_bad_line(path, n, first_line, block)
+        if error:
+            raise error  # else: tabs in blank or comment lines, or an empty last field
+    for i, label in ((0, "CHROM"), (3, "REF"), (4, "ALT")):
         bad = df.filter(pl.col(names[i]).str.contains("\ufffd", literal=True)
                         | (pl.col(names[i]) == ""))
         if bad.height:
-            raise VcfError(path, f"{label} is empty or not valid UTF-8", bad["_line"][0])
+            raise VcfError(path, f"{label} is empty or not valid UTF-8 text", bad["_line"][0])
 
-    pos = pl.col("c1").cast(pl.Int64, strict=False)
-    bad = df.filter(pos.is_null() | (pos <= 0) | (pos > MAX_POS)).select("_line", "c1")
+    # POS 0 is legal (a telomere, VCF 4.1+): kept, it just never matches the reference.
+    pos = pl.col("c1").str.strip_chars().cast(pl.Int64, strict=False)
+    bad = df.filter(pos.is_null() | (pos < 0) | (pos > MAX_POS)).select("_line", "c1")
     if bad.height:
         value = bad["c1"][0]
-        reason = (f"POS {value!r} is not a number" if not value.strip().lstrip("-").isdigit()
-                  else f"POS {value} is not a positive position")
+        digits = value.strip().lstrip("-")
+        reason = (f"POS {value!r} is not a number" if not (digits.isascii() and digits.isdigit())
+                  else f"POS {value.strip()} is negative" if value.strip().startswith("-")
+                  else f"POS {value.strip()} is larger than any chromosome")
         raise VcfError(path, reason, bad["_line"][0])
     if sample is not None:
         df = df.select(pl.exclude("format", "sample"), format=pl.col("c8"),
@@ -251,17 +281,17 @@ def _parse_block(path: Path, header: VcfHeader, sample: int | None, first_line: 
     return _normalise(df, sample is not None)
 
 
-def _locate_bad_line(path: Path, n: int, first_line: int, block: bytes) -> VcfError:
-    """Polars says a block is bad but not where; find the line in Python (error path only)."""
+def _locate_bad_line(path: Path, n: int, first_line: int, block: bytes) -> VcfError | None:
+    """The first data line whose column count is not n (error path only: a Python loop)."""
     for offset, raw in enumerate(block.split(b"\n")):
         line = raw.rstrip(b"\r")
-        if not line:
+        if not line.strip() or line.startswith(b"#"):
             continue
         fields = line.count(b"\t") + 1
         if fields != n:
             return VcfError(path, f"found {fields} tab-separated columns, expected {n} as in "
                                   "the #CHROM line", first_line + offset)
-    return VcfError(path, "cannot be parsed as tab-separated VCF text", first_line)
+    return None
 
 
 def normalise_chrom(expr: pl.Expr) -> pl.Expr:
@@ -278,7 +308,7 @@ def _normalise(df: pl.DataFrame, has_sample: bool) -> pl.DataFrame:
     alts = pl.col("c4").str.to_uppercase().str.split(",")
     df = df.select(
         chrom=normalise_chrom(pl.col("c0")),
-        start=pl.col("c1").cast(pl.UInt32),
+        start=pl.col("c1").str.strip_chars().cast(pl.UInt32),
         id=pl.when(pl.col("c2").is_in([".", ""])).then(None).otherwise(pl.col("c2")),
         ref=ref,
         alts=alts,
