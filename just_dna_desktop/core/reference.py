@@ -7,17 +7,21 @@ Every layout the dataset has had is accepted, found by chromosome from the file 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+from .cancel import CancelToken
 
 CHROMOSOMES = [str(i) for i in range(1, 23)] + ["X", "Y", "MT"]
 EXPECTED_FILES = [f"data/homo_sapiens-chr{c}.parquet" for c in CHROMOSOMES]
 
-# Written by the downloader beside the files: repo, revision and the verified size + sha256 of each.
+# Written by the downloader beside the files: repo, revision (commit sha), the expected paths and,
+# per verified file, {size, sha256, mtime_ns}; the stat lets a later run trust the file unhashed.
 MANIFEST_NAME = ".just-dna-manifest.json"
 PARTIAL_SUFFIX = ".incomplete"
 
@@ -41,14 +45,23 @@ def sort_key(chrom: str) -> tuple[int, str]:
 
 @dataclass
 class ReferenceStatus:
+    """What the cache holds, judged without hashing and without the network.
+
+    status: cached (every expected file present and vouched for by the manifest), unverified (all
+    present, but some were never verified or changed since: run `reference verify` or `download`),
+    incomplete (some missing or partly downloaded), missing (nothing there).
+    """
+
     cache_path: str
     num_files: int
     total_size_gb: float
-    status: str  # cached | missing | incomplete
+    status: str  # cached | unverified | incomplete | missing
     revision: str | None = None
     repo_id: str | None = None
     chromosomes: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+    partial: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,9 +69,10 @@ class ReferenceStatus:
 
 def read_manifest(reference_dir: Path) -> dict[str, Any]:
     try:
-        return json.loads((reference_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+        manifest = json.loads((reference_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def write_manifest(reference_dir: Path, manifest: dict[str, Any]) -> None:
@@ -87,25 +101,152 @@ def expected_files(reference_dir: Path) -> list[str]:
     return list(wanted) if wanted else list(EXPECTED_FILES)
 
 
+# --- verification -----------------------------------------------------------------------------
+
+HASH_CHUNK = 4 * 2**20
+
+
+def sha256_of(path: Path, on_bytes: Callable[[int], None] | None = None,
+              cancel: CancelToken | None = None, hasher: Any = None) -> str:
+    """Hex sha256 of a file, read in chunks; `on_bytes(n)` after each, cancellable between them.
+
+    Pass a `hasher` to continue hashing into it (the downloader re-hashes a partial file this way).
+    """
+    hasher = hasher if hasher is not None else hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            hasher.update(chunk)
+            if on_bytes is not None:
+                on_bytes(len(chunk))
+    return hasher.hexdigest()
+
+
+def manifest_entry(path: Path, sha256: str) -> dict[str, Any]:
+    """What the manifest records for a verified file: the stat lets later runs trust it unhashed."""
+    info = path.stat()
+    return {"size": info.st_size, "sha256": sha256, "mtime_ns": info.st_mtime_ns}
+
+
+def is_vouched(path: Path, entry: dict[str, Any] | None) -> bool:
+    """True when the manifest verified this very file: same size and modification time since.
+
+    A file rewritten, truncated or copied over after verification no longer matches, so it is
+    never taken for cached on trust.
+    """
+    if not entry or "sha256" not in entry:
+        return False
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return info.st_size == entry.get("size") and info.st_mtime_ns == entry.get("mtime_ns")
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of re-hashing every reference file on disk against the manifest."""
+
+    cache_path: str
+    ok: list[str] = field(default_factory=list)
+    corrupt: list[str] = field(default_factory=list)  # size or sha256 differs from the manifest
+    unknown: list[str] = field(default_factory=list)  # on disk, but no recorded checksum to compare
+    missing: list[str] = field(default_factory=list)  # recorded or expected, not on disk
+    bytes_hashed: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return not (self.corrupt or self.missing or self.unknown)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["passed"] = self.passed
+        return data
+
+
+def verify(reference_dir: Path, on_progress: Callable[[str, int, int], None] | None = None,
+           cancel: CancelToken | None = None) -> VerifyReport:
+    """Re-hash every reference file against the manifest; no network.
+
+    Good files get their manifest entry refreshed (so a mere `touch` does not demote them);
+    corrupt ones lose it, so `status` stops calling the cache cached and `download` fetches them
+    again. `on_progress(repo_path, file_bytes_done, file_size)` reports hashing.
+    """
+    manifest = read_manifest(reference_dir)
+    recorded: dict[str, dict[str, Any]] = dict(manifest.get("files") or {})
+    report = VerifyReport(cache_path=str(reference_dir))
+    on_disk = {p.relative_to(reference_dir).as_posix(): p
+               for paths in find_files(reference_dir).values() for p in paths}
+    wanted = set(recorded) | set(manifest.get("expected") or [])
+    report.missing = sorted((wanted - set(on_disk)), key=_path_order)
+    for rel in sorted(on_disk, key=_path_order):
+        path = on_disk[rel]
+        entry = recorded.get(rel)
+        if not entry or not entry.get("sha256"):
+            report.unknown.append(rel)
+            continue
+        size = path.stat().st_size
+        done = 0
+
+        def counted(n: int, rel: str = rel, size: int = size) -> None:
+            nonlocal done
+            done += n
+            if on_progress is not None:
+                on_progress(rel, done, size)
+
+        if on_progress is not None:
+            on_progress(rel, 0, size)
+        digest = sha256_of(path, counted, cancel) if size == entry.get("size") else None
+        report.bytes_hashed += done
+        if digest == entry["sha256"]:
+            report.ok.append(rel)
+            recorded[rel] = manifest_entry(path, digest)
+        else:
+            report.corrupt.append(rel)
+            recorded.pop(rel, None)
+    for rel in report.missing:
+        recorded.pop(rel, None)
+    if manifest or recorded:
+        manifest["files"] = recorded
+        write_manifest(reference_dir, manifest)
+    return report
+
+
+def _path_order(rel: str) -> tuple[tuple[int, str], str]:
+    return sort_key(chromosome_of(rel) or rel), rel
+
+
 def status(reference_dir: Path) -> ReferenceStatus:
+    """The cache's state from file names, sizes and times only: fast, offline, never hashes."""
     files = find_files(reference_dir)
     all_files = [p for paths in files.values() for p in paths]
     size = sum(p.stat().st_size for p in all_files)
     manifest = read_manifest(reference_dir)
-    present = {p.relative_to(reference_dir).as_posix() for p in all_files}
+    recorded = manifest.get("files") or {}
+    present = {p.relative_to(reference_dir).as_posix(): p for p in all_files}
     if manifest.get("expected"):
-        missing = [f for f in manifest["expected"] if f not in present]
+        wanted = list(manifest["expected"])
+        missing = [f for f in wanted if f not in present]
+        in_use = [f for f in wanted if f in present]
     else:
         # Without a manifest, a chromosome counts as present in any layout.
         missing = [f for f in EXPECTED_FILES if chromosome_of(f) not in files]
-    partial = any(reference_dir.rglob("*" + PARTIAL_SUFFIX)) if reference_dir.is_dir() else False
+        in_use = sorted(present, key=_path_order)
+    unverified = [f for f in in_use if not is_vouched(present[f], recorded.get(f))]
+    partial = (sorted(p.relative_to(reference_dir).as_posix()
+                      for p in reference_dir.rglob("*" + PARTIAL_SUFFIX))
+               if reference_dir.is_dir() else [])
     if not all_files:
         state = "missing"
     elif missing or partial:
         state = "incomplete"
+    elif unverified:
+        state = "unverified"
     else:
         state = "cached"
     return ReferenceStatus(cache_path=str(reference_dir), num_files=len(all_files),
                            total_size_gb=round(size / 1e9, 3), status=state,
                            revision=manifest.get("revision"), repo_id=manifest.get("repo_id"),
-                           chromosomes=list(files), missing=missing)
+                           chromosomes=list(files), missing=missing, unverified=unverified,
+                           partial=partial)
