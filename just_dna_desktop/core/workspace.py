@@ -1,8 +1,52 @@
-"""The workspace: users and their samples under the input folder, `{user}/{sample}.vcf[.gz]`."""
+"""The workspace: users and their samples under the input folder, `{user}/{sample}.vcf[.gz]`.
+
+Each sample is a partition keyed `{user}/{sample}` with a state worked out from its file and its
+runs in the history:
+
+- new        never annotated (or its output was removed)
+- queued     a run is waiting for it
+- running    a run is annotating it now
+- annotated  its last good run read exactly the file that is there now
+- failed     its last attempt failed or was cancelled, and the file has not changed since
+- stale      the file changed after its last good run
+
+"The file changed" is decided by size + mtime, confirmed by a SHA-256 when only the mtime moved
+(a `touch` or a re-copy of the same bytes does not make a sample stale).
+
+Names in the tree are untrusted: entries with unusable names, and symlinks that lead out of the
+input folder, are not samples; they are listed in `Workspace.rejected` with the reason.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import UserError
+from .names import check_name, name_problem
+from .vcf import read_header
+
+if TYPE_CHECKING:
+    from .history import History, Run
+    from .settings import Settings
+
 VCF_SUFFIXES = (".vcf.gz", ".vcf")
+STATES = ("new", "queued", "running", "annotated", "failed", "stale")
+NEW, QUEUED, RUNNING, ANNOTATED, FAILED, STALE = STATES
+
+
+class SampleExistsError(UserError):
+    """An import would replace a sample that is already there."""
+
+
+class OutsideWorkspaceError(UserError):
+    """A path that would lead out of the workspace (through `..` or a symlink)."""
 
 
 def sample_name_of(file_name: str) -> str:
@@ -12,3 +56,329 @@ def sample_name_of(file_name: str) -> str:
         if lower.endswith(suffix):
             return file_name[: -len(suffix)]
     return file_name
+
+
+def is_vcf_name(file_name: str) -> bool:
+    """A visible file named like a VCF (hidden ones are ours or other programs' temporary files)."""
+    lower = file_name.lower()
+    return not file_name.startswith(".") and lower.endswith(VCF_SUFFIXES) \
+        and len(sample_name_of(file_name)) > 0
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What identifies the content of an input file cheaply: size and mtime, plus a hash."""
+
+    size: int
+    mtime_ns: int
+    sha256: str | None = None
+
+    @classmethod
+    def of(cls, path: Path | str, with_hash: bool = False) -> "Fingerprint":
+        st = os.stat(path)
+        return cls(st.st_size, st.st_mtime_ns, file_sha256(Path(path)) if with_hash else None)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Fingerprint | None":
+        if not isinstance(data, dict) or "size" not in data or "mtime_ns" not in data:
+            return None
+        return cls(int(data["size"]), int(data["mtime_ns"]), data.get("sha256"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"size": self.size, "mtime_ns": self.mtime_ns, "sha256": self.sha256}
+
+
+@dataclass
+class Sample:
+    """One partition: a user's sample file and what state it is in."""
+
+    user: str
+    sample: str
+    path: Path
+    state: str
+    size: int
+    mtime: float
+    output: Path
+    last_run: "Run | None" = None       # the newest run of this partition, any status
+    last_success: "Run | None" = None   # the newest succeeded run
+
+    @property
+    def key(self) -> str:
+        return f"{self.user}/{self.sample}"
+
+    def to_dict(self) -> dict[str, Any]:
+        from .history import iso
+
+        last = self.last_run
+        return {
+            "partition_key": self.key, "user": self.user, "sample": self.sample,
+            "path": str(self.path), "state": self.state, "size": self.size,
+            "modified": iso(self.mtime), "output": str(self.output),
+            "output_exists": self.output.is_file(),
+            "last_run": None if last is None else {
+                "id": last.id, "status": last.status, "finished_at": iso(last.finished_at),
+                "error": last.error},
+        }
+
+
+@dataclass
+class Rejected:
+    """Something in the input tree that is not a sample, and why."""
+
+    path: Path
+    reason: str
+
+
+@dataclass
+class Workspace:
+    """The input and output trees of one data folder, with the history that gives samples a state."""
+
+    input_dir: Path
+    output_dir: Path
+    history: "History | None" = None
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.input_dir = Path(self.input_dir)
+        self.output_dir = Path(self.output_dir)
+        self._hashes: dict[tuple[str, int, int], str] = {}
+        self._hash_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: "Settings", history: "History | None" = None) -> "Workspace":
+        return cls(settings.input_dir, settings.output_dir, history)
+
+    # -- paths -----------------------------------------------------------------------------------
+
+    def output_file(self, user: str, sample: str) -> Path:
+        """`{output}/{user}/{sample}/user_annotated_vcf.parquet`, refusing names or links leading out."""
+        from .settings import OUTPUT_FILE_NAME
+
+        check_name(user, "user")
+        check_name(sample, "sample")
+        path = self.output_dir / user / sample / OUTPUT_FILE_NAME
+        _require_inside(path.parent, self.output_dir)
+        return path
+
+    def partition_of(self, vcf: Path | str) -> tuple[str, str] | None:
+        """(user, sample) when `vcf` is a sample file of this workspace, else None."""
+        path = Path(vcf).absolute()
+        try:
+            relative = path.parent.resolve().relative_to(self.input_dir.resolve())
+        except (ValueError, OSError):
+            return None
+        if len(relative.parts) != 1 or not is_vcf_name(path.name):
+            return None
+        user, sample = relative.parts[0], sample_name_of(path.name)
+        if name_problem(user) or name_problem(sample):
+            return None
+        return user, sample
+
+    # -- discovery ---------------------------------------------------------------------------------
+
+    def files(self) -> list[tuple[str, str, Path]]:
+        """(user, sample, path) of every usable sample file; fills `rejected` with the rest."""
+        rejected: list[Rejected] = []
+        found: list[tuple[str, str, Path]] = []
+        root = self.input_dir
+        if not root.is_dir():
+            self.rejected = rejected
+            return found
+        real_root = root.resolve()
+        for user_entry in _sorted_entries(root):
+            if user_entry.name.startswith("."):
+                continue
+            user_path = Path(user_entry.path)
+            if not _stays_inside(user_path, real_root):
+                rejected.append(Rejected(user_path, "a link that leads out of the input folder"))
+                continue
+            if not user_path.is_dir():
+                if is_vcf_name(user_entry.name):
+                    rejected.append(Rejected(user_path, "a VCF must be inside a user's folder"))
+                continue
+            problem = name_problem(user_entry.name)
+            if problem:
+                rejected.append(Rejected(user_path, f"unusable user name: {problem}"))
+                continue
+            seen: dict[str, Path] = {}
+            for entry in _sorted_entries(user_path):
+                if not is_vcf_name(entry.name):
+                    continue
+                path = Path(entry.path)
+                if not _stays_inside(path, real_root):
+                    rejected.append(Rejected(path, "a link that leads out of the input folder"))
+                    continue
+                if not path.is_file():
+                    continue
+                sample = sample_name_of(entry.name)
+                problem = name_problem(sample)
+                if problem:
+                    rejected.append(Rejected(path, f"unusable sample name: {problem}"))
+                    continue
+                folded = sample.casefold()
+                if folded in seen:
+                    rejected.append(Rejected(path, f"same sample as {seen[folded].name}; "
+                                                   "keep one of them"))
+                    continue
+                seen[folded] = path
+                found.append((user_entry.name, sample, path))
+        self.rejected = rejected
+        return found
+
+    def scan(self) -> list[Sample]:
+        """Every sample with its state, sorted by user then sample."""
+        runs = self.history.runs_by_partition() if self.history is not None else {}
+        samples = []
+        for user, sample, path in self.files():
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # removed while we looked
+            current = Fingerprint(st.st_size, st.st_mtime_ns)
+            partition_runs = runs.get(f"{user}/{sample}", [])
+            output = self.output_dir / user / sample / _output_name()
+            samples.append(Sample(
+                user=user, sample=sample, path=path,
+                state=self._state(path, current, output, partition_runs),
+                size=st.st_size, mtime=st.st_mtime, output=output,
+                last_run=partition_runs[0] if partition_runs else None,
+                last_success=next((r for r in partition_runs if r.status == "succeeded"), None)))
+        return samples
+
+    def sample(self, user: str, sample: str) -> Sample | None:
+        """One sample by name, or None."""
+        return next((s for s in self.scan() if s.user == user and s.sample == sample), None)
+
+    def _state(self, path: Path, current: Fingerprint, output: Path, runs: list["Run"]) -> str:
+        if runs and runs[0].status in (QUEUED, RUNNING):
+            return runs[0].status
+        for run in runs:
+            if run.status == "interrupted":
+                continue  # a crash says nothing about the file
+            recorded = Fingerprint.from_dict(run.config.get("input_fingerprint"))
+            if run.status == "succeeded":
+                if not output.is_file():
+                    return NEW
+                return ANNOTATED if self.same_content(path, current, recorded) else STALE
+            if run.status in ("failed", "cancelled"):
+                if self.same_content(path, current, recorded):
+                    return FAILED
+                # The file changed since that attempt: judge by the runs before it.
+        if output.is_file():
+            # Annotated outside this history (an older version, the pipeline): trust the times.
+            return ANNOTATED if output.stat().st_mtime_ns >= current.mtime_ns else STALE
+        return NEW
+
+    def same_content(self, path: Path, current: Fingerprint, recorded: Fingerprint | None) -> bool:
+        """Whether `path` (now `current`) still holds what `recorded` describes."""
+        if recorded is None:
+            return False
+        if (recorded.size, recorded.mtime_ns) == (current.size, current.mtime_ns):
+            return True
+        if recorded.size != current.size or recorded.sha256 is None:
+            return False
+        return self.sha256(path, current) == recorded.sha256
+
+    def sha256(self, path: Path, current: Fingerprint) -> str:
+        """The file's hash, remembered per (path, size, mtime) so a scan hashes a file once."""
+        key = (str(path), current.size, current.mtime_ns)
+        with self._hash_lock:
+            if key in self._hashes:
+                return self._hashes[key]
+        digest = file_sha256(path)
+        with self._hash_lock:
+            self._hashes[key] = digest
+        return digest
+
+    # -- import --------------------------------------------------------------------------------------
+
+    def import_vcf(self, source: Path | str, user: str, sample: str | None = None) -> Path:
+        """Copy a VCF into `{input}/{user}/{sample}.vcf[.gz]` and return the new path.
+
+        The header is read first (a file that is not a VCF is refused before anything is
+        written); the copy goes to a hidden temporary name and is linked into place, so nobody
+        ever sees half a file and an existing sample is never replaced (SampleExistsError).
+        Unusable names raise InvalidNameError, whose `suggestion` is a safe form.
+        """
+        source = Path(source)
+        check_name(user, "user")
+        sample = sample if sample is not None else sample_name_of(source.name)
+        check_name(sample, "sample")
+        read_header(source)  # raises VcfError naming the file (and line)
+        with open(source, "rb") as handle:
+            suffix = ".vcf.gz" if handle.read(2) == b"\x1f\x8b" else ".vcf"
+
+        user_dir = self.input_dir / user
+        try:
+            user_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"{user_dir}: cannot create the user's folder ({exc.strerror})") from None
+        _require_inside(user_dir, self.input_dir)
+        target = user_dir / f"{sample}{suffix}"
+        self._refuse_existing(user_dir, user, sample)
+
+        tmp = user_dir / f".{target.name}.{os.getpid()}.{time.monotonic_ns()}.part"
+        try:
+            with open(source, "rb") as src, open(tmp, "xb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+                dst.flush()
+                os.fsync(dst.fileno())
+            self._refuse_existing(user_dir, user, sample)
+            try:
+                os.link(tmp, target)  # fails if the target exists: no race can overwrite it
+            except FileExistsError:
+                raise SampleExistsError(f"{target}: sample {user}/{sample} already exists; "
+                                        "choose another sample name") from None
+            except OSError:
+                # A file system without hard links (FAT, some network shares).
+                if target.exists():
+                    raise SampleExistsError(f"{target}: sample {user}/{sample} already exists")
+                os.rename(tmp, target)
+        except OSError as exc:
+            raise UserError(f"{target}: cannot import ({exc.strerror or exc})") from None
+        finally:
+            tmp.unlink(missing_ok=True)
+        return target
+
+    def _refuse_existing(self, user_dir: Path, user: str, sample: str) -> None:
+        folded = sample.casefold()
+        for entry in _sorted_entries(user_dir):
+            if is_vcf_name(entry.name) and sample_name_of(entry.name).casefold() == folded:
+                raise SampleExistsError(f"{entry.path}: sample {user}/{sample} already exists; "
+                                        "choose another sample name")
+
+
+def _output_name() -> str:
+    from .settings import OUTPUT_FILE_NAME
+
+    return OUTPUT_FILE_NAME
+
+
+def _sorted_entries(folder: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda e: e.name)
+    except OSError:
+        return []
+
+
+def _stays_inside(path: Path, real_root: Path) -> bool:
+    """False for a symlink (at any depth) whose target is outside `real_root`."""
+    try:
+        path.resolve().relative_to(real_root)
+        return True
+    except (ValueError, OSError, RuntimeError):
+        return False
+
+
+def _require_inside(path: Path, root: Path) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    # Resolve the deepest existing ancestor: a link anywhere on the way counts.
+    if not _stays_inside(path, root.resolve()):
+        raise OutsideWorkspaceError(f"{path}: leads out of {root} (through a link); refusing to "
+                                    "write there")

@@ -1,0 +1,479 @@
+"""The run history: one SQLite file shared by the GUI, the CLI and the `watch` service.
+
+Several processes write at once, so: WAL (readers never block the writer), a busy timeout, every
+write in a `BEGIN IMMEDIATE` transaction (a deferred one that later needs to write can fail at
+once with "database is locked", whatever the timeout), and a retry loop around that, so a busy
+database costs a wait, never a lost run or an error in a person's face. Each thread and each
+process gets its own connection (sqlite3 connections must not cross threads or forks).
+
+Schema versions live in `PRAGMA user_version`; `MIGRATIONS[n]` takes version n to n + 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, TypeVar
+
+import psutil
+
+from .errors import UserError
+
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
+ACTIVE_STATUSES = ("queued", "running")
+FINISHED_STATUSES = ("succeeded", "failed", "cancelled", "interrupted")
+EVENT_LEVELS = ("debug", "info", "warning", "error")
+
+BUSY_TIMEOUT_MS = 5_000
+RETRY_FOR_SECONDS = 120.0
+
+MIGRATIONS: list[str] = [
+    # 0 -> 1: runs and their events.
+    """
+    CREATE TABLE runs (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind          TEXT NOT NULL,
+        trigger       TEXT NOT NULL,
+        partition_key TEXT,
+        user          TEXT,
+        sample        TEXT,
+        status        TEXT NOT NULL,
+        created_at    REAL NOT NULL,
+        started_at    REAL,
+        finished_at   REAL,
+        owner         TEXT,
+        config        TEXT NOT NULL DEFAULT '{}',
+        metadata      TEXT NOT NULL DEFAULT '{}',
+        error         TEXT
+    );
+    CREATE INDEX runs_partition ON runs (partition_key, id);
+    CREATE INDEX runs_status ON runs (status);
+    CREATE INDEX runs_user ON runs (user, id);
+    CREATE TABLE events (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        time    REAL NOT NULL,
+        level   TEXT NOT NULL,
+        message TEXT NOT NULL
+    );
+    CREATE INDEX events_run ON events (run_id, id);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+T = TypeVar("T")
+
+
+class HistoryError(UserError):
+    """The history file cannot be used (unreadable, from a newer version, or busy for minutes)."""
+
+
+class PartitionBusyError(UserError):
+    """Another run of the same `{user}/{sample}` is already queued or running."""
+
+
+def iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Run:
+    id: int
+    kind: str
+    trigger: str
+    partition_key: str | None
+    user: str | None
+    sample: str | None
+    status: str
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    owner: str | None
+    config: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def duration_sec(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return round(self.finished_at - self.started_at, 3)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: times as ISO 8601 UTC."""
+        return {
+            "id": self.id, "kind": self.kind, "trigger": self.trigger,
+            "partition_key": self.partition_key, "user": self.user, "sample": self.sample,
+            "status": self.status, "created_at": iso(self.created_at),
+            "started_at": iso(self.started_at), "finished_at": iso(self.finished_at),
+            "duration_sec": self.duration_sec, "config": self.config, "metadata": self.metadata,
+            "error": self.error,
+        }
+
+
+@dataclass
+class Event:
+    id: int
+    run_id: int
+    time: float
+    level: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "run_id": self.run_id, "time": iso(self.time),
+                "level": self.level, "message": self.message}
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+_started: dict[int, float] = {}
+
+
+def this_owner() -> str:
+    """Who runs a job: host, pid and the process's start time (so a reused pid is not mistaken)."""
+    pid = os.getpid()
+    if pid not in _started:
+        _started[pid] = psutil.Process(pid).create_time()
+    return f"{socket.gethostname()}:{pid}:{_started[pid]:.2f}"
+
+
+def owner_alive(owner: str | None) -> bool | None:
+    """True/False for an owner on this host; None when it lives on another host (cannot tell)."""
+    if not owner:
+        return False
+    try:
+        host, pid_text, started_text = owner.rsplit(":", 2)
+        pid, started = int(pid_text), float(started_text)
+    except ValueError:
+        return False
+    if host != socket.gethostname():
+        return None
+    try:
+        return abs(psutil.Process(pid).create_time() - started) < 0.02
+    except psutil.Error:
+        return False
+
+
+class History:
+    """The run history in one SQLite file; safe to share between threads (one connection each)."""
+
+    def __init__(self, path: Path | str, *, recover: bool = True,
+                 retry_for_seconds: float = RETRY_FOR_SECONDS):
+        self.path = Path(path)
+        self.retry_for_seconds = retry_for_seconds
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._migrated = False
+        self._pid = os.getpid()
+        self.recovered = 0
+        self._connection()
+        if recover:
+            self.recovered = self.recover_interrupted()
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._pid == os.getpid():
+            return conn
+        if self._pid != os.getpid():  # forked: the parent's connections must not be touched
+            self._local = threading.local()
+            self._connections = []
+            self._pid = os.getpid()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   isolation_level=None, check_same_thread=True)
+        except (OSError, sqlite3.Error) as exc:
+            raise HistoryError(f"{self.path}: cannot open the run history ({exc})") from None
+        conn.row_factory = sqlite3.Row
+        self._retry(lambda: self._configure(conn))
+        self._local.conn = conn
+        with self._lock:
+            self._connections.append(conn)
+        if not self._migrated:
+            self._retry(lambda: self._migrate(conn))
+            self._migrated = True
+        return conn
+
+    @staticmethod
+    def _configure(conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            # A file system without shared memory (some network drives): still correct, slower.
+            conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise HistoryError(f"{self.path}: the run history was written by a newer version of "
+                               f"just-dna-desktop (schema {version}, this one knows {SCHEMA_VERSION})")
+        conn.execute("BEGIN EXCLUSIVE")
+        try:
+            # Read again inside the lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for step in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[step].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {step + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        """Close every connection this object opened (call from the owning thread at shutdown)."""
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+        self._local = threading.local()
+
+    def __enter__(self) -> "History":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- retries ---------------------------------------------------------------------------------
+
+    def _retry(self, action: Callable[[], T]) -> T:
+        deadline = time.monotonic() + self.retry_for_seconds
+        delay = 0.01
+        while True:
+            try:
+                return action()
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise HistoryError(f"{self.path}: run history error ({exc})") from None
+                if time.monotonic() > deadline:
+                    raise HistoryError(f"{self.path}: the run history stayed busy for "
+                                       f"{self.retry_for_seconds:.0f} s; is another program "
+                                       "holding it open?") from None
+            except sqlite3.DatabaseError as exc:
+                raise HistoryError(f"{self.path}: the run history is unreadable ({exc})") from None
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.5)
+
+    def _write(self, action: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `action` in one IMMEDIATE transaction, retried as a whole while the file is busy."""
+        conn = self._connection()
+
+        def attempt() -> T:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = action(conn)
+                conn.execute("COMMIT")
+                return result
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+        return self._retry(attempt)
+
+    def _read(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        conn = self._connection()
+        return self._retry(lambda: conn.execute(sql, tuple(params)).fetchall())
+
+    # -- runs ------------------------------------------------------------------------------------
+
+    def record(self, *, kind: str = "annotate", trigger: str = "manual",
+               partition_key: str | None = None, user: str | None = None,
+               sample: str | None = None, status: str = "queued",
+               config: dict[str, Any] | None = None, exclusive: bool = False) -> int:
+        """Add a run and return its id.
+
+        With `exclusive` (for runs of a partition), refuse with PartitionBusyError when the same
+        partition already has a queued or running run; the check and insert are one transaction.
+        """
+        if status not in RUN_STATUSES:
+            raise ValueError(f"unknown run status {status!r}")
+        now = time.time()
+
+        def insert(conn: sqlite3.Connection) -> int:
+            if exclusive and partition_key is not None:
+                busy = conn.execute(
+                    "SELECT id, status FROM runs WHERE partition_key = ? AND status IN "
+                    "('queued', 'running') ORDER BY id DESC LIMIT 1", (partition_key,)).fetchone()
+                if busy is not None:
+                    raise PartitionBusyError(f"{partition_key} already has a {busy['status']} "
+                                             f"run (#{busy['id']})")
+            cursor = conn.execute(
+                "INSERT INTO runs (kind, trigger, partition_key, user, sample, status, created_at,"
+                " started_at, owner, config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (kind, trigger, partition_key, user, sample, status, now,
+                 now if status == "running" else None, this_owner(),
+                 json.dumps(config or {}, default=str)))
+            return int(cursor.lastrowid)
+
+        return self._write(insert)
+
+    def claim(self, run_id: int) -> bool:
+        """Move a queued run to running, unless its partition already has a running run."""
+        def update(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE runs SET status = 'running', started_at = ?, owner = ? "
+                "WHERE id = ? AND status = 'queued' AND (partition_key IS NULL OR NOT EXISTS ("
+                " SELECT 1 FROM runs AS other WHERE other.partition_key = runs.partition_key"
+                " AND other.status = 'running'))",
+                (time.time(), this_owner(), run_id))
+            return cursor.rowcount == 1
+
+        return self._write(update)
+
+    def update(self, run_id: int, *, status: str | None = None,
+               metadata: dict[str, Any] | None = None, config: dict[str, Any] | None = None,
+               error: str | None = None) -> None:
+        """Change a run; `metadata`/`config` are merged into what is stored. Finishing stamps the time."""
+        if status is not None and status not in RUN_STATUSES:
+            raise ValueError(f"unknown run status {status!r}")
+
+        def change(conn: sqlite3.Connection) -> None:
+            row = conn.execute("SELECT config, metadata, started_at FROM runs WHERE id = ?",
+                               (run_id,)).fetchone()
+            if row is None:
+                raise KeyError(run_id)
+            sets: dict[str, Any] = {}
+            now = time.time()
+            if status is not None:
+                sets["status"] = status
+                if status == "running" and row["started_at"] is None:
+                    sets["started_at"] = now
+                if status in FINISHED_STATUSES:
+                    sets["finished_at"] = now
+            if metadata is not None:
+                sets["metadata"] = json.dumps({**json.loads(row["metadata"]), **metadata},
+                                              default=str)
+            if config is not None:
+                sets["config"] = json.dumps({**json.loads(row["config"]), **config}, default=str)
+            if error is not None:
+                sets["error"] = error
+            if sets:
+                assignments = ", ".join(f"{name} = ?" for name in sets)
+                conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?",
+                             (*sets.values(), run_id))
+
+        self._write(change)
+
+    def add_event(self, run_id: int, message: str, level: str = "info") -> None:
+        """Append one line to a run's event log."""
+        if level not in EVENT_LEVELS:
+            level = "info"
+        self._write(lambda conn: conn.execute(
+            "INSERT INTO events (run_id, time, level, message) VALUES (?, ?, ?, ?)",
+            (run_id, time.time(), level, message)))
+
+    def get_run(self, run_id: int) -> Run | None:
+        rows = self._read("SELECT * FROM runs WHERE id = ?", (run_id,))
+        return _run(rows[0]) if rows else None
+
+    def list_runs(self, *, user: str | None = None, partition_key: str | None = None,
+                  status: str | Iterable[str] | None = None, kind: str | None = None,
+                  trigger: str | None = None, limit: int | None = None) -> list[Run]:
+        """Runs, newest first, filtered by any of the given fields."""
+        where, params = [], []
+        for column, value in (("user", user), ("partition_key", partition_key), ("kind", kind),
+                              ("trigger", trigger)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if status is not None:
+            statuses = [status] if isinstance(status, str) else list(status)
+            where.append(f"status IN ({', '.join('?' * len(statuses))})")
+            params.extend(statuses)
+        sql = "SELECT * FROM runs"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        return [_run(row) for row in self._read(sql, params)]
+
+    def runs_by_partition(self, per_partition: int = 20) -> dict[str, list[Run]]:
+        """The latest runs of every partition, newest first (for working out sample states)."""
+        rows = self._read(
+            "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY partition_key "
+            "ORDER BY id DESC) AS n FROM runs WHERE partition_key IS NOT NULL) "
+            "WHERE n <= ? ORDER BY id DESC", (per_partition,))
+        grouped: dict[str, list[Run]] = {}
+        for row in rows:
+            grouped.setdefault(row["partition_key"], []).append(_run(row))
+        return grouped
+
+    def last_started(self, trigger: str | None = None) -> float | None:
+        """When the most recent run (of this trigger) started, as a Unix time."""
+        sql = "SELECT MAX(started_at) FROM runs"
+        params: list[Any] = []
+        if trigger is not None:
+            sql += " WHERE trigger = ?"
+            params.append(trigger)
+        value = self._read(sql, params)[0][0]
+        return float(value) if value is not None else None
+
+    def events(self, run_id: int) -> list[Event]:
+        """A run's event log, oldest first."""
+        rows = self._read("SELECT * FROM events WHERE run_id = ? ORDER BY id", (run_id,))
+        return [Event(id=r["id"], run_id=r["run_id"], time=r["time"], level=r["level"],
+                      message=r["message"]) for r in rows]
+
+    def recover_interrupted(self) -> int:
+        """Mark queued/running runs whose owning process is gone `interrupted`; returns how many.
+
+        A run owned by a live process (the GUI while `watch` starts, say) is left alone, so this
+        is safe to call from every process at start-up.
+        """
+        rows = self._read("SELECT id, owner FROM runs WHERE status IN ('queued', 'running')")
+        dead = [row["id"] for row in rows if owner_alive(row["owner"]) is False]
+        if not dead:
+            return 0
+
+        def mark(conn: sqlite3.Connection) -> int:
+            count = 0
+            now = time.time()
+            for run_id in dead:
+                cursor = conn.execute(
+                    "UPDATE runs SET status = 'interrupted', finished_at = ?, error = COALESCE("
+                    "error, 'the program running it stopped before it finished') "
+                    "WHERE id = ? AND status IN ('queued', 'running')", (now, run_id))
+                if cursor.rowcount:
+                    count += 1
+                    conn.execute("INSERT INTO events (run_id, time, level, message) "
+                                 "VALUES (?, ?, 'warning', ?)",
+                                 (run_id, now, "marked interrupted at start-up: its process is gone"))
+            return count
+
+        return self._write(mark)
+
+
+def _run(row: sqlite3.Row) -> Run:
+    return Run(id=row["id"], kind=row["kind"], trigger=row["trigger"],
+               partition_key=row["partition_key"], user=row["user"], sample=row["sample"],
+               status=row["status"], created_at=row["created_at"], started_at=row["started_at"],
+               finished_at=row["finished_at"], owner=row["owner"],
+               config=json.loads(row["config"] or "{}"),
+               metadata=json.loads(row["metadata"] or "{}"), error=row["error"])

@@ -1,0 +1,309 @@
+"""Running an annotation job in a child process, supervised from the calling thread.
+
+The child is started with `spawn` (forking after polars has started its threads can deadlock), so
+whatever happens to it (a bug, an out-of-memory kill, a cancel) happens to that run only. Progress
+and events come back over a pipe; the parent samples the child's memory with a ResourceMonitor, so
+even a run that is killed has its peak recorded. `run_job` blocks: call it from a worker thread
+(the GUI's QThreadPool, the `watch` loop), with callbacks for progress and events and a CancelToken.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import psutil
+
+from .cancel import CancelToken
+from .metrics import ResourceMonitor, ResourceUsage, Sample
+
+if TYPE_CHECKING:
+    from .history import History
+
+ProgressCallback = Callable[[float, str], None]
+EventCallback = Callable[[str, str], None]  # (level, message)
+# A job body, run in the child: (job, progress, event) -> metadata. Must be importable by name.
+Target = Callable[["AnnotationJob", ProgressCallback, EventCallback], dict]
+
+TERMINATE_GRACE_SECONDS = 1.0  # SIGTERM first (temporary files get removed), then SIGKILL
+
+
+@dataclass
+class AnnotationJob:
+    """Everything the child needs to annotate one VCF (plain data: it crosses a process boundary)."""
+
+    vcf: Path
+    reference_dir: Path
+    output: Path
+    user: str | None = None
+    sample: str | None = None
+    variant_type: str = "all"
+    vcf_sample: str | None = None
+    ignore_build_mismatch: bool = False
+    compression: str = "zstd"
+
+    def config(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
+
+
+@dataclass
+class RunResult:
+    """How a job ended: status succeeded / failed / cancelled, its metadata and error."""
+
+    status: str
+    run_id: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+
+def annotate_target(job: AnnotationJob, progress: ProgressCallback, event: EventCallback) -> dict:
+    """The default job body: `annotate_vcf` with the job's options."""
+    from .annotate import annotate_vcf
+
+    return annotate_vcf(job.vcf, job.reference_dir, job.output, user=job.user, sample=job.sample,
+                        variant_type=job.variant_type, vcf_sample=job.vcf_sample,
+                        ignore_build_mismatch=job.ignore_build_mismatch,
+                        compression=job.compression, progress=progress)
+
+
+class _Terminated(BaseException):
+    """Raised in the child on SIGTERM so `finally` blocks (temporary files) still run."""
+
+
+def _child_main(target: Target, job: AnnotationJob, conn: Connection) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: let the parent decide.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def on_term(signum: int, frame: Any) -> None:
+        raise _Terminated()
+
+    signal.signal(signal.SIGTERM, on_term)
+
+    def send(*message: Any) -> None:
+        try:
+            conn.send(message)
+        except (OSError, ValueError):
+            pass  # the parent is gone; nothing to tell
+
+    from .errors import Cancelled, UserError
+
+    try:
+        metadata = target(job, lambda f, m: send("progress", float(f), str(m)),
+                          lambda level, m: send("event", str(level), str(m)))
+        send("succeeded", metadata)
+    except _Terminated:
+        send("cancelled", "cancelled")
+    except Cancelled:
+        send("cancelled", "cancelled")
+    except UserError as exc:
+        send("failed", str(exc), None)
+    except MemoryError:
+        send("failed", "ran out of memory", traceback.format_exc())
+    except Exception as exc:  # a bug: keep the traceback in the run's events
+        send("failed", f"unexpected {type(exc).__name__}: {exc}", traceback.format_exc())
+    finally:
+        conn.close()
+
+
+class _PeakTracker:
+    """Keeps the samples' peak, because ResourceMonitor.stop() cannot read a child already gone."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self.cpu_sum = 0.0
+        self.count = 0
+        self.started = time.perf_counter()
+
+    def add(self, sample: Sample) -> None:
+        self.peak_mb = max(self.peak_mb, sample.rss_mb)
+        self.cpu_sum += sample.cpu_percent
+        self.count += 1
+
+    def stop(self, monitor: ResourceMonitor | None) -> ResourceUsage | None:
+        if monitor is None:
+            return None
+        try:
+            return monitor.stop()
+        except psutil.Error:
+            monitor._stop.set()  # its thread ends at the next tick; a failed sample is skipped
+            return ResourceUsage(duration_sec=round(time.perf_counter() - self.started, 3),
+                                 cpu_percent=round(self.cpu_sum / max(self.count - 1, 1), 1),
+                                 peak_memory_mb=self.peak_mb, samples=self.count)
+
+
+def _death_reason(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "the annotation process did not finish"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = " (out of memory?)" if -exitcode == signal.SIGKILL else ""
+        return f"the annotation process was killed by {name}{hint}"
+    return f"the annotation process exited with code {exitcode} without a result"
+
+
+def _stop(process: multiprocessing.process.BaseProcess, grace: float) -> None:
+    if process.is_alive():
+        process.terminate()
+        process.join(grace)
+    if process.is_alive():
+        process.kill()
+    process.join(5)
+
+
+def _remove_partial_output(output: Path, pid: int | None) -> None:
+    """A killed child cannot clean up: remove the temporary files it left beside the output."""
+    if pid is None or not output.parent.is_dir():
+        return
+    for leftover in output.parent.glob(f".{output.name}.{pid}.*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
+def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int | None = None,
+            trigger: str = "manual", partition_key: str | None = None,
+            progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+            on_event: EventCallback | None = None, on_start: Callable[[int], None] | None = None,
+            target: Target = annotate_target, monitor_interval: float = 0.1,
+            terminate_grace: float = TERMINATE_GRACE_SECONDS) -> RunResult:
+    """Annotate in a spawned child and wait for it; never raises for a failed run.
+
+    With `history`, the run is recorded: `run_id` when the caller already recorded (and claimed)
+    it, otherwise a new running run. The input's fingerprint (size, mtime, SHA-256) goes into the
+    run's config, so the workspace can tell later whether the file changed. `on_start(pid)` is
+    called once the child runs. Cancel (via `cancel`) ends the child within about
+    `terminate_grace` + a fraction of a second.
+    """
+    from .workspace import Fingerprint
+
+    cancel = cancel or CancelToken()
+
+    def event(level: str, message: str) -> None:
+        if history is not None and run_id is not None:
+            history.add_event(run_id, message, level)
+        if on_event is not None:
+            on_event(level, message)
+
+    config = job.config()
+    config["trigger"] = trigger
+    try:
+        config["input_fingerprint"] = Fingerprint.of(job.vcf, with_hash=True).to_dict()
+    except OSError:
+        pass  # a missing file fails in the child with a proper message
+    if history is not None:
+        if run_id is None:
+            run_id = history.record(trigger=trigger, partition_key=partition_key, user=job.user,
+                                    sample=job.sample, status="running", config=config,
+                                    exclusive=partition_key is not None)
+        else:
+            history.update(run_id, status="running", config=config)
+
+    ctx = multiprocessing.get_context("spawn")
+    receiver, sender = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child_main, args=(target, job, sender), daemon=True,
+                          name=f"annotate-{job.user}-{job.sample}")
+    started = time.perf_counter()
+    try:
+        process.start()
+    except OSError as exc:
+        result = RunResult("failed", run_id, {}, f"could not start the annotation process ({exc})")
+        _finish(history, result, event)
+        return result
+    sender.close()  # the child holds the only writer: EOF on the reader means it is gone
+    event("info", f"started annotation process {process.pid} for {job.vcf}")
+    if on_start is not None:
+        on_start(process.pid)
+    peak = _PeakTracker()
+    try:
+        monitor: ResourceMonitor | None = ResourceMonitor(
+            pid=process.pid, interval=monitor_interval, on_sample=peak.add).start()
+    except psutil.Error:  # the child already exited: nothing to sample
+        monitor = None
+
+    outcome: tuple | None = None
+    cancelled = False
+    try:
+        while outcome is None:
+            if cancel.cancelled:
+                cancelled = True
+                _stop(process, terminate_grace)
+                break
+            ready = wait([receiver, process.sentinel], timeout=0.05)
+            if receiver in ready:
+                try:
+                    message = receiver.recv()
+                except (EOFError, OSError):
+                    process.join(2)
+                    break
+                if message[0] == "progress":
+                    if history is not None and run_id is not None:
+                        history.add_event(run_id, message[2], "info")
+                    if progress is not None:
+                        progress(message[1], message[2])
+                elif message[0] == "event":
+                    event(message[1], message[2])
+                else:
+                    outcome = message
+            elif process.sentinel in ready and not receiver.poll():
+                process.join(2)
+                break
+        if outcome is not None:
+            process.join(5)
+            if process.is_alive():
+                _stop(process, terminate_grace)
+    finally:
+        if process.is_alive():  # an exception in a callback: never leave the child behind
+            _stop(process, terminate_grace)
+        usage = peak.stop(monitor)
+        receiver.close()
+        if outcome is None or outcome[0] != "succeeded":
+            _remove_partial_output(job.output, process.pid)
+
+    wall = round(time.perf_counter() - started, 3)
+    process_metrics: dict[str, Any] = {"process_duration_sec": wall}
+    if usage is not None:
+        process_metrics["process_peak_memory_mb"] = usage.peak_memory_mb
+        process_metrics["process_cpu_percent"] = usage.cpu_percent
+
+    if cancelled or (outcome is not None and outcome[0] == "cancelled"):
+        result = RunResult("cancelled", run_id, process_metrics, "cancelled")
+    elif outcome is None:
+        result = RunResult("failed", run_id, process_metrics, _death_reason(process.exitcode))
+    elif outcome[0] == "succeeded":
+        metadata = dict(outcome[1] or {})
+        metadata.update(process_metrics)
+        # The child's own figure misses what it used before its monitor started; keep the larger.
+        metadata["peak_memory_mb"] = max(metadata.get("peak_memory_mb") or 0.0,
+                                         process_metrics.get("process_peak_memory_mb", 0.0))
+        result = RunResult("succeeded", run_id, metadata, None)
+    else:
+        result = RunResult("failed", run_id, process_metrics, outcome[1])
+        if outcome[2]:
+            event("debug", outcome[2])
+    _finish(history, result, event)
+    return result
+
+
+def _finish(history: "History | None", result: RunResult,
+            event: Callable[[str, str], None]) -> None:
+    if result.ok:
+        m = result.metadata
+        event("info", f"succeeded: {m.get('rows_out', '?')} rows, {m.get('alleles_matched', '?')} "
+                      f"matched, peak {m.get('peak_memory_mb', '?')} MB")
+    else:
+        event("warning" if result.status == "cancelled" else "error",
+              f"{result.status}: {result.error}")
+    if history is not None and result.run_id is not None:
+        history.update(result.run_id, status=result.status, metadata=result.metadata,
+                       error=result.error)
