@@ -67,7 +67,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chromosomes", help="download only these, e.g. 21,22,MT (default: settings)")
     p.add_argument("--revision", help="branch, tag or commit to download (default: settings)")
     _add_path_flags(p)
+
+    p = sub.add_parser("install-desktop-entry",
+                       help="add just-dna-desktop to this user's application menu (Linux)")
+    p.add_argument("--remove", action="store_true", help="remove the menu entry and icons instead")
+    p.add_argument("--json", action="store_true")
+    _add_workspace_parsers(sub)
     return parser
+
+
+def _add_workspace_parsers(sub) -> None:
+    p = sub.add_parser("import", help="copy a VCF into a user's input folder as a new sample")
+    p.add_argument("vcf", type=Path)
+    p.add_argument("--user", required=True, help="whose sample it is")
+    p.add_argument("--sample", help="sample name (default: the file name without .vcf[.gz])")
+    _add_path_flags(p)
+
+    p = sub.add_parser("samples", help="list the users' samples and their states")
+    p.add_argument("--json", action="store_true")
+    _add_path_flags(p)
+
+    p = sub.add_parser("runs", help="the run history, newest first")
+    p.add_argument("--user", help="only this user's runs")
+    p.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
+    p.add_argument("--json", action="store_true")
+    _add_path_flags(p)
+
+    p = sub.add_parser("watch", help="discover samples and annotate them automatically "
+                                     "until interrupted (headless)")
+    p.add_argument("--min-interval", type=float, metavar="SECONDS",
+                   help="seconds between automatic runs (default: settings file, 60)")
+    p.add_argument("--stable-seconds", type=float, default=2.0, metavar="SECONDS",
+                   help="a file counts once its size and mtime stayed the same this long (2)")
+    _add_path_flags(p)
 
 
 def _settings(args: argparse.Namespace):
@@ -98,16 +130,53 @@ def _default_names(vcf: Path, input_dir: Path) -> tuple[str, str]:
 
 def cmd_annotate(args: argparse.Namespace) -> int:
     from .core.annotate import annotate_vcf
+    from .core.errors import Cancelled
+    from .core.history import History
+    from .core.names import check_name
+    from .core.runner import AnnotationJob, job_config
+    from .core.workspace import Workspace
 
     settings = _settings(args)
     default_user, default_sample = _default_names(args.vcf, settings.input_dir)
     user, sample = args.user or default_user, args.sample or default_sample
+    if args.output is None:  # the names become folders: they must be safe
+        check_name(user, "user")
+        check_name(sample, "sample")
     output = args.output or settings.output_file(user, sample)
     progress = _terminal_progress() if not args.json else None
-    metadata = annotate_vcf(args.vcf, settings.reference_dir, output, user=user, sample=sample,
-                            variant_type=settings.variant_type, vcf_sample=args.vcf_sample,
-                            ignore_build_mismatch=args.ignore_build_mismatch,
-                            compression=settings.compression, progress=progress)
+
+    # A sample file of the workspace, annotated to its usual place, is a run of that partition;
+    # anything else is an ad-hoc run. Both go into the history.
+    history = History(settings.history_file)
+    workspace = Workspace.from_settings(settings, history)
+    partition = workspace.partition_of(args.vcf)
+    partition_key = None
+    if partition is not None and (user, sample) == partition \
+            and Path(output).absolute() == settings.output_file(user, sample).absolute():
+        partition_key = f"{user}/{sample}"
+    trigger = "manual" if partition_key else "adhoc"
+    job = AnnotationJob(vcf=args.vcf.absolute(), reference_dir=settings.reference_dir,
+                        output=Path(output).absolute(), user=user, sample=sample,
+                        variant_type=settings.variant_type, vcf_sample=args.vcf_sample,
+                        ignore_build_mismatch=args.ignore_build_mismatch,
+                        compression=settings.compression)
+    run_id = history.record(trigger=trigger, partition_key=partition_key, user=user, sample=sample,
+                            status="running", config=job_config(job, trigger),
+                            exclusive=partition_key is not None)
+    try:
+        metadata = annotate_vcf(args.vcf, settings.reference_dir, output, user=user, sample=sample,
+                                variant_type=settings.variant_type, vcf_sample=args.vcf_sample,
+                                ignore_build_mismatch=args.ignore_build_mismatch,
+                                compression=settings.compression, progress=progress)
+    except (Cancelled, KeyboardInterrupt):
+        history.update(run_id, status="cancelled", error="cancelled")
+        raise
+    except Exception as exc:
+        history.update(run_id, status="failed", error=str(exc) or type(exc).__name__)
+        raise
+    history.update(run_id, status="succeeded", metadata=metadata)
+    history.close()
+    metadata = {**metadata, "run_id": run_id}
     if args.json:
         _print_json(metadata)
     else:
@@ -132,24 +201,76 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
-    from .core import reference
-
-    settings = _settings(args)
-    if args.action == "status":
-        info = reference.status(settings.reference_dir)
-        if args.json:
-            _print_json(info.to_dict())
-        else:
-            print(f"reference: {info.status}")
-            print(f"  cache path: {info.cache_path}")
-            print(f"  files:      {info.num_files} ({info.total_size_gb:.2f} GB)")
-            print(f"  revision:   {info.revision or 'unknown'}")
-            if info.missing and info.status != "missing":
-                print(f"  missing:    {len(info.missing)} file(s)")
-        return EXIT_OK
+    from .core import download, reference
     from .core.errors import UserError
 
-    raise UserError(f"`reference {args.action}` is not available yet")
+    settings = _settings(args)
+    reference_dir = settings.reference_dir
+    if args.action == "download":
+        result = download.download_reference(
+            reference_dir, repo_id=settings.reference_repo,
+            revision=args.revision or settings.reference_revision,
+            chromosomes=args.chromosomes or settings.reference_chromosomes,
+            progress=None if args.json else _reference_progress_bar())
+        if args.json:
+            _print_json(result.to_dict())
+            return EXIT_OK
+        print(f"downloaded {len(result.fetched)} file(s), "
+              f"{download.format_bytes(result.bytes_transferred)} in {result.duration_sec:.1f} s; "
+              f"{len(result.skipped)} already cached")
+    elif args.action == "verify":
+        report = download.verify_reference(reference_dir,
+                                           progress=None if args.json else _reference_progress_bar())
+        if args.json:
+            _print_json(report.to_dict())
+        else:
+            print(f"verified {len(report.ok)} file(s), {download.format_bytes(report.bytes_hashed)} "
+                  f"re-hashed, in {report.cache_path}")
+            for label, paths in (("corrupt", report.corrupt), ("missing", report.missing),
+                                 ("no checksum", report.unknown)):
+                for path in paths:
+                    print(f"  {label}: {path}")
+        if not report.passed:
+            bad = len(report.corrupt) + len(report.missing) + len(report.unknown)
+            raise UserError(f"{bad} reference file(s) in {reference_dir} failed verification "
+                            f"({len(report.corrupt)} corrupt, {len(report.missing)} missing, "
+                            f"{len(report.unknown)} without checksum): run "
+                            f"`just-dna-desktop reference download` to fetch and check them")
+        if args.json:
+            return EXIT_OK
+    info = reference.status(reference_dir)
+    if args.json:
+        _print_json(info.to_dict())
+        return EXIT_OK
+    print(f"reference: {info.status}")
+    print(f"  cache path: {info.cache_path}")
+    print(f"  files:      {info.num_files} ({info.total_size_gb:.2f} GB)")
+    print(f"  repo:       {info.repo_id or 'unknown'}")
+    print(f"  revision:   {info.revision or 'unknown'}")
+    for label, paths in (("missing", info.missing), ("partial", info.partial),
+                         ("unverified", info.unverified)):
+        if paths and info.status != "missing":
+            print(f"  {label + ':':<11} {len(paths)} file(s): {', '.join(paths[:3])}"
+                  f"{', ...' if len(paths) > 3 else ''}")
+    return EXIT_OK
+
+
+def _reference_progress_bar():
+    """A download/verify progress bar on a terminal; None when stderr is not one (or is None)."""
+    stream = sys.stderr
+    if stream is None or not stream.isatty():
+        return None
+
+    def show(progress) -> None:
+        width = 30
+        filled = int(width * min(1.0, progress.fraction))
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {progress.fraction:4.0%} {progress.describe()}"
+        stream.write(f"\r{line[:100]:<100}")
+        if progress.phase == "done":
+            stream.write("\n")
+        stream.flush()
+
+    return show
 
 
 def _terminal_progress():
@@ -179,10 +300,136 @@ def _print_summary(m: dict[str, Any]) -> None:
           f"peak memory {m['peak_memory_mb']:.0f} MB")
 
 
+def cmd_install_desktop_entry(args: argparse.Namespace) -> int:
+    from .core import desktop_entry
+
+    if args.remove:
+        removed = desktop_entry.uninstall()
+        if args.json:
+            _print_json({"removed": [str(path) for path in removed]})
+        else:
+            print(f"removed {len(removed)} file(s)" if removed else "no menu entry was installed")
+        return EXIT_OK
+    installed = desktop_entry.install()
+    if args.json:
+        _print_json(installed.to_dict())
+    else:
+        print(f"installed {installed.desktop_file}")
+        print(f"  starts: {' '.join(installed.command)}")
+        print(f"  icons:  {len(installed.icons)} under {installed.icons[0].parents[2]}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .core.workspace import Workspace, sample_name_of
+
+    settings = _settings(args)
+    target = Workspace.from_settings(settings).import_vcf(args.vcf, args.user, args.sample)
+    print(f"imported {args.vcf} as {args.user}/{sample_name_of(target.name)}: {target}")
+    return EXIT_OK
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    from .core.history import History
+    from .core.workspace import Workspace
+
+    settings = _settings(args)
+    with History(settings.history_file) as history:
+        workspace = Workspace.from_settings(settings, history)
+        samples = workspace.scan()
+    if args.json:
+        _print_json({"input_dir": str(settings.input_dir), "output_dir": str(settings.output_dir),
+                     "samples": [s.to_dict() for s in samples],
+                     "rejected": [{"path": str(r.path), "reason": r.reason}
+                                  for r in workspace.rejected]})
+        return EXIT_OK
+    if not samples:
+        print(f"no samples yet: put VCF files in {settings.input_dir}/<user>/ "
+              "or use `just-dna-desktop import`")
+    for s in samples:
+        last = f"  (run #{s.last_run.id} {s.last_run.status})" if s.last_run else ""
+        print(f"{s.key:<40} {s.state:<10}{last}")
+    for r in workspace.rejected:
+        print(f"ignored {r.path}: {r.reason}")
+    return EXIT_OK
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from .core.history import History
+
+    settings = _settings(args)
+    with History(settings.history_file) as history:
+        runs = history.list_runs(user=args.user, limit=args.limit)
+    if args.json:
+        _print_json([run.to_dict() for run in runs])
+        return EXIT_OK
+    if not runs:
+        print("no runs yet")
+    for run in runs:
+        what = run.partition_key or f"{run.sample or '?'} (ad hoc)"
+        when = (run.to_dict()["started_at"] or run.to_dict()["created_at"])[:19].replace("T", " ")
+        line = f"#{run.id:<5} {run.status:<11} {when}  {what}"
+        if run.duration_sec is not None:
+            line += f"  {run.duration_sec:.1f} s"
+        if run.metadata.get("peak_memory_mb") is not None:
+            line += f"  peak {run.metadata['peak_memory_mb']:.0f} MB"
+        if run.error:
+            line += f"  {run.error}"
+        print(line)
+    return EXIT_OK
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from .core.history import History
+    from .core.scheduler import Scheduler
+    from .core.watch import WatchService
+    from .core.workspace import Workspace
+
+    settings = _settings(args)
+    history = History(settings.history_file)
+    workspace = Workspace.from_settings(settings, history)
+    overrides = {}
+    if args.min_interval is not None:
+        overrides["min_interval_seconds"] = args.min_interval
+    scheduler = Scheduler.from_settings(settings, workspace, history, **overrides)
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+
+    if history.recovered:
+        log(f"marked {history.recovered} run(s) left by a stopped program as interrupted")
+    if not scheduler.auto_annotate:
+        log("auto-annotation is off in the settings file: watching only")
+    log(f"watching {settings.input_dir} (new files annotated at most once every "
+        f"{scheduler.min_interval_seconds:g} s); Ctrl-C to stop")
+    stopped = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    service = WatchService(scheduler, stable_seconds=args.stable_seconds, log=log).start()
+    try:
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.stop()
+        signal.signal(signal.SIGTERM, previous)
+        history.close()
+    log("stopped")
+    return EXIT_OK
+
+
 COMMANDS = {
+    "import": cmd_import,
+    "samples": cmd_samples,
+    "runs": cmd_runs,
+    "watch": cmd_watch,
     "annotate": cmd_annotate,
     "demo": cmd_demo,
     "reference": cmd_reference,
+    "install-desktop-entry": cmd_install_desktop_entry,
 }
 
 
@@ -192,6 +439,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.smoke_test is not None:
+        from .smoke import run_smoke_test
+
+        return run_smoke_test(args.smoke_test)
     if args.command is None:
         return gui_main(argv)
     try:

@@ -308,7 +308,8 @@ class History:
         """Add a run and return its id.
 
         With `exclusive` (for runs of a partition), refuse with PartitionBusyError when the same
-        partition already has a queued or running run; the check and insert are one transaction.
+        partition already has a run in the way: queuing is refused by a queued or running run,
+        starting (status running) only by a running one. Check and insert are one transaction.
         """
         if status not in RUN_STATUSES:
             raise ValueError(f"unknown run status {status!r}")
@@ -316,9 +317,11 @@ class History:
 
         def insert(conn: sqlite3.Connection) -> int:
             if exclusive and partition_key is not None:
+                blocking = ("running",) if status == "running" else ACTIVE_STATUSES
                 busy = conn.execute(
                     "SELECT id, status FROM runs WHERE partition_key = ? AND status IN "
-                    "('queued', 'running') ORDER BY id DESC LIMIT 1", (partition_key,)).fetchone()
+                    f"({', '.join('?' * len(blocking))}) ORDER BY id DESC LIMIT 1",
+                    (partition_key, *blocking)).fetchone()
                 if busy is not None:
                     raise PartitionBusyError(f"{partition_key} already has a {busy['status']} "
                                              f"run (#{busy['id']})")

@@ -66,6 +66,19 @@ class RunResult:
         return self.status == "succeeded"
 
 
+def job_config(job: AnnotationJob, trigger: str) -> dict[str, Any]:
+    """What a run records about its job, with the input's fingerprint taken now."""
+    from .workspace import Fingerprint
+
+    config = job.config()
+    config["trigger"] = trigger
+    try:
+        config["input_fingerprint"] = Fingerprint.of(job.vcf, with_hash=True).to_dict()
+    except OSError:
+        pass  # a missing file fails in the annotation with a proper message
+    return config
+
+
 def annotate_target(job: AnnotationJob, progress: ProgressCallback, event: EventCallback) -> dict:
     """The default job body: `annotate_vcf` with the job's options."""
     from .annotate import annotate_vcf
@@ -185,8 +198,6 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
     called once the child runs. Cancel (via `cancel`) ends the child within about
     `terminate_grace` + a fraction of a second.
     """
-    from .workspace import Fingerprint
-
     cancel = cancel or CancelToken()
 
     def event(level: str, message: str) -> None:
@@ -195,12 +206,7 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
         if on_event is not None:
             on_event(level, message)
 
-    config = job.config()
-    config["trigger"] = trigger
-    try:
-        config["input_fingerprint"] = Fingerprint.of(job.vcf, with_hash=True).to_dict()
-    except OSError:
-        pass  # a missing file fails in the child with a proper message
+    config = job_config(job, trigger)
     if history is not None:
         if run_id is None:
             run_id = history.record(trigger=trigger, partition_key=partition_key, user=job.user,
