@@ -661,3 +661,24 @@ def _explain(exc: Exception, repo_id: str, revision: str, endpoint: str, token: 
     if isinstance(exc, UserError):
         return exc
     return DownloadError(f"could not list {what} on {endpoint}: {type(exc).__name__}: {exc}")
+
+
+def verify_reference(reference_dir: Path, progress: Callable[[Progress], None] | None = None,
+                     cancel: CancelToken | None = None) -> reference.VerifyReport:
+    """`reference.verify` (re-hash everything, no network) reporting through the same Progress."""
+    recorded = reference.read_manifest(Path(reference_dir)).get("files") or {}
+    total = sum(int(entry.get("size") or 0) for entry in recorded.values())
+    meter = ProgressMeter(progress, total, len(recorded))
+
+    def on_progress(path: str, done: int, size: int) -> None:
+        if path != meter.file:
+            if meter.file is not None:
+                meter.finish_file()
+            meter.start_file(path, size, phase="checking")
+        meter.file_at(done)
+
+    report = reference.verify(Path(reference_dir), on_progress, cancel)
+    if meter.file is not None:
+        meter.finish_file()
+    meter.emit(force=True, phase="done")
+    return report

@@ -49,7 +49,7 @@ class ReferenceStatus:
 
     status: cached (every expected file present and vouched for by the manifest), unverified (all
     present, but some were never verified or changed since: run `reference verify` or `download`),
-    incomplete (some missing or partly downloaded), missing (nothing there).
+    incomplete (some missing or partly downloaded), missing (nothing there at all).
     """
 
     cache_path: str
@@ -237,7 +237,7 @@ def status(reference_dir: Path) -> ReferenceStatus:
     partial = (sorted(p.relative_to(reference_dir).as_posix()
                       for p in reference_dir.rglob("*" + PARTIAL_SUFFIX))
                if reference_dir.is_dir() else [])
-    if not all_files:
+    if not all_files and not partial:
         state = "missing"
     elif missing or partial:
         state = "incomplete"
