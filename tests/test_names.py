@@ -1,0 +1,68 @@
+"""User and sample names are untrusted: a corpus of hostile names, each refused with a safe form."""
+
+from pathlib import Path
+
+import pytest
+
+from just_dna_desktop.core.errors import UserError
+from just_dna_desktop.core.names import (MAX_NAME_CHARS, InvalidNameError, check_name,
+                                         is_valid_name, name_problem, safe_name)
+
+HOSTILE = [
+    "", ".", "..", "../alice", "..\\alice", "a/b", "a\\b", "/etc/passwd", "C:\\Windows",
+    "alice/../../etc", "....", ".hidden", ". ", "alice ", " alice", "alice.", "a\x00b",
+    "nul\x00", "tab\there", "new\nline", "carriage\rreturn", "bell\x07", "del\x7f",
+    "escape\x1b[31mred", "right\u202eto-left", "zero\u200bwidth", "bom\ufeff",
+    "surrogate\udcff", "private\ue000use", "CON", "con", "Con.vcf", "PRN", "AUX", "NUL",
+    "nul.txt", "COM1", "com9", "LPT1", "lpt9.tar.gz", "COM\u00b9", "CONIN$", "CON ",
+    "a<b", "a>b", 'a"b', "a:b", "a|b", "a?b", "a*b", "x" * (MAX_NAME_CHARS + 1),
+    "é" * 101, "\U0001F9EC" * 60,
+]
+
+GOOD = ["alice", "Anna-Maria", "sample 1", "HG00096_chr21", "Ñandú", "张伟", "a.b", "x" * 100,
+        "console", "COM10", "nullable", "_CON", "rs-2024.03"]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_names_are_refused_with_a_safe_suggestion(name, tmp_path):
+    assert name_problem(name) is not None
+    with pytest.raises(InvalidNameError) as info:
+        check_name(name, "user")
+    error = info.value
+    assert isinstance(error, UserError) and error.kind == "user" and error.reason in str(error)
+    suggestion = error.suggestion
+    assert suggestion is not None and is_valid_name(suggestion), suggestion
+    assert suggestion == safe_name(name, fallback="user")
+    # The suggestion is one plain entry of the folder it lands in: nothing escapes.
+    assert (tmp_path / suggestion).resolve().parent == tmp_path.resolve()
+    assert "/" not in suggestion and "\\" not in suggestion and "\x00" not in suggestion
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_ordinary_names_pass_unchanged(name):
+    assert name_problem(name) is None
+    assert check_name(name) == name
+    assert safe_name(name) == name
+
+
+def test_suggestions_stay_close_to_what_was_typed():
+    assert safe_name("../alice") == "_alice"
+    assert safe_name("a/b") == "a_b"
+    assert safe_name("CON") == "_CON"
+    assert safe_name("alice.") == "alice"
+    assert safe_name(" .hidden") == "hidden"
+    assert safe_name("", fallback="sample") == "sample"
+    assert safe_name("..", fallback="user") == "user"
+    assert len(safe_name("x" * 500)) == MAX_NAME_CHARS
+
+
+def test_non_text_is_refused():
+    assert name_problem(None) is not None
+    with pytest.raises(InvalidNameError):
+        check_name(Path("alice"))  # type: ignore[arg-type]
+
+
+def test_message_names_the_problem():
+    with pytest.raises(InvalidNameError, match=r"sample name 'COM1' is not allowed: .*reserved.*"
+                                               r"try '_COM1'"):
+        check_name("COM1", "sample")

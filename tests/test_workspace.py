@@ -1,0 +1,280 @@
+"""Samples as partitions: discovery, states from the history, links out of the tree, atomic import."""
+
+import gzip
+import os
+import shutil
+import threading
+
+import pytest
+
+from workspace_helpers import REAL_VCF, copy_vcf
+
+from just_dna_desktop.core import workspace as workspace_module
+from just_dna_desktop.core.errors import UserError, VcfError
+from just_dna_desktop.core.history import History
+from just_dna_desktop.core.names import InvalidNameError
+from just_dna_desktop.core.workspace import (Fingerprint, OutsideWorkspaceError, SampleExistsError,
+                                             Workspace, sample_name_of)
+
+
+@pytest.fixture
+def ws(tmp_path):
+    history = History(tmp_path / "state" / "history.sqlite")
+    yield Workspace(tmp_path / "input", tmp_path / "output", history)
+    history.close()
+
+
+def record_run(ws, path, status, user="alice", sample="s1", with_hash=True):
+    """A finished run of alice/s1 that read `path` as it is now."""
+    fingerprint = Fingerprint.of(path, with_hash=with_hash).to_dict()
+    run_id = ws.history.record(partition_key=f"{user}/{sample}", user=user, sample=sample,
+                               status="running", config={"input_fingerprint": fingerprint})
+    ws.history.update(run_id, status=status)
+    return run_id
+
+
+def make_output(ws, user="alice", sample="s1"):
+    out = ws.output_dir / user / sample / "user_annotated_vcf.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(b"PAR1")
+    return out
+
+
+def state(ws):
+    return {s.key: s.state for s in ws.scan()}
+
+
+def test_sample_name_of():
+    assert sample_name_of("HG00096.vcf.gz") == "HG00096"
+    assert sample_name_of("me.VCF") == "me"
+    assert sample_name_of("a.b.vcf") == "a.b"
+
+
+def test_discovers_users_and_samples_as_partitions(ws):
+    copy_vcf(ws.input_dir / "alice" / "s1.vcf")
+    copy_vcf(ws.input_dir / "alice" / "s2.vcf.gz")
+    copy_vcf(ws.input_dir / "bob" / "x.vcf")
+    (ws.input_dir / "bob" / "notes.txt").write_text("not a sample")
+    (ws.input_dir / "bob" / ".x2.vcf.123.part").write_text("an import in progress")
+    samples = ws.scan()
+    assert [s.key for s in samples] == ["alice/s1", "alice/s2", "bob/x"]
+    assert all(s.state == "new" and s.last_run is None for s in samples)
+    assert samples[0].output == ws.output_dir / "alice" / "s1" / "user_annotated_vcf.parquet"
+    assert ws.rejected == []
+
+
+def test_states_follow_the_history_and_the_file(ws):
+    path = copy_vcf(ws.input_dir / "alice" / "s1.vcf")
+    assert state(ws) == {"alice/s1": "new"}
+
+    queued = ws.history.record(partition_key="alice/s1", user="alice", sample="s1")
+    assert state(ws) == {"alice/s1": "queued"}
+    assert ws.history.claim(queued)
+    assert state(ws) == {"alice/s1": "running"}
+    ws.history.update(queued, status="interrupted")
+    assert state(ws) == {"alice/s1": "new"}  # a crash says nothing about the file
+
+    record_run(ws, path, "succeeded")
+    make_output(ws)
+    assert state(ws) == {"alice/s1": "annotated"}
+
+    # Same bytes, new mtime (touch, or copied again): the hash confirms nothing changed.
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    assert state(ws) == {"alice/s1": "annotated"}
+
+    # Same size, different bytes: stale.
+    data = bytearray(path.read_bytes())
+    data[-2:-1] = b"1" if data[-2:-1] != b"1" else b"0"
+    path.write_bytes(bytes(data))
+    assert state(ws) == {"alice/s1": "stale"}
+
+    # A failed attempt on this very file: failed, until the file changes again.
+    record_run(ws, path, "failed")
+    assert state(ws) == {"alice/s1": "failed"}
+    with open(path, "a") as handle:
+        handle.write("21\t25999999\t.\tA\tG\t.\t.\t.\tGT\t0|1\n")
+    assert state(ws) == {"alice/s1": "stale"}  # back to the last good run, which is older
+
+    record_run(ws, path, "succeeded")
+    assert state(ws) == {"alice/s1": "annotated"}
+    (ws.output_dir / "alice" / "s1" / "user_annotated_vcf.parquet").unlink()
+    assert state(ws) == {"alice/s1": "new"}  # the output is gone
+
+
+def test_failed_new_sample_becomes_new_again_when_its_file_changes(ws):
+    path = copy_vcf(ws.input_dir / "alice" / "s1.vcf")
+    record_run(ws, path, "cancelled")
+    assert state(ws) == {"alice/s1": "failed"}
+    path.write_text(path.read_text() + "21\t25999999\t.\tA\tG\t.\t.\t.\tGT\t0|1\n")
+    assert state(ws) == {"alice/s1": "new"}
+
+
+def test_output_made_outside_the_history_counts_by_time(ws):
+    path = copy_vcf(ws.input_dir / "alice" / "s1.vcf")
+    out = make_output(ws)
+    os.utime(out, (path.stat().st_mtime + 10,) * 2)
+    assert state(ws) == {"alice/s1": "annotated"}
+    os.utime(out, (path.stat().st_mtime - 10,) * 2)
+    assert state(ws) == {"alice/s1": "stale"}
+
+
+def test_links_out_of_the_tree_are_not_followed(ws, tmp_path):
+    outside = tmp_path / "outside"
+    copy_vcf(outside / "secret.vcf")
+    (ws.input_dir / "alice").mkdir(parents=True)
+    (ws.input_dir / "mallory").symlink_to(outside, target_is_directory=True)
+    (ws.input_dir / "alice" / "stolen.vcf").symlink_to(outside / "secret.vcf")
+    copy_vcf(ws.input_dir / "alice" / "real.vcf")
+    (ws.input_dir / "alice" / "alias.vcf").symlink_to(ws.input_dir / "alice" / "real.vcf")
+    (ws.input_dir / "alice" / "loop.vcf").symlink_to(ws.input_dir / "alice" / "loop.vcf")
+    keys = [s.key for s in ws.scan()]
+    assert keys == ["alice/alias", "alice/real"]  # a link inside the tree is fine
+    reasons = {p.name: r for p, r in ((r.path, r.reason) for r in ws.rejected)}
+    assert "out of the input folder" in reasons["mallory"]
+    assert "out of the input folder" in reasons["stolen.vcf"]
+
+
+def test_unusable_names_and_duplicates_are_listed_not_used(ws):
+    copy_vcf(ws.input_dir / "alice" / "CON.vcf")
+    copy_vcf(ws.input_dir / "alice" / "s1.vcf")
+    copy_vcf(ws.input_dir / "alice" / "S1.vcf.gz")
+    copy_vcf(ws.input_dir / "bad:user" / "x.vcf")
+    copy_vcf(ws.input_dir / "loose.vcf")
+    assert [s.key for s in ws.scan()] == ["alice/S1"]  # names sort upper case first
+    reasons = sorted(r.reason.split(":")[0] for r in ws.rejected)
+    assert reasons == ["a VCF must be inside a user's folder", "same sample as S1.vcf.gz; keep one of them",
+                       "unusable sample name", "unusable user name"]
+
+
+def test_partition_of(ws, tmp_path):
+    path = copy_vcf(ws.input_dir / "alice" / "s1.vcf.gz")
+    assert ws.partition_of(path) == ("alice", "s1")
+    assert ws.partition_of(tmp_path / "elsewhere.vcf") is None
+    assert ws.partition_of(ws.input_dir / "alice" / "deeper" / "x.vcf") is None
+
+
+def test_output_file_refuses_hostile_names_and_links_out(ws, tmp_path):
+    assert ws.output_file("alice", "s1") == ws.output_dir / "alice" / "s1" / \
+        "user_annotated_vcf.parquet"
+    with pytest.raises(InvalidNameError):
+        ws.output_file("..", "s1")
+    (tmp_path / "elsewhere").mkdir()
+    ws.output_dir.mkdir(parents=True, exist_ok=True)
+    (ws.output_dir / "mallory").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with pytest.raises(OutsideWorkspaceError):
+        ws.output_file("mallory", "s1")
+
+
+# -- import --------------------------------------------------------------------------------------
+
+
+def test_import_copies_under_the_user_and_keeps_gzip(ws, tmp_path):
+    target = ws.import_vcf(REAL_VCF, "alice")
+    assert target == ws.input_dir / "alice" / "HG00096_chr21.vcf"
+    assert target.read_bytes() == REAL_VCF.read_bytes()
+    gz = tmp_path / "packed.txt"
+    gz.write_bytes(gzip.compress(REAL_VCF.read_bytes()))
+    assert ws.import_vcf(gz, "alice", "packed").name == "packed.vcf.gz"
+    assert [s.key for s in ws.scan()] == ["alice/HG00096_chr21", "alice/packed"]
+    assert [p.name for p in (ws.input_dir / "alice").iterdir() if p.name.startswith(".")] == []
+
+
+def test_import_sniffs_the_header_before_writing(ws, tmp_path):
+    fake = tmp_path / "photo.vcf"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    with pytest.raises(VcfError) as info:
+        ws.import_vcf(fake, "alice")
+    assert str(fake) in str(info.value)
+    assert not (ws.input_dir / "alice").exists()  # nothing written, not even the folder
+
+
+def test_import_never_overwrites_an_existing_sample(ws, tmp_path):
+    first = ws.import_vcf(REAL_VCF, "alice", "s1")
+    before = first.read_bytes()
+    other = tmp_path / "other.vcf"
+    other.write_text(REAL_VCF.read_text().replace("0|0", "1|1"))
+    for sample in ("s1", "S1"):
+        with pytest.raises(SampleExistsError, match="already exists"):
+            ws.import_vcf(other, "alice", sample)
+    gz = tmp_path / "other.vcf.gz"
+    gz.write_bytes(gzip.compress(other.read_bytes()))
+    with pytest.raises(SampleExistsError):
+        ws.import_vcf(gz, "alice", "s1")  # s1.vcf.gz would be the same sample
+    assert first.read_bytes() == before
+    assert sorted(p.name for p in (ws.input_dir / "alice").iterdir()) == ["s1.vcf"]
+
+
+@pytest.mark.parametrize("user,sample", [("../escape", "s1"), ("alice", "../../escape"),
+                                         ("CON", "s1"), ("alice", ".hidden"),
+                                         ("alice", "a\x00b"), ("/abs", "s1")])
+def test_import_refuses_hostile_names_and_suggests(ws, tmp_path, user, sample):
+    with pytest.raises(InvalidNameError) as info:
+        ws.import_vcf(REAL_VCF, user, sample)
+    assert info.value.suggestion
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix == ".vcf"]
+    assert written == []
+
+
+def test_import_refuses_a_user_folder_linking_out(ws, tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    ws.input_dir.mkdir(parents=True)
+    (ws.input_dir / "mallory").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with pytest.raises(OutsideWorkspaceError):
+        ws.import_vcf(REAL_VCF, "mallory", "s1")
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_no_partial_import_is_ever_visible(ws, monkeypatch):
+    """Mid-copy, the sample is not there yet; a copy that fails leaves nothing behind."""
+    seen_during_copy = []
+    real_copy = shutil.copyfileobj
+
+    def slow_copy(src, dst, length=0):
+        dst.write(src.read(100))
+        dst.flush()
+        seen_during_copy.append([s.key for s in ws.scan()])
+        real_copy(src, dst)
+
+    monkeypatch.setattr(workspace_module.shutil, "copyfileobj", slow_copy)
+    target = ws.import_vcf(REAL_VCF, "alice", "s1")
+    assert seen_during_copy == [[]]
+    assert target.read_bytes() == REAL_VCF.read_bytes()
+
+    def failing_copy(src, dst, length=0):
+        dst.write(src.read(100))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(workspace_module.shutil, "copyfileobj", failing_copy)
+    with pytest.raises(UserError, match="No space left"):
+        ws.import_vcf(REAL_VCF, "alice", "s2")
+    assert sorted(p.name for p in (ws.input_dir / "alice").iterdir()) == ["s1.vcf"]
+
+
+def test_concurrent_imports_of_one_sample_one_wins_whole(ws, tmp_path):
+    sources = []
+    for i in range(6):
+        src = tmp_path / f"v{i}.vcf"
+        src.write_text(REAL_VCF.read_text() + f"##variant {i}\n" * 0 +
+                       "".join(f"21\t{26000000 + i * 10 + k}\t.\tA\tG\t.\t.\t.\tGT\t0|1\n"
+                               for k in range(i + 1)))
+        sources.append(src)
+    results, errors = [], []
+    barrier = threading.Barrier(len(sources))
+
+    def attempt(src):
+        barrier.wait()
+        try:
+            results.append((src, ws.import_vcf(src, "alice", "same")))
+        except SampleExistsError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(s,)) for s in sources]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 1 and len(errors) == len(sources) - 1
+    winner, target = results[0]
+    assert target.read_bytes() == winner.read_bytes()
+    assert sorted(p.name for p in (ws.input_dir / "alice").iterdir()) == ["same.vcf"]
