@@ -262,10 +262,13 @@ def _reference_progress_bar():
         return None
 
     def show(progress) -> None:
-        width = 30
+        import shutil
+
+        columns = max(40, shutil.get_terminal_size((100, 20)).columns - 1)
+        width = 20
         filled = int(width * min(1.0, progress.fraction))
         line = f"[{'#' * filled}{'.' * (width - filled)}] {progress.fraction:4.0%} {progress.describe()}"
-        stream.write(f"\r{line[:100]:<100}")
+        stream.write(f"\r{line[:columns]:<{columns}}")
         if progress.phase == "done":
             stream.write("\n")
         stream.flush()

@@ -324,3 +324,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+if __name__ == "__main__":
+    # A server to try the CLI against by hand:
+    #   uv run python tests/hub_server.py --size-mb 20 --slow 0.01 &
+    #   HF_ENDPOINT=http://127.0.0.1:PORT uv run just-dna-desktop reference download --chromosomes 21,22
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repo", default="just-dna-seq/ensembl_variations")
+    parser.add_argument("--chromosomes", default="21,22,MT")
+    parser.add_argument("--size-mb", type=float, default=5.0, help="size of each (random) file")
+    parser.add_argument("--slow", type=float, default=0.0, help="seconds to sleep per 16 KB chunk")
+    options = parser.parse_args()
+    files = {f"data/homo_sapiens-chr{c}.parquet": os.urandom(int(options.size_mb * 1e6))
+             for c in options.chromosomes.split(",")}
+    server = HubServer().start()
+    server.add_repo(options.repo, files)
+    server.slow = {path: options.slow for path in files} if options.slow else {}
+    print(server.endpoint, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
