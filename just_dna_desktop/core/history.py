@@ -273,6 +273,8 @@ class History:
                     raise HistoryError(f"{self.path}: the run history stayed busy for "
                                        f"{self.retry_for_seconds:.0f} s; is another program "
                                        "holding it open?") from None
+            except sqlite3.IntegrityError:
+                raise  # a bug (an event for a run that does not exist), not the file's fault
             except sqlite3.DatabaseError as exc:
                 raise HistoryError(f"{self.path}: the run history is unreadable ({exc})") from None
             time.sleep(delay * (0.5 + random.random()))
