@@ -237,7 +237,7 @@ def test_the_right_token_from_hf_token_is_sent_and_never_stored(hub, dataset, re
     result = fetch(ref_dir)
     assert len(result.fetched) == 3
     assert "hf_secret_token_123" not in (ref_dir / reference.MANIFEST_NAME).read_text()
-    # The token goes to the Hub, not to the file server a redirect points at (another origin there).
+    # Sent through huggingface_hub's headers on every request to the Hub's resolve endpoint.
     assert all(r.headers.get("authorization") for r in hub.requests if "/resolve/" in r.path)
 
 
@@ -405,3 +405,22 @@ def test_cli_shows_a_progress_bar_only_on_a_terminal(hub, ref_dir, monkeypatch, 
     assert cli.main(["reference", "download", "--chromosomes", "MT"]) == 0
     assert "100%" in terminal.getvalue() and "homo_sapiens-chrMT" in terminal.getvalue()
     assert "[" not in capsys.readouterr().out.split("\n")[0]
+
+
+def test_one_download_per_cache_at_a_time(hub, ref_dir):
+    hub.slow[CHR21] = 0.05
+    cancel = CancelToken()
+    worker = threading.Thread(target=lambda: pytest.raises(Cancelled, fetch, ref_dir, cancel=cancel))
+    worker.start()
+    partial = ref_dir / (CHR21 + ".incomplete")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not partial.exists():
+        time.sleep(0.02)
+    try:
+        with pytest.raises(download.DownloadError, match="another download into .* is running"):
+            fetch(ref_dir)
+    finally:
+        cancel.cancel()
+        worker.join(timeout=5)
+    hub.slow.clear()
+    assert fetch(ref_dir).status.status == "cached"  # the lock was released

@@ -23,6 +23,7 @@ token is never put in a message, a log or the manifest.
 from __future__ import annotations
 
 import collections
+import contextlib
 import errno
 import hashlib
 import os
@@ -46,7 +47,8 @@ RETRY_WAIT = 0.5  # seconds before the first retry; doubles each time, up to RET
 RETRY_WAIT_MAX = 8.0
 CONNECT_TIMEOUT = 15.0
 READ_TIMEOUT = 60.0  # a stalled connection counts as dropped after this long
-PROGRESS_INTERVAL = 0.1  # at most this often a progress callback (GUI signals are not free)
+PROGRESS_INTERVAL = 0.1
+LOCK_NAME = ".just-dna-download.lock"  # at most this often a progress callback (GUI signals are not free)
 CANCEL_POLL = 0.1
 
 
@@ -269,13 +271,13 @@ class ProgressMeter:
         return (self.transferred - first_bytes) / elapsed if elapsed > 0 else 0.0
 
     def emit(self, force: bool = False, phase: str | None = None) -> None:
-        speed = self.speed()
         if self.callback is None:
             return
         now = self._clock()
         if not force and now - self._last_emit < PROGRESS_INTERVAL:
             return
         self._last_emit = now
+        speed = self.speed()
         remaining = max(0, self.total - self.done)
         eta = remaining / speed if speed > 0 else (0.0 if remaining == 0 else None)
         self.callback(Progress(phase or self.phase, self.file, self.file_done, self.file_total,
@@ -348,7 +350,33 @@ def download_reference(reference_dir: Path, *, repo_id: str = DEFAULT_REPO, revi
     selected = select_files(listing, parse_chromosomes(chromosomes))
     cancel.raise_if_cancelled()
     reference_dir.mkdir(parents=True, exist_ok=True)
+    with _download_lock(reference_dir):
+        return _sync(reference_dir, listing, selected, progress, cancel, token, max_attempts,
+                     retry_wait, started)
 
+
+@contextlib.contextmanager
+def _download_lock(reference_dir: Path) -> Iterator[None]:
+    """One download per cache at a time (the window and the command line may both try)."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(reference_dir / LOCK_NAME), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise DownloadError(f"another download into {reference_dir} is running: wait for it "
+                            f"to finish or cancel it") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _sync(reference_dir: Path, listing: RemoteListing, selected: list[RemoteFile],
+          progress: Callable[[Progress], None] | None, cancel: CancelToken, token: str | None,
+          max_attempts: int, retry_wait: float, started: float) -> DownloadResult:
+    """The download proper, under the cache's lock."""
+    repo_id, revision = listing.repo_id, listing.requested_revision
     manifest = reference.read_manifest(reference_dir)
     recorded: dict[str, dict[str, Any]] = dict(manifest.get("files") or {})
     if manifest.get("repo_id") not in (None, repo_id):
@@ -506,14 +534,15 @@ def _resume(path: Path, remote: RemoteFile, meter: ProgressMeter, cancel: Cancel
 def _transfer(url: str, headers: dict[str, str], part: _Partial, remote: RemoteFile,
               meter: ProgressMeter, cancel: CancelToken) -> None:
     """One HTTP request for the bytes after `part.size`, appended to the partial file as they come."""
-    import httpx2
     from huggingface_hub.errors import OfflineModeIsEnabled
     from huggingface_hub.utils import get_session
+
+    http = _http()
 
     request_headers = dict(headers)
     if part.size:
         request_headers["Range"] = f"bytes={part.size}-"
-    timeout = httpx2.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+    timeout = http.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
     try:
         with get_session().stream("GET", url, headers=request_headers, timeout=timeout,
                                   follow_redirects=True) as response:
@@ -546,7 +575,7 @@ def _transfer(url: str, headers: dict[str, str], part: _Partial, remote: RemoteF
                     cancel.raise_if_cancelled()
     except OfflineModeIsEnabled:
         raise OfflineError("offline mode is on (HF_HUB_OFFLINE): cannot download the reference") from None
-    except httpx2.TransportError as exc:
+    except http.TransportError as exc:
         raise _Retry(_network_reason(exc)) from None
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
@@ -555,6 +584,16 @@ def _transfer(url: str, headers: dict[str, str], part: _Partial, remote: RemoteF
         raise
     if part.size < remote.size:
         raise _Retry(f"the connection closed after {part.size} of {remote.size} bytes")
+
+
+def _http() -> Any:
+    """The HTTP library behind huggingface_hub's session: httpx2 (hub 2.x) or httpx (hub 1.x)."""
+    try:
+        import httpx2
+        return httpx2
+    except ImportError:  # pragma: no cover - huggingface_hub 1.x
+        import httpx
+        return httpx
 
 
 _END = object()
@@ -631,11 +670,11 @@ def _network_reason(exc: Exception) -> str:
 
 def _explain(exc: Exception, repo_id: str, revision: str, endpoint: str, token: str | None) -> Exception:
     """A one-line DownloadError for whatever listing the repo raised (the token never appears)."""
-    import httpx2
     from huggingface_hub.errors import (GatedRepoError, HfHubHTTPError, OfflineModeIsEnabled,
                                         RepositoryNotFoundError, RevisionNotFoundError)
     from huggingface_hub.utils import get_token
 
+    http = _http()
     what = f"{repo_id}@{revision}"
     if isinstance(exc, OfflineModeIsEnabled):
         return OfflineError(f"offline mode is on (HF_HUB_OFFLINE): cannot list {what}")
@@ -653,9 +692,9 @@ def _explain(exc: Exception, repo_id: str, revision: str, endpoint: str, token: 
         return NotFoundError(f"dataset {repo_id} not found on {endpoint} (404): check reference_repo")
     if isinstance(exc, HfHubHTTPError) and code is not None:
         return DownloadError(f"the Hub at {endpoint} answered {code} for {what}: try again later")
-    if isinstance(exc, (httpx2.ConnectError, httpx2.ConnectTimeout)):
+    if isinstance(exc, (http.ConnectError, http.ConnectTimeout)):
         return OfflineError(f"cannot reach {endpoint}: no network connection? ({_network_reason(exc)})")
-    if isinstance(exc, httpx2.TransportError):
+    if isinstance(exc, http.TransportError):
         return ConnectionFailedError(f"the connection to {endpoint} failed while listing {what} "
                                      f"({_network_reason(exc)})")
     if isinstance(exc, UserError):
