@@ -34,12 +34,13 @@ class Job(QRunnable):
     """One piece of work: `work(job)` runs on a pool thread and may call job.progress/metrics."""
 
     def __init__(self, title: str, work: Callable[["Job"], Any], kind: str = "job",
-                 key: str | None = None):
+                 key: str | None = None, quiet: bool = False):
         super().__init__()
         self.setAutoDelete(False)  # Python owns it; the manager drops it when it is done
         self.title = title
         self.kind = kind
         self.key = key  # e.g. the partition key `user/sample`
+        self.quiet = quiet  # housekeeping (a folder scan): not listed in the jobs panel
         self.signals = JobSignals()
         self.cancel_token = CancelToken()
         self.fraction = 0.0

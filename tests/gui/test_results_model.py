@@ -8,6 +8,10 @@ from just_dna_desktop.gui.results_model import ResultsModel
 
 ROWS = 2_000_000
 
+# Qt warnings fail the tests; the offscreen platform's note about size hints is not ours.
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("propagateSizeHints")]
+
 
 @pytest.fixture(scope="module")
 def big_parquet(tmp_path_factory):

@@ -1,6 +1,11 @@
 """The users -> samples tree model: Qt's model checker, and in-place live updates."""
 
+import pytest
 from just_dna_desktop.gui.samples_model import KEY_ROLE, SampleEntry, SamplesModel
+
+# Qt warnings fail the tests; the offscreen platform's note about size hints is not ours.
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 
 def test_tree_model_passes_qtmodeltester(qtmodeltester):

@@ -1,0 +1,117 @@
+"""Starting the window: the QApplication, the qasync event loop, the theme, and `--demo`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+from ..core import settings as core_settings
+from ..core.errors import UserError
+
+log = logging.getLogger(__name__)
+ICON = core_settings.RESOURCES_DIR / "icons" / "just-dna-desktop-256.png"
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="just-dna-desktop", add_help=True)
+    parser.add_argument("--demo", action="store_true",
+                        help="open a throw-away workspace with the bundled demo VCF and reference")
+    parser.add_argument("--data-dir", type=Path, help="the data folder (input, output, interim)")
+    parser.add_argument("--theme", choices=("system", "light", "dark"), default="system")
+    parser.add_argument("--debug", action="store_true")
+    args, _unknown = parser.parse_known_args(list(argv))  # Qt's own -style etc. pass through
+    return args
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    colors = {
+        QPalette.ColorRole.Window: "#2b2d30", QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1e1f22", QPalette.ColorRole.AlternateBase: "#26282b",
+        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#3a3c40",
+        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.Highlight: "#2e86de",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#3a3c40",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6", QPalette.ColorRole.PlaceholderText: "#8c8f94",
+        QPalette.ColorRole.Mid: "#5a5d62", QPalette.ColorRole.Link: "#5dade2",
+    }
+    for role, color in colors.items():
+        palette.setColor(role, QColor(color))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7d82"))
+    return palette
+
+
+def apply_theme(app: QApplication, theme: str = "system") -> None:
+    """Light or dark as asked, or as the system says (and follow it when it changes)."""
+    app.setStyle("Fusion")  # the same widgets everywhere; respects the palette fully
+    hints = app.styleHints()
+
+    def update(*_: object) -> None:
+        dark = theme == "dark" or (theme == "system"
+                                   and hints.colorScheme() == Qt.ColorScheme.Dark)
+        app.setPalette(dark_palette() if dark else app.style().standardPalette())
+
+    update()
+    if theme == "system":
+        hints.colorSchemeChanged.connect(update)
+
+
+def demo_workspace(base: Path | None = None) -> Path:
+    """A data folder for `--demo`: a fresh temporary one unless a folder is given."""
+    return Path(base) if base else Path(tempfile.mkdtemp(prefix="just-dna-demo-"))
+
+
+def create_window(args: argparse.Namespace):
+    from ..core.demo import DEMO_REFERENCE_DIR
+    from .main_window import MainWindow
+
+    flags = {}
+    if args.demo:
+        flags["data_dir"] = demo_workspace(args.data_dir)
+    elif args.data_dir:
+        flags["data_dir"] = args.data_dir
+    settings = core_settings.load_settings(flags)
+    window = MainWindow(settings, reference_dir=DEMO_REFERENCE_DIR if args.demo else None,
+                        demo=args.demo)
+    if args.demo:
+        window.open_demo()
+    return window
+
+
+def run(argv: Sequence[str]) -> int:
+    """Open the window and run until it is closed; returns the exit code."""
+    import qasync
+
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "just-dna-desktop"])
+    app.setApplicationName("just-dna-desktop")
+    app.setOrganizationName("just-dna")
+    app.setDesktopFileName("just-dna-desktop")
+    if ICON.is_file():
+        app.setWindowIcon(QIcon(str(ICON)))
+    apply_theme(app, args.theme)
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        window = create_window(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    window.show()
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    with loop:
+        loop.run_until_complete(closed.wait())
+    return 0

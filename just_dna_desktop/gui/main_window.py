@@ -1,0 +1,557 @@
+"""The main window: people and samples on the left; results, runs and the reference on the right;
+running jobs and their live metrics at the bottom; and a status line that says nothing is uploaded.
+
+Everything slow (scanning the folder, importing, annotating, downloading) is a pool job; the window
+only reacts to the jobs' signals. Annotation itself runs in a spawned child (core.runner).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import psutil
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QLabel, QMainWindow,
+                               QMenu, QMessageBox, QPushButton, QSplitter, QStackedWidget, QTabWidget,
+                               QTreeView, QVBoxLayout, QWidget)
+
+from ..core import settings as core_settings
+from ..core.demo import DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF, demo_sample_name
+from ..core.errors import Cancelled, UserError
+from ..core.history import History
+from ..core.metrics import ResourceMonitor
+from ..core.runner import AnnotationJob, run_job
+from ..core.workspace import Sample, Workspace, is_vcf_name
+from .history_view import HistoryView
+from .import_dialog import ImportDialog
+from .jobs import Job, JobManager
+from .jobs_panel import JobsPanel
+from .lineage_view import Node
+from .metrics_panel import MetricsPanel
+from .reference_panel import ReferencePanel
+from .responsiveness import EventLoopProbe
+from .results_view import ResultsView
+from .samples_model import SampleEntry, SamplesModel
+from .settings_dialog import SettingsDialog
+from .welcome import WelcomePage
+
+log = logging.getLogger(__name__)
+PRIVACY_NOTE = "\U0001F512 Everything stays on this computer: your VCFs and results are never uploaded."
+SCAN_INTERVAL_MS = 3000
+
+
+def vcf_paths(event: QDragEnterEvent | QDropEvent) -> list[Path]:
+    mime = event.mimeData()
+    if not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls()
+            if url.isLocalFile() and is_vcf_name(Path(url.toLocalFile()).name)]
+
+
+class SampleTree(QTreeView):
+    """The users -> samples view; VCFs dropped on a user go to that user."""
+
+    files_dropped = Signal(list, str)  # paths, user ("" = none chosen)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setUniformRowHeights(True)
+        self.setAnimated(True)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        event.acceptProposedAction() if vcf_paths(event) else event.ignore()
+
+    def dragMoveEvent(self, event: Any) -> None:
+        event.acceptProposedAction() if vcf_paths(event) else event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = vcf_paths(event)
+        if not paths:
+            event.ignore()
+            return
+        index = self.indexAt(event.position().toPoint())
+        model = self.model()
+        user = model.user_of(index) if isinstance(model, SamplesModel) else None
+        event.acceptProposedAction()
+        self.files_dropped.emit(paths, user or "")
+
+
+class MainWindow(QMainWindow):
+    sample_annotated = Signal(str)  # partition key
+    samples_refreshed = Signal()
+
+    def __init__(self, settings: core_settings.Settings, *, reference_dir: Path | None = None,
+                 demo: bool = False, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.settings = settings
+        self.demo = demo
+        self.reference_dir = Path(reference_dir or settings.reference_dir)
+        self.setWindowTitle("just-dna desktop" + (" (demo)" if demo else ""))
+        self.setAcceptDrops(True)
+        self.resize(1280, 820)
+
+        self.jobs = JobManager(parent=self)
+        self.history = History(settings.history_file)
+        self.workspace = Workspace.from_settings(settings, self.history)
+        self._scanning = False
+        self._rescan = False
+        self._monitors: dict[str, ResourceMonitor] = {}
+        self.current_key: str | None = None
+
+        # Left: people and samples.
+        self.samples = SamplesModel(self)
+        self.tree = SampleTree()
+        self.tree.setModel(self.samples)
+        add_button = QPushButton("Add VCF…")
+        add_button.clicked.connect(self.choose_files)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.tree, 1)
+        left_layout.addWidget(add_button)
+
+        # Right: the first-run guide, or the tabs.
+        self.welcome = WelcomePage()
+        self.results = ResultsView(self.jobs)
+        self.history_view = HistoryView(self.history)
+        self.reference_panel = ReferencePanel(self.jobs, self.reference_dir, self._reference_options)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.results, "Results")
+        self.tabs.addTab(self.history_view, "Runs")
+        self.tabs.addTab(self.reference_panel, "Reference")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.tabs)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([260, 1020])
+        self.setCentralWidget(splitter)
+
+        # Bottom: running jobs and their metrics.
+        self.jobs_panel = JobsPanel(self.jobs)
+        self.metrics = MetricsPanel()
+        bottom = QSplitter()
+        bottom.addWidget(self.jobs_panel)
+        bottom.addWidget(self.metrics)
+        bottom.setSizes([420, 860])
+        dock = QDockWidget("Jobs and metrics", self)
+        dock.setObjectName("jobsDock")
+        dock.setWidget(bottom)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.resizeDocks([dock], [270], Qt.Orientation.Vertical)
+
+        # Status line.
+        self.privacy = QLabel(PRIVACY_NOTE)
+        self.reference_label = QLabel()
+        self.lag_label = QLabel()
+        self.lag_label.setToolTip("How late the window's event loop runs (kept under 100 ms)")
+        self.statusBar().addWidget(self.privacy, 1)
+        self.statusBar().addPermanentWidget(self.reference_label)
+        self.statusBar().addPermanentWidget(self.lag_label)
+        self.probe = EventLoopProbe(parent=self)
+        self.probe.delay_ms.connect(self._show_lag)
+        self.probe.start()
+
+        self._build_menus()
+        self.tree.files_dropped.connect(self.import_files)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.tree.selectionModel().currentChanged.connect(self._sample_selected)
+        self.tree.doubleClicked.connect(self._sample_activated)
+        self.welcome.add_vcf.connect(self.choose_files)
+        self.welcome.get_reference.connect(self._show_reference)
+        self.welcome.open_demo.connect(self.open_demo)
+        self.reference_panel.changed.connect(self._reference_changed)
+        self.history_view.open_output.connect(lambda path: self.open_results(Path(path)))
+        self.samples.counts_changed.connect(self._counts_changed)
+        self.jobs.job_added.connect(self._job_added)
+
+        self.reference_panel.refresh()
+        self._counts_changed(0, 0)
+        self.history_view.refresh()
+        self.scan_timer = QTimer(self, interval=SCAN_INTERVAL_MS)
+        self.scan_timer.timeout.connect(self.refresh_samples)
+        self.scan_timer.start()
+        self.refresh_samples()
+
+    # -- menus ---------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        add = QAction("&Add VCF…", self, shortcut=QKeySequence.StandardKey.Open)
+        add.triggered.connect(self.choose_files)
+        demo = QAction("Open the &demo", self)
+        demo.triggered.connect(self.open_demo)
+        prefs = QAction("&Settings…", self, shortcut=QKeySequence.StandardKey.Preferences)
+        prefs.triggered.connect(self.edit_settings)
+        data = QAction("Open the &data folder", self)
+        data.triggered.connect(lambda: _open_folder(self.settings.data_dir))
+        quit_ = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_.triggered.connect(self.close)
+        for action in (add, demo, data, prefs):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_)
+        view = self.menuBar().addMenu("&View")
+        for i, name in enumerate(("&Results", "R&uns", "Re&ference")):
+            action = QAction(name, self, shortcut=QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _=False, i=i: self.show_tab(i))
+            view.addAction(action)
+        welcome = QAction("&Getting started", self)
+        welcome.triggered.connect(lambda: self.stack.setCurrentWidget(self.welcome))
+        self.menuBar().addMenu("&Help").addAction(welcome)
+
+    def show_tab(self, index: int) -> None:
+        self.stack.setCurrentWidget(self.tabs)
+        self.tabs.setCurrentIndex(index)
+
+    def _show_reference(self) -> None:
+        self.show_tab(2)
+
+    # -- status ---------------------------------------------------------------------------------
+    def _show_lag(self, delay_ms: float) -> None:
+        if self.probe.samples % 10 == 0:
+            self.lag_label.setText(f"UI delay {delay_ms:.0f} ms")
+
+    def _reference_options(self) -> dict[str, Any]:
+        return dict(self.settings.options)
+
+    def _reference_changed(self, status: Any) -> None:
+        ready = status.status in ("cached", "unverified")
+        where = "demo slice" if self.reference_dir == DEMO_REFERENCE_DIR else status.status
+        self.reference_label.setText(f"Reference: {where}")
+        self.welcome.set_reference_ready(
+            ready, f"{status.num_files} files, {status.total_size_gb:.3g} GB in {status.cache_path}"
+            if status.num_files else "About 14 GB from Hugging Face, downloaded once.")
+
+    def _counts_changed(self, users: int, samples: int) -> None:
+        if samples and self.stack.currentWidget() is self.welcome and not self._welcome_pinned:
+            self.stack.setCurrentWidget(self.tabs)
+        elif not samples:
+            self.stack.setCurrentWidget(self.welcome)
+        self.history_view.set_users(self.samples.users)
+
+    _welcome_pinned = False
+
+    # -- samples ---------------------------------------------------------------------------------
+    def refresh_samples(self) -> None:
+        """Scan the input folder on the pool and update the tree (coalesced: one scan at a time)."""
+        if self._scanning:
+            self._rescan = True
+            return
+        self._scanning = True
+        workspace = self.workspace
+        job = Job("Scan the input folder", lambda job: workspace.scan(), kind="scan", quiet=True)
+        job.signals.finished.connect(self._scanned)
+        job.signals.failed.connect(lambda reason: self._scan_done())
+        self.jobs.submit(job)
+
+    def _scan_done(self) -> None:
+        self._scanning = False
+        if self._rescan:
+            self._rescan = False
+            self.refresh_samples()
+
+    def _scanned(self, samples: list[Sample]) -> None:
+        entries = []
+        for sample in samples:
+            entry = self._entry_of(sample)
+            job = self.jobs.find(sample.key)
+            if job is not None and job.kind == "annotate":
+                entry.state = "running" if job.state == "running" else "queued"
+                entry.progress = job.fraction
+            entries.append(entry)
+        users = [p.name for p in sorted(self.settings.input_dir.iterdir())
+                 if p.is_dir() and not p.name.startswith(".")] if self.settings.input_dir.is_dir() else []
+        self.samples.set_entries(entries, users)
+        self._refresh_lineage()
+        self._scan_done()
+        self.samples_refreshed.emit()
+
+    @staticmethod
+    def _entry_of(sample: Sample) -> SampleEntry:
+        detail = ""
+        run = sample.last_run
+        if run is not None and run.status == "failed":
+            detail = f"Failed: {run.error}"
+        elif sample.last_success is not None:
+            m = sample.last_success.metadata or {}
+            detail = (f"{m.get('rows_out', '?'):,} allele rows, {m.get('alleles_matched', '?'):,} "
+                      f"matched" if isinstance(m.get("rows_out"), int) else "")
+        return SampleEntry(sample.user, sample.sample, sample.state, sample.path, sample.output,
+                           detail, extra={"size": sample.size})
+
+    def _refresh_lineage(self) -> None:
+        outputs = [Node(e.key, f"{e.state}", {"annotated": "ok", "failed": "error", "running": "running",
+                                               "stale": "warn"}.get(e.state, "missing"))
+                   for e in self.samples.entries()]
+        self.reference_panel.lineage.set_graph(self.reference_panel.lineage.source,
+                                               self.reference_panel.lineage.cache, outputs)
+
+    def _sample_selected(self, current: QModelIndex, previous: QModelIndex = QModelIndex()) -> None:
+        entry = self.samples.entry(current)
+        if entry is None:
+            return
+        self.current_key = entry.key
+        if entry.output_path is not None and entry.output_path.is_file():
+            self.open_results(entry.output_path, entry.key)
+
+    def _sample_activated(self, index: QModelIndex) -> None:
+        entry = self.samples.entry(index)
+        if entry is not None and entry.state in ("new", "stale", "failed", "cancelled"):
+            self.annotate(entry.key)
+
+    def open_results(self, path: Path, title: str | None = None) -> None:
+        try:
+            self.results.open(path, title)
+        except Exception as exc:  # a damaged or foreign file: say so, keep the window
+            QMessageBox.warning(self, "Cannot open", f"{path}: {exc}")
+            return
+        self.show_tab(0)
+        self.statusBar().showMessage(f"Opened {self.results.model.query.total_rows:,} rows in "
+                                     f"{self.results.open_seconds:.2f} s", 5000)
+
+    def _context_menu(self, point: QPoint) -> None:
+        index = self.tree.indexAt(point)
+        entry = self.samples.entry(index)
+        menu = QMenu(self)
+        if entry is not None:
+            running = self.jobs.find(entry.key)
+            annotate = menu.addAction("Annotate now", lambda: self.annotate(entry.key))
+            annotate.setEnabled(running is None)
+            cancel = menu.addAction("Cancel", lambda: self.cancel(entry.key))
+            cancel.setEnabled(running is not None)
+            menu.addSeparator()
+            results = menu.addAction("Show results", lambda: self.open_results(entry.output_path, entry.key))
+            results.setEnabled(bool(entry.output_path and entry.output_path.is_file()))
+            folder = menu.addAction("Open output folder", lambda: _open_folder(entry.output_path.parent))
+            folder.setEnabled(bool(entry.output_path and entry.output_path.parent.is_dir()))
+            menu.addAction("Reveal input file", lambda: _open_folder(entry.vcf_path.parent))
+            menu.addAction("Show history", lambda: self.show_history(entry.user, entry.sample))
+        else:
+            user = self.samples.user_of(index)
+            if user:
+                menu.addAction(f"Add a VCF for {user}…", lambda: self.choose_files(user))
+                menu.addAction("Show history", lambda: self.show_history(user))
+            else:
+                menu.addAction("Add VCF…", self.choose_files)
+        menu.exec(self.tree.viewport().mapToGlobal(point))
+
+    def show_history(self, user: str, sample: str | None = None) -> None:
+        self.history_view.user_filter.setCurrentText(user)
+        self.history_view.text_filter.setText(f"{user}/{sample}" if sample else "")
+        self.history_view.refresh()
+        self.show_tab(1)
+
+    # -- import ---------------------------------------------------------------------------------
+    def choose_files(self, user: str | None = None) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Add VCF files", str(Path.home()),
+                                                "VCF (*.vcf *.vcf.gz);;All files (*)")
+        if files:
+            self.import_files([Path(f) for f in files], user if isinstance(user, str) else "")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        event.acceptProposedAction() if vcf_paths(event) else event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = vcf_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.import_files(paths, "")
+
+    def import_dialog(self, files: list[Path], user: str) -> ImportDialog:
+        """The dialog for these files; a separate method so tests can answer it."""
+        taken = {e.key for e in self.samples.entries()}
+        return ImportDialog(files, self.samples.users, user or self.current_user(), taken, self)
+
+    def current_user(self) -> str | None:
+        return self.samples.user_of(self.tree.currentIndex())
+
+    def import_files(self, files: list[Path], user: str = "") -> None:
+        dialog = self.import_dialog(files, user)
+        if dialog.exec() != ImportDialog.DialogCode.Accepted:
+            return
+        self.start_import(dialog.choices())
+
+    def start_import(self, choices: list[tuple[Path, str, str]],
+                     reference_dir: Path | None = None) -> Job:
+        workspace = self.workspace
+
+        def work(job: Job) -> list[str]:
+            keys = []
+            for number, (path, user, sample) in enumerate(choices):
+                job.cancel_token.raise_if_cancelled()
+                job.progress(number / len(choices), f"Copying {path.name}")
+                workspace.import_vcf(path, user, sample)
+                keys.append(f"{user}/{sample}")
+            job.progress(1.0, "Imported")
+            return keys
+
+        job = Job(f"Import {len(choices)} file{'s' if len(choices) != 1 else ''}", work, kind="import")
+        job.signals.finished.connect(lambda keys: self._imported(keys, reference_dir))
+        job.signals.failed.connect(lambda reason: self._error("Import failed", reason))
+        return self.jobs.submit(job)
+
+    def _imported(self, keys: list[str], reference_dir: Path | None) -> None:
+        self.statusBar().showMessage(f"Imported {', '.join(keys)}", 5000)
+        self._welcome_pinned = False
+        self.refresh_samples()
+        if self.settings.auto_annotate:
+            for key in keys:
+                self.annotate(key, reference_dir=reference_dir, trigger="auto")
+
+    def open_demo(self) -> None:
+        """Import the bundled demo VCF (once) and annotate it against the bundled reference slice."""
+        key = f"{DEMO_USER}/{demo_sample_name()}"
+        existing = self.samples.index_of(key)
+        if existing.isValid():
+            self.tree.setCurrentIndex(existing)
+            entry = self.samples.entry(existing)
+            if entry is not None and entry.state != "annotated":
+                self.annotate(key, reference_dir=DEMO_REFERENCE_DIR)
+            return
+        self.start_import([(DEMO_VCF, DEMO_USER, demo_sample_name())], DEMO_REFERENCE_DIR)
+
+    # -- annotation -------------------------------------------------------------------------------
+    def reference_for(self, user: str) -> Path:
+        """The demo user falls back to the bundled slice while the real reference is missing."""
+        if user == DEMO_USER and self.reference_panel.status is not None \
+                and self.reference_panel.status.status in ("missing", "incomplete"):
+            return DEMO_REFERENCE_DIR
+        return self.reference_dir
+
+    def annotate(self, key: str, reference_dir: Path | None = None, trigger: str = "manual") -> Job | None:
+        if self.jobs.find(key) is not None:
+            return None
+        user, _, sample = key.partition("/")
+        entry = self.samples.entry(self.samples.index_of(key))
+        vcf = entry.vcf_path if entry is not None and entry.vcf_path else None
+        if vcf is None:
+            found = self.workspace.sample(user, sample)
+            if found is None:
+                self._error("Cannot annotate", f"{key}: no such sample")
+                return None
+            vcf = found.path
+        spec = AnnotationJob(vcf=vcf, reference_dir=reference_dir or self.reference_for(user),
+                             output=self.workspace.output_file(user, sample), user=user, sample=sample,
+                             variant_type=self.settings.variant_type,
+                             compression=self.settings.compression)
+        history = self.history
+        monitors = self._monitors
+
+        def work(job: Job) -> dict[str, Any]:
+            def on_start(pid: int) -> None:
+                # The live chart samples the child; the runner keeps its own figure for the record.
+                monitors[key] = ResourceMonitor(pid=pid, interval=0.25, on_sample=job.metrics).start()
+
+            try:
+                result = run_job(spec, history=history, trigger=trigger, partition_key=key,
+                                 progress=job.progress, cancel=job.cancel_token,
+                                 on_event=lambda level, message: job.log(message), on_start=on_start)
+            finally:
+                monitor = monitors.pop(key, None)
+                if monitor is not None:
+                    try:
+                        monitor.stop()
+                    except psutil.Error:
+                        pass  # the child is gone: its summary is the runner's, not this chart's
+            if result.status == "cancelled":
+                raise Cancelled("cancelled")
+            if not result.ok:
+                raise UserError(result.error or "failed")
+            return result.metadata
+
+        job = Job(f"Annotate {key}", work, kind="annotate", key=key)
+        job.signals.progress.connect(
+            lambda fraction, message: self.samples.update_entry(key, state="running", progress=fraction))
+        job.signals.finished.connect(lambda metadata: self._annotated(key, metadata))
+        job.signals.failed.connect(lambda reason: self._annotation_ended(key, f"{key} failed: {reason}"))
+        job.signals.cancelled.connect(lambda: self._annotation_ended(key, f"{key}: cancelled"))
+        self.samples.update_entry(key, state="queued", progress=0.0)
+        return self.jobs.submit(job)
+
+    def cancel(self, key: str) -> None:
+        job = self.jobs.find(key)
+        if job is not None:
+            job.cancel()
+
+    def _job_added(self, job: Job) -> None:
+        if job.kind == "annotate":
+            job.signals.progress.connect(lambda *_: None)  # keeps the row live via the panel
+            self.metrics.start(job.title)
+            job.signals.metrics.connect(self.metrics.add_sample)
+
+    def _annotated(self, key: str, metadata: dict[str, Any]) -> None:
+        self.metrics.stop(f"Finished {key}")
+        self.metrics.show_run(metadata)
+        self.samples.update_entry(key, state="annotated", progress=None)
+        self.history_view.refresh()
+        self.refresh_samples()
+        if self.current_key in (None, key) or not self.results.model.query:
+            index = self.samples.index_of(key)
+            if index.isValid():
+                self.tree.setCurrentIndex(index)
+            self.open_results(Path(metadata["output_file"]), key)
+        self.sample_annotated.emit(key)
+
+    def _annotation_ended(self, key: str, message: str) -> None:
+        self.metrics.stop(message)
+        self.statusBar().showMessage(message, 10_000)
+        self.history_view.refresh()
+        self.refresh_samples()
+
+    # -- settings ---------------------------------------------------------------------------------
+    def edit_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        try:
+            dialog.save()
+            self.settings = core_settings.load_settings()
+        except UserError as exc:
+            self._error("Settings not saved", str(exc))
+            return
+        self.workspace = Workspace.from_settings(self.settings, self.history)
+        if not self.demo:
+            self.reference_dir = self.settings.reference_dir
+            self.reference_panel.set_reference_dir(self.reference_dir)
+        self.refresh_samples()
+
+    def _error(self, title: str, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)
+        # Window-modal but not blocking: a job's failure never stalls the event loop.
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- closing --------------------------------------------------------------------------------
+    def closeEvent(self, event: Any) -> None:
+        busy = [j for j in self.jobs.running if not j.quiet]
+        if busy and QMessageBox.question(
+                self, "Jobs are running", f"{len(busy)} job(s) are running. Cancel them and quit?"
+        ) != QMessageBox.StandardButton.Yes:
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        self.scan_timer.stop()
+        self.probe.stop()
+        self.jobs.cancel_all()
+        self.jobs.wait(15_000)
+        self.history.close()
+
+
+def _open_folder(path: Path | None) -> None:
+    if path is not None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

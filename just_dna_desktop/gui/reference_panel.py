@@ -1,0 +1,162 @@
+"""The reference panel: what the local Ensembl cache holds, where it came from, and getting it.
+
+Download and Verify run as pool jobs over core.download / core.reference.verify; their progress
+(bytes, speed, ETA) comes back through the job's signals.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox,
+                               QProgressBar, QPushButton, QVBoxLayout, QWidget)
+
+from ..core import reference
+from .jobs import Job, JobManager
+from .lineage_view import LineageView, Node
+
+STATUS_TEXT = {
+    "cached": ("ok", "Ready: every file present and verified"),
+    "unverified": ("warn", "Present, not verified yet"),
+    "incomplete": ("warn", "Incomplete: some files are missing or partly downloaded"),
+    "missing": ("missing", "Not downloaded"),
+}
+
+
+class ReferencePanel(QWidget):
+    changed = Signal(object)  # the new ReferenceStatus
+
+    def __init__(self, jobs: JobManager, reference_dir: Path,
+                 options: Callable[[], dict[str, Any]] | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.jobs = jobs
+        self.reference_dir = Path(reference_dir)
+        self._options = options or (lambda: {})
+        self.job: Job | None = None
+        self.status: reference.ReferenceStatus | None = None
+
+        box = QGroupBox("Ensembl variation reference (GRCh38)")
+        form = QFormLayout(box)
+        self.fields: dict[str, QLabel] = {}
+        for key, label in (("status", "Status"), ("path", "Folder"), ("files", "Files"),
+                           ("size", "Size"), ("revision", "Revision"), ("chromosomes", "Chromosomes")):
+            self.fields[key] = QLabel("–")
+            self.fields[key].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields[key].setWordWrap(True)
+            form.addRow(label, self.fields[key])
+
+        self.lineage = LineageView()
+        self.download_button = QPushButton("Download")
+        self.download_button.setToolTip("About 14 GB from Hugging Face; resumes where it stopped")
+        self.verify_button = QPushButton("Verify")
+        self.verify_button.setToolTip("Re-hash every file against the checksums recorded at download")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.bar = QProgressBar(maximum=1000)
+        self.bar.hide()
+        self.progress_label = QLabel()
+        buttons = QHBoxLayout()
+        for button in (self.download_button, self.verify_button, self.cancel_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(box)
+        layout.addLayout(buttons)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.progress_label)
+        layout.addWidget(QLabel("<b>Where the data comes from</b>"))
+        layout.addWidget(self.lineage, 1)
+
+        self.download_button.clicked.connect(self.download)
+        self.verify_button.clicked.connect(self.verify)
+        self.cancel_button.clicked.connect(self.cancel)
+
+    def set_reference_dir(self, reference_dir: Path) -> None:
+        self.reference_dir = Path(reference_dir)
+        self.refresh()
+
+    def refresh(self, outputs: list[Node] | None = None) -> reference.ReferenceStatus:
+        status = reference.status(self.reference_dir)
+        self.status = status
+        state, text = STATUS_TEXT.get(status.status, ("warn", status.status))
+        self.fields["status"].setText(text)
+        self.fields["path"].setText(status.cache_path)
+        self.fields["files"].setText(f"{status.num_files}" + (f" ({len(status.missing)} missing)"
+                                                              if status.missing else ""))
+        self.fields["size"].setText(f"{status.total_size_gb:.3g} GB" if status.total_size_gb >= 0.1
+                                    else f"{status.total_size_gb * 1000:.3g} MB")
+        self.fields["revision"].setText(status.revision or "unknown (no manifest)")
+        self.fields["chromosomes"].setText(", ".join(status.chromosomes) or "none")
+        repo = status.repo_id or self._options().get("reference_repo", "just-dna-seq/ensembl_variations")
+        self.lineage.set_graph(
+            Node("Hugging Face", repo, "ok"),
+            Node("Local cache", f"{status.num_files} files, {status.total_size_gb:.3g} GB", state),
+            outputs if outputs is not None else self.lineage.outputs)
+        self.changed.emit(status)
+        return status
+
+    # -- jobs ------------------------------------------------------------------------------
+    def _start(self, job: Job) -> None:
+        self.job = job
+        for button in (self.download_button, self.verify_button):
+            button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.bar.setValue(0)
+        self.bar.show()
+        job.signals.progress.connect(self._progress)
+        job.signals.finished.connect(lambda result: self._done("Done."))
+        job.signals.failed.connect(lambda reason: self._done(f"Failed: {reason}"))
+        job.signals.cancelled.connect(lambda: self._done("Cancelled; what was downloaded is kept."))
+        self.jobs.submit(job)
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.bar.setValue(int(fraction * 1000))
+        self.progress_label.setText(message)
+
+    def _done(self, message: str) -> None:
+        self.job = None
+        self.download_button.setEnabled(True)
+        self.verify_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.bar.hide()
+        self.progress_label.setText(message)
+        self.refresh()
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.progress_label.setText("Cancelling…")
+            self.job.cancel()
+
+    def download(self) -> None:
+        from ..core import download
+
+        options = self._options()
+        reference_dir = self.reference_dir
+
+        def work(job: Job) -> Any:
+            return download.download_reference(
+                reference_dir, repo_id=options.get("reference_repo", download.DEFAULT_REPO),
+                revision=options.get("reference_revision", "main"),
+                chromosomes=options.get("reference_chromosomes", "all"),
+                progress=lambda p: job.progress(p.fraction, p.describe()),
+                cancel=job.cancel_token, token=options.get("token") or os.environ.get("HF_TOKEN"))
+
+        self._start(Job("Download the reference", work, kind="download"))
+
+    def verify(self) -> None:
+        reference_dir = self.reference_dir
+        if not hasattr(reference, "verify"):
+            QMessageBox.information(self, "Verify", "Verification is not available in this version.")
+            return
+
+        def work(job: Job) -> Any:
+            def on_progress(path: str, done: int, size: int) -> None:
+                job.progress(done / size if size else 1.0, f"Checking {Path(path).name}")
+
+            return reference.verify(reference_dir, on_progress=on_progress, cancel=job.cancel_token)
+
+        self._start(Job("Verify the reference", work, kind="verify"))

@@ -1,0 +1,67 @@
+"""The first-run page: what the program does, and the three ways to start."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+
+class WelcomePage(QWidget):
+    add_vcf = Signal()
+    get_reference = Signal()
+    open_demo = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        title = QLabel("<h1>Annotate your genome, on this computer</h1>")
+        intro = QLabel(
+            "Drop a VCF file (<code>.vcf</code> or <code>.vcf.gz</code>) anywhere on this window. "
+            "Each variant is matched with the Ensembl variation reference: its rsID, allele "
+            "frequencies and clinical flags. Your file is never uploaded.")
+        intro.setWordWrap(True)
+        steps = QHBoxLayout()
+        self.reference_step = self._step(
+            "1. Get the reference", "About 14 GB from Hugging Face, downloaded once and kept in a "
+            "cache shared with the just-dna pipelines.", "Get the reference…", self.get_reference)
+        steps.addWidget(self.reference_step)
+        steps.addWidget(self._step(
+            "2. Add a VCF", "Drag a file onto the window, or choose one. Pick whose genome it is; "
+            "annotation starts on its own.", "Add a VCF…", self.add_vcf))
+        steps.addWidget(self._step(
+            "Or try the demo", "132 real variants of a 1000 Genomes sample with a small slice of "
+            "the reference: no download needed.", "Open the demo", self.open_demo))
+        self.drop_hint = QLabel("Drop .vcf / .vcf.gz files here")
+        self.drop_hint.setObjectName("dropHint")
+        self.drop_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.drop_hint.setMinimumHeight(110)
+        self.drop_hint.setStyleSheet("#dropHint { border: 2px dashed palette(mid); border-radius: 10px;"
+                                     " color: palette(placeholder-text); font-size: 15pt; }")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 24, 32, 24)
+        layout.addWidget(title)
+        layout.addWidget(intro)
+        layout.addSpacing(12)
+        layout.addLayout(steps)
+        layout.addSpacing(12)
+        layout.addWidget(self.drop_hint)
+        layout.addStretch(1)
+
+    def _step(self, heading: str, text: str, button_text: str, signal) -> QFrame:
+        frame = QFrame()
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        label = QLabel(f"<h3>{heading}</h3>{text}")
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        button = QPushButton(button_text)
+        button.clicked.connect(signal)
+        box = QVBoxLayout(frame)
+        box.addWidget(label, 1)
+        box.addWidget(button)
+        frame.button = button  # type: ignore[attr-defined]
+        frame.label = label  # type: ignore[attr-defined]
+        return frame
+
+    def set_reference_ready(self, ready: bool, text: str) -> None:
+        label = self.reference_step.label  # type: ignore[attr-defined]
+        label.setText(f"<h3>1. Get the reference {'✓' if ready else ''}</h3>{text}")
+        self.reference_step.button.setEnabled(not ready)  # type: ignore[attr-defined]

@@ -1,0 +1,105 @@
+"""The window end to end: drop a VCF, annotate it in a child process, see state, history, results."""
+
+from pathlib import Path
+
+import pytest
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_VCF
+from just_dna_desktop.gui.import_dialog import ImportDialog
+
+# Qt warnings fail the tests; the offscreen platform's note about size hints is not ours.
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("propagateSizeHints")]
+
+
+def entry_state(window, key):
+    entry = window.samples.entry(window.samples.index_of(key))
+    return entry.state if entry is not None else None
+
+
+def test_first_run_shows_the_guide_and_privacy_note(make_window):
+    window = make_window()
+    assert window.stack.currentWidget() is window.welcome
+    assert "never uploaded" in window.privacy.text()
+    assert window.samples.rowCount() == 0
+
+
+def test_simulated_drop_on_a_user_imports_the_file(qtbot, make_window, monkeypatch, tmp_path):
+    window = make_window(auto_annotate=False)
+    (window.settings.input_dir / "bob").mkdir(parents=True)
+    with qtbot.waitSignal(window.samples_refreshed, timeout=10_000):
+        window.refresh_samples()
+    assert window.samples.users == ["bob"]
+    dropped = tmp_path / "My Genome.vcf"
+    dropped.write_bytes(DEMO_VCF.read_bytes())
+
+    seen = {}
+
+    def accept(dialog):
+        seen["user"], seen["choices"] = dialog.user(), dialog.choices()
+        return ImportDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ImportDialog, "exec", accept)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(dropped))])
+    window.show()
+    qtbot.waitExposed(window)
+    target = window.tree.visualRect(window.samples.index_of("bob")).center()
+    event = QDropEvent(QPointF(target), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.samples_refreshed, timeout=10_000,
+                          check_params_cb=lambda: window.samples.index_of("bob/My Genome").isValid()):
+        window.tree.dropEvent(event)
+    assert seen["user"] == "bob"
+    assert seen["choices"] == [(dropped, "bob", "My Genome")]
+    assert (window.settings.input_dir / "bob" / "My Genome.vcf").read_bytes() == DEMO_VCF.read_bytes()
+    assert entry_state(window, "bob/My Genome") == "new"  # auto-annotation is off here
+
+
+def test_import_dialog_validates_names(qtbot):
+    dialog = ImportDialog([Path("/x/a.vcf"), Path("/x/b.vcf.gz")], ["alice"], "alice", {"alice/a"})
+    qtbot.addWidget(dialog)
+    assert any("already has a sample 'a'" in p for p in dialog.validate())
+    dialog.table.item(0, 1).setText("../evil")
+    assert any("'../evil'" in p for p in dialog.validate())
+    dialog.table.item(0, 1).setText("a2")
+    assert dialog.validate() == []
+    assert dialog.choices()[1][2] == "b"
+
+
+def test_demo_end_to_end(qtbot, make_window):
+    window = make_window()
+    key = "alice/HG00096"
+    with qtbot.waitSignal(window.sample_annotated, timeout=90_000):
+        window.start_import([(DEMO_VCF, "alice", "HG00096")], DEMO_REFERENCE_DIR)
+    qtbot.waitUntil(lambda: entry_state(window, key) == "annotated", timeout=10_000)
+    runs = window.history_view.model.runs
+    assert [r.status for r in runs] == ["succeeded"] and runs[0].partition_key == key
+    assert runs[0].metadata["alleles_matched"] > 0
+    model = window.results.model
+    assert model.rowCount() >= 132
+    assert model.data(model.index(0, model.visible_columns.index("rsid"))).startswith("rs")
+    assert window.metrics.values["rows_in"].text() == "132"
+    assert window.stack.currentWidget() is window.tabs
+
+
+def test_cancel_an_annotation(qtbot, make_window):
+    window = make_window(auto_annotate=False)
+    with qtbot.waitSignal(window.samples_refreshed, timeout=10_000,
+                          check_params_cb=lambda: window.samples.index_of("carol/s1").isValid()):
+        window.start_import([(DEMO_VCF, "carol", "s1")])
+    job = window.annotate("carol/s1")
+    # Cancel once the child process exists (it is still starting: spawn + imports take a while).
+    with qtbot.waitSignal(job.signals.message, timeout=20_000,
+                          check_params_cb=lambda message: "started annotation process" in message):
+        pass
+    with qtbot.waitSignal(job.signals.cancelled, timeout=20_000):
+        job.cancel()
+    assert window.jobs.find("carol/s1") is None
+    qtbot.waitUntil(lambda: [r.status for r in window.history_view.model.runs] == ["cancelled"],
+                    timeout=10_000)
+    assert not (window.settings.output_dir / "carol" / "s1" / "user_annotated_vcf.parquet").exists()
+    qtbot.waitUntil(lambda: entry_state(window, "carol/s1") not in ("running", "queued"), timeout=10_000)
