@@ -144,6 +144,8 @@ def _read_header(path: Path, stream: BinaryIO) -> VcfHeader:
                              header_lines=line_no)
         if not text.strip():
             continue
+        if "\ufffd" in text:  # not UTF-8 and no header line: a binary file (image, archive...)
+            raise VcfError(path, "binary data where VCF text was expected", line_no)
         raise VcfError(path, "data before the #CHROM header line: this is not a VCF file"
                        if not text.startswith("#") else "unexpected header line", line_no)
 
