@@ -424,3 +424,20 @@ def test_one_download_per_cache_at_a_time(hub, ref_dir):
         worker.join(timeout=5)
     hub.slow.clear()
     assert fetch(ref_dir).status.status == "cached"  # the lock was released
+
+
+def test_a_new_revision_fetches_only_the_files_that_changed(hub, dataset, ref_dir):
+    fetch(ref_dir)
+    changed = dict(dataset, **{CHR22: reference_parquet("22", 2100)})
+    hub.add_repo(REPO, changed, commit="fedcba9876543210fedcba9876543210fedcba98")
+    hub.corrupt.add(CHR22)  # so the file is still being fetched when we look at the status
+    with pytest.raises(download.ChecksumError):
+        fetch(ref_dir)
+    status = reference.status(ref_dir)
+    assert status.status != "cached"  # the old chr22 no longer counts for the new revision
+    hub.corrupt.clear()
+    result = fetch(ref_dir)
+    assert result.fetched == [CHR22] and sorted(result.skipped) == [CHR21, CHRMT]
+    assert result.revision == "fedcba9876543210fedcba9876543210fedcba98"
+    assert (ref_dir / CHR22).read_bytes() == changed[CHR22]
+    assert result.status.status == "cached"

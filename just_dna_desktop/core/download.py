@@ -410,6 +410,7 @@ def _sync(reference_dir: Path, listing: RemoteListing, selected: list[RemoteFile
                 recorded[remote.path] = reference.manifest_entry(target, digest)
                 result.skipped.append(remote.path)
                 continue
+        recorded.pop(remote.path, None)  # whatever is there now is not what this revision holds
         to_fetch.append(remote)
     save()
 
