@@ -1,0 +1,264 @@
+"""Discovery and auto-annotation: the watcher's stability rule, and the scheduling policy."""
+
+import collections
+import os
+import threading
+import time
+
+import pytest
+
+from workspace_helpers import REAL_VCF, copy_vcf, failing_target, make_reference, slow_target
+
+from just_dna_desktop.core.history import History
+from just_dna_desktop.core.scheduler import Scheduler
+from just_dna_desktop.core.watch import Watcher, WatchService
+from just_dna_desktop.core.workspace import Workspace
+
+
+def wait_for(condition, timeout=20.0, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+class Collector:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.calls = []
+        self.seen = collections.Counter()
+
+    def __call__(self, paths):
+        with self.lock:
+            self.calls.append((time.monotonic(), list(paths)))
+            self.seen.update(paths)
+
+
+# -- the watcher ---------------------------------------------------------------------------------
+
+
+def test_200_files_dropped_at_once_are_each_reported_exactly_once(tmp_path):
+    root = tmp_path / "input"
+    seen = Collector()
+    with Watcher(root, seen, stable_seconds=0.3, poll_interval=0.05):
+        time.sleep(0.2)
+        expected = set()
+        for i in range(200):
+            path = root / f"user{i % 5}" / f"s{i}.vcf"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(f"##fileformat=VCFv4.2\n# {i}\n")
+            expected.add(path)
+        (root / "user0" / "notes.txt").write_text("not a sample")
+        (root / "user0" / ".s0.vcf.1.part").write_text("an import in progress")
+        assert wait_for(lambda: len(seen.seen) >= 200)
+        time.sleep(1.0)  # more checks and events come: nothing may be reported twice
+        # Reading the files (as annotating does) is not a change.
+        for path in list(expected)[:20]:
+            path.read_bytes()
+        time.sleep(0.5)
+    assert set(seen.seen) == expected
+    assert max(seen.seen.values()) == 1
+    assert len(seen.calls) < 50  # bursts are coalesced into batches
+
+
+def test_a_folder_moved_in_and_files_present_at_start_are_found(tmp_path):
+    root = tmp_path / "input"
+    early = copy_vcf(root / "alice" / "early.vcf")
+    staging = tmp_path / "staging" / "bob"
+    for i in range(30):
+        copy_vcf(staging / f"b{i}.vcf.gz")
+    seen = Collector()
+    with Watcher(root, seen, stable_seconds=0.2, poll_interval=0.05):
+        assert wait_for(lambda: early in seen.seen)  # the start-up scan
+        os.rename(staging, root / "bob")
+        assert wait_for(lambda: len(seen.seen) == 31)
+        time.sleep(0.5)
+    assert max(seen.seen.values()) == 1
+
+
+def test_a_slowly_written_file_is_reported_once_complete(tmp_path):
+    root = tmp_path / "input"
+    path = root / "alice" / "slow.vcf"
+    path.parent.mkdir(parents=True)
+    seen = Collector()
+    content = REAL_VCF.read_bytes()
+    chunks = [content[i:i + 600] for i in range(0, len(content), 600)]
+    with Watcher(root, seen, stable_seconds=1.0, poll_interval=0.1):
+        with open(path, "wb") as handle:
+            for chunk in chunks:  # 10 chunks, 0.35 s apart: about 3.5 s of writing
+                handle.write(chunk)
+                handle.flush()
+                time.sleep(0.35)
+        finished = time.monotonic()
+        assert wait_for(lambda: path in seen.seen, timeout=10)
+        time.sleep(0.5)
+    assert seen.seen[path] == 1
+    reported_at = seen.calls[0][0]
+    assert reported_at >= finished + 0.5  # not before the writing stopped (and settled)
+    assert path.read_bytes() == content
+
+
+def test_a_file_changed_after_it_was_reported_is_reported_again(tmp_path):
+    root = tmp_path / "input"
+    path = copy_vcf(root / "alice" / "s.vcf")
+    seen = Collector()
+    with Watcher(root, seen, stable_seconds=0.2, poll_interval=0.05) as watcher:
+        assert wait_for(lambda: seen.seen[path] == 1)
+        assert watcher.stable_files() == [path]
+        with open(path, "a") as handle:
+            handle.write("21\t25999999\t.\tA\tG\t.\t.\t.\tGT\t0|1\n")
+        assert wait_for(lambda: seen.seen[path] == 2)
+        path.unlink()
+        assert wait_for(lambda: watcher.stable_files() == [])
+
+
+def test_stop_ends_the_watcher(tmp_path):
+    watcher = Watcher(tmp_path / "input", Collector(), stable_seconds=0.1).start()
+    started = time.monotonic()
+    watcher.stop()
+    watcher.stop()
+    assert time.monotonic() - started < 3
+    assert not any(t.name == "input-watcher" for t in threading.enumerate())
+
+
+# -- the scheduling policy -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def env(tmp_path):
+    history = History(tmp_path / "history.sqlite")
+    workspace = Workspace(tmp_path / "input", tmp_path / "output", history)
+    reference_dir = make_reference(tmp_path / "cache")
+    yield workspace, history, reference_dir
+    history.close()
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = time.time()
+
+    def __call__(self):
+        return self.now
+
+
+def test_policy_queue_once_interval_and_no_retry_of_failures(env):
+    workspace, history, reference_dir = env
+    clock = FakeClock()
+    s1 = copy_vcf(workspace.input_dir / "alice" / "s1.vcf")
+    copy_vcf(workspace.input_dir / "alice" / "s2.vcf")
+    scheduler = Scheduler(workspace, history, reference_dir, min_interval_seconds=60,
+                          clock=clock, target=failing_target)
+    assert scheduler.seconds_until_next() is None
+    assert [s.key for s in scheduler.offer()] == ["alice/s1", "alice/s2"]
+    assert scheduler.offer() == []  # already queued
+    # A second scheduler on the same history (the GUI beside `watch`) does not queue them again.
+    other = Scheduler(workspace, history, reference_dir, clock=clock)
+    assert other.offer() == []
+    assert {s.key: s.state for s in workspace.scan()} == {"alice/s1": "queued",
+                                                          "alice/s2": "queued"}
+
+    assert scheduler.seconds_until_next() == 0.0
+    first = scheduler.run_next()
+    assert first.status == "failed"
+    assert scheduler.run_next() is None  # the interval has not passed
+    assert scheduler.seconds_until_next() == pytest.approx(
+        history.get_run(first.run_id).started_at + 60 - clock.now)
+    clock.now += 61
+    assert scheduler.run_next().status == "failed"
+    assert scheduler.seconds_until_next() is None
+
+    # Failed samples are not queued again while their files stay the same...
+    clock.now += 61
+    assert scheduler.offer() == []
+    assert {s.state for s in workspace.scan()} == {"failed"}
+    # ...and are once a file changes.
+    with open(s1, "a") as handle:
+        handle.write("21\t25999999\t.\tA\tG\t.\t.\t.\tGT\t0|1\n")
+    assert [s.key for s in scheduler.offer()] == ["alice/s1"]
+
+
+def test_policy_off_queues_nothing_and_only_given_paths_are_offered(env):
+    workspace, history, reference_dir = env
+    s1 = copy_vcf(workspace.input_dir / "alice" / "s1.vcf")
+    copy_vcf(workspace.input_dir / "alice" / "s2.vcf")
+    off = Scheduler(workspace, history, reference_dir, auto_annotate=False)
+    assert off.offer() == []
+    on = Scheduler(workspace, history, reference_dir)
+    assert [s.key for s in on.offer([s1])] == ["alice/s1"]  # s2 is not known to be complete
+
+
+def test_run_now_skips_the_interval_but_not_a_running_partition(env):
+    workspace, history, reference_dir = env
+    copy_vcf(workspace.input_dir / "alice" / "s1.vcf")
+    scheduler = Scheduler(workspace, history, reference_dir, min_interval_seconds=3600)
+    scheduler.offer()
+    assert scheduler.run_next().ok
+    sample = workspace.sample("alice", "s1")
+    assert sample.state == "annotated"
+    assert scheduler.run_now(sample).ok  # manual: no interval
+    history.record(partition_key="alice/s1", status="running")
+    from just_dna_desktop.core.history import PartitionBusyError
+    with pytest.raises(PartitionBusyError):
+        scheduler.run_now(sample)
+
+
+# -- the service ---------------------------------------------------------------------------------
+
+
+def test_service_annotates_a_slow_copy_once_after_it_is_complete(env):
+    workspace, history, reference_dir = env
+    scheduler = Scheduler(workspace, history, reference_dir, min_interval_seconds=0)
+    results = []
+    path = workspace.input_dir / "alice" / "slow.vcf"
+    lines = REAL_VCF.read_bytes().splitlines(keepends=True)
+    with WatchService(scheduler, stable_seconds=1.0, poll_interval=0.1, idle_seconds=0.5,
+                      on_result=results.append):
+        path.parent.mkdir(parents=True)
+        with open(path, "wb") as handle:
+            for i in range(0, len(lines), 15):  # about 3 s of writing
+                handle.write(b"".join(lines[i:i + 15]))
+                handle.flush()
+                time.sleep(0.3)
+        assert wait_for(lambda: results, timeout=30)
+        time.sleep(1.5)
+    runs = history.list_runs()
+    assert len(runs) == 1 and runs[0].status == "succeeded", [r.to_dict() for r in runs]
+    assert runs[0].metadata["rows_in"] == 132 and runs[0].partition_key == "alice/slow"
+    assert runs[0].config["input_fingerprint"]["size"] == path.stat().st_size
+    assert workspace.output_file("alice", "slow").is_file()
+
+
+def test_service_respects_the_minimum_interval(env):
+    workspace, history, reference_dir = env
+    scheduler = Scheduler(workspace, history, reference_dir, min_interval_seconds=2.5)
+    results = []
+    with WatchService(scheduler, stable_seconds=0.2, poll_interval=0.05, idle_seconds=0.5,
+                      on_result=results.append):
+        copy_vcf(workspace.input_dir / "alice" / "a.vcf")
+        copy_vcf(workspace.input_dir / "bob" / "b.vcf")
+        assert wait_for(lambda: len(results) == 2, timeout=40)
+    runs = sorted(history.list_runs(), key=lambda r: r.started_at)
+    assert [r.status for r in runs] == ["succeeded", "succeeded"]
+    assert runs[1].started_at - runs[0].started_at >= 2.5
+    assert {r.trigger for r in runs} == {"auto"}
+
+
+def test_stopping_the_service_cancels_the_running_and_queued_runs(env):
+    workspace, history, reference_dir = env
+    scheduler = Scheduler(workspace, history, reference_dir, min_interval_seconds=600,
+                          target=slow_target)
+    service = WatchService(scheduler, stable_seconds=0.2, poll_interval=0.05,
+                           idle_seconds=0.5).start()
+    copy_vcf(workspace.input_dir / "alice" / "a.vcf")
+    copy_vcf(workspace.input_dir / "alice" / "b.vcf")
+    assert wait_for(lambda: history.list_runs(status="running"), timeout=20)
+    assert wait_for(lambda: any(e.message == "wrote a partial file"
+                                for r in history.list_runs(status="running")
+                                for e in history.events(r.id)), timeout=20)
+    started = time.monotonic()
+    service.stop()
+    assert time.monotonic() - started < 3.0
+    assert sorted(r.status for r in history.list_runs()) == ["cancelled", "cancelled"]
+    assert not history.list_runs(status=["queued", "running"])
