@@ -15,9 +15,15 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 
 started=$SECONDS
+# A build environment of its own: the app's dependencies + the `build` group, without the dev
+# tools (pytest never ends up in the bundle), and untouched by `uv run` in the dev environment.
+export UV_PROJECT_ENVIRONMENT="$PWD/build/venv"
+"${uv[@]}" sync --quiet --no-dev --group build
 # Icons are rendered from the SVG without a display; files are rewritten only if they changed.
-QT_QPA_PLATFORM=offscreen "${uv[@]}" run --group build python packaging/make_icons.py
-"${uv[@]}" run --group build pyinstaller --noconfirm --clean --log-level WARN \
+# CI sets ICONS_CHECK_ONLY=1: a committed icon that does not match the SVG fails the build.
+QT_QPA_PLATFORM=offscreen "${uv[@]}" run --no-sync python packaging/make_icons.py \
+  ${ICONS_CHECK_ONLY:+--check}
+"${uv[@]}" run --no-sync pyinstaller --noconfirm --clean --log-level WARN \
   --distpath dist --workpath build/pyinstaller packaging/just-dna-desktop.spec
 
 app=dist/just-dna-desktop

@@ -8,24 +8,41 @@ cd "$(dirname "$0")/.."
 uv=(uv)
 command -v uv >/dev/null 2>&1 || uv=(python3 -m uv)
 
-bash packaging/build.sh
+# PyInstaller reads shared-library dependencies with objdump (binutils); the .desktop check needs
+# desktop-file-utils; Xvfb comes with .ci/run's packages.
+need=()
+command -v objdump >/dev/null 2>&1 || need+=(binutils)
+command -v desktop-file-validate >/dev/null 2>&1 || need+=(desktop-file-utils)
+command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb xauth)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+desktop-file-validate just_dna_desktop/resources/just-dna-desktop.desktop
+ICONS_CHECK_ONLY=1 bash packaging/build.sh
 app=dist/just-dna-desktop/just-dna-desktop
 echo "bundle size: $(du -sh dist/just-dna-desktop | cut -f1) ($(du -sb dist/just-dna-desktop | cut -f1) bytes)"
 
 reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
 
-check() {  # check REPORT.json EXPECTED_QPA: the report says the frozen app annotated the demo
-  "${uv[@]}" run --no-sync python - "$1" "$2" <<'PY'
+check() {  # check REPORT.json EXPECTED_QPA STREAMS_NONE: the frozen app annotated the demo
+  "${uv[@]}" run --no-sync python - "$1" "$2" "$3" <<'PY'
 import json, sys
-path, qpa = sys.argv[1], sys.argv[2]
+path, qpa, streams_none = sys.argv[1], sys.argv[2], sys.argv[3] == "yes"
 report = json.load(open(path))
 print(f"{path}: ok={report['ok']} frozen={report['frozen']} qt={report['qt']} "
       f"qpa={report['qpa']} matched={report['matched']} via={report.get('annotation_via')} "
       f"in {report.get('elapsed_sec')} s")
 problems = [name for name, good in [
     ("ok", report["ok"] is True), ("frozen", report["frozen"] is True),
-    ("matched == 132", report["matched"] == 132), (f"qpa == {qpa}", report["qpa"] == qpa)]
+    ("matched == 132", report["matched"] == 132), (f"qpa == {qpa}", report["qpa"] == qpa),
+    ("run recorded as succeeded", report.get("run_status") == "succeeded"),
+    ("stdout/stderr were None" if streams_none else "stdout/stderr were open",
+     (report.get("streams_were_none") == ["stdout", "stderr"]) == streams_none)]
     if not good]
 if problems:
     print(json.dumps(report, indent=2))
@@ -38,8 +55,8 @@ status=0
 QT_QPA_PLATFORM=offscreen timeout 600 "$app" --smoke-test "$reports/offscreen.json" >&- 2>&- \
   || status=$?
 [ "$status" -eq 0 ] || echo "the bundle exited with $status"
-check "$reports/offscreen.json" offscreen
+check "$reports/offscreen.json" offscreen yes
 
 echo "smoke test: Xvfb"
 env -u QT_QPA_PLATFORM timeout 600 xvfb-run -a "$app" --smoke-test "$reports/xvfb.json"
-check "$reports/xvfb.json" xcb
+check "$reports/xvfb.json" xcb no
