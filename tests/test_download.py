@@ -441,3 +441,33 @@ def test_a_new_revision_fetches_only_the_files_that_changed(hub, dataset, ref_di
     assert result.revision == "fedcba9876543210fedcba9876543210fedcba98"
     assert (ref_dir / CHR22).read_bytes() == changed[CHR22]
     assert result.status.status == "cached"
+
+
+def test_disk_full_while_writing_is_a_clear_error_and_keeps_the_bytes(hub, ref_dir, monkeypatch):
+    real_open = open
+
+    class FillsUp:
+        """A partial file on a disk that fills up after 64 KB."""
+
+        def __init__(self, path, mode):
+            self.handle = real_open(path, mode)
+
+        def write(self, data):
+            if self.handle.tell() + len(data) > 64 * 1024:
+                raise OSError(28, "No space left on device")
+            return self.handle.write(data)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    monkeypatch.setattr(download, "open", FillsUp, raising=False)
+    with pytest.raises(download.DiskSpaceError, match="disk is full while writing .*chr21"):
+        fetch(ref_dir)
+    kept = (ref_dir / (CHR21 + ".incomplete")).stat().st_size
+    assert 0 < kept <= 64 * 1024
+    monkeypatch.delattr(download, "open")
+    fetch(ref_dir)
+    assert file_gets(hub, CHR21)[-1].headers["range"] == f"bytes={kept}-"
