@@ -31,7 +31,7 @@ from .jobs import Job, JobManager
 from .jobs_panel import JobsPanel
 from .lineage_view import Node
 from .metrics_panel import MetricsPanel
-from .reference_panel import ReferencePanel
+from .reference_panel import ReferencePanel, describe_files, describe_size
 from .responsiveness import EventLoopProbe
 from .results_view import ResultsView
 from .samples_model import SampleEntry, SamplesModel
@@ -39,7 +39,7 @@ from .settings_dialog import SettingsDialog
 from .welcome import WelcomePage
 
 log = logging.getLogger(__name__)
-PRIVACY_NOTE = "\U0001F512 Everything stays on this computer: your VCFs and results are never uploaded."
+PRIVACY_NOTE = "Everything stays on this computer: your VCFs and results are never uploaded."
 SCAN_INTERVAL_MS = 3000
 
 
@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        self.resizeDocks([dock], [270], Qt.Orientation.Vertical)
+        self.resizeDocks([dock], [210], Qt.Orientation.Vertical)
 
         # Status line.
         self.privacy = QLabel(PRIVACY_NOTE)
@@ -226,12 +226,22 @@ class MainWindow(QMainWindow):
         return dict(self.settings.options)
 
     def _reference_changed(self, status: Any) -> None:
+        if self.reference_dir == DEMO_REFERENCE_DIR:
+            # Never download into (or re-verify) the program's own bundled files.
+            for button in (self.reference_panel.download_button, self.reference_panel.verify_button):
+                button.setEnabled(False)
+                button.setToolTip("This demo window uses the bundled reference slice")
+            self.reference_label.setText("Reference: the bundled demo slice")
+            self.welcome.set_reference_ready(True, "This demo window uses the small reference slice "
+                                             "bundled with the program (chromosome 21, 25-26 Mb).")
+            return
         ready = status.status in ("cached", "unverified")
-        where = "demo slice" if self.reference_dir == DEMO_REFERENCE_DIR else status.status
-        self.reference_label.setText(f"Reference: {where}")
+        self.reference_label.setText(f"Reference: {status.status}")
         self.welcome.set_reference_ready(
-            ready, f"{status.num_files} files, {status.total_size_gb:.3g} GB in {status.cache_path}"
-            if status.num_files else "About 14 GB from Hugging Face, downloaded once.")
+            ready, f"{describe_files(status.num_files)}, {describe_size(status.total_size_gb)} in "
+            f"{status.cache_path}" if status.num_files else
+            "About 14 GB from Hugging Face, downloaded once and kept in a cache shared with the "
+            "just-dna pipelines.")
 
     def _counts_changed(self, users: int, samples: int) -> None:
         if samples and self.stack.currentWidget() is self.welcome and not self._welcome_pinned:

@@ -12,7 +12,7 @@ from typing import Any
 import psutil
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 CPU_COLOR = QColor("#2e86de")
 MEMORY_COLOR = QColor("#e67e22")
@@ -98,7 +98,8 @@ def _nice_ceiling(value: float) -> float:
 class MetricsPanel(QWidget):
     """The live chart on top, the last finished run's numbers below."""
 
-    FIELDS = (("duration_sec", "Duration", "{:.2f} s"), ("cpu_percent", "CPU", "{:.0f} %"),
+    FIELDS = (("duration_sec", "Annotation time", "{:.2f} s"),
+              ("process_duration_sec", "Process wall time", "{:.2f} s"), ("cpu_percent", "CPU", "{:.0f} %"),
               ("peak_memory_mb", "Peak memory", "{:.0f} MB"), ("file_size_mb", "Output size", "{:.2f} MB"),
               ("rows_in", "VCF records", "{:,}"), ("rows_out", "Allele rows", "{:,}"),
               ("alleles_matched", "Matched to an rsID", "{:,}"))
@@ -109,6 +110,7 @@ class MetricsPanel(QWidget):
         self.live_title = QLabel("No job running")
         box = QGroupBox("Last finished run")
         form = QFormLayout(box)
+        form.setVerticalSpacing(1)
         self.values: dict[str, QLabel] = {}
         for key, label, _ in self.FIELDS:
             self.values[key] = QLabel("–")
@@ -116,9 +118,12 @@ class MetricsPanel(QWidget):
             form.addRow(label, self.values[key])
         self.run_title = QLabel("")
         form.insertRow(0, "Sample", self.run_title)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.live_title)
-        layout.addWidget(self.chart, 1)
+        live = QVBoxLayout()
+        live.addWidget(self.live_title)
+        live.addWidget(self.chart, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(live, 1)
         layout.addWidget(box)
 
     def start(self, title: str) -> None:

@@ -26,6 +26,14 @@ STATUS_TEXT = {
 }
 
 
+def describe_size(gigabytes: float) -> str:
+    return f"{gigabytes:.3g} GB" if gigabytes >= 0.1 else f"{gigabytes * 1000:.3g} MB"
+
+
+def describe_files(count: int) -> str:
+    return f"{count} file{'s' if count != 1 else ''}"
+
+
 class ReferencePanel(QWidget):
     changed = Signal(object)  # the new ReferenceStatus
 
@@ -87,14 +95,14 @@ class ReferencePanel(QWidget):
         self.fields["path"].setText(status.cache_path)
         self.fields["files"].setText(f"{status.num_files}" + (f" ({len(status.missing)} missing)"
                                                               if status.missing else ""))
-        self.fields["size"].setText(f"{status.total_size_gb:.3g} GB" if status.total_size_gb >= 0.1
-                                    else f"{status.total_size_gb * 1000:.3g} MB")
+        self.fields["size"].setText(describe_size(status.total_size_gb))
         self.fields["revision"].setText(status.revision or "unknown (no manifest)")
         self.fields["chromosomes"].setText(", ".join(status.chromosomes) or "none")
         repo = status.repo_id or self._options().get("reference_repo", "just-dna-seq/ensembl_variations")
         self.lineage.set_graph(
             Node("Hugging Face", repo, "ok"),
-            Node("Local cache", f"{status.num_files} files, {status.total_size_gb:.3g} GB", state),
+            Node("Local cache", f"{describe_files(status.num_files)}, {describe_size(status.total_size_gb)}",
+                 state),
             outputs if outputs is not None else self.lineage.outputs)
         self.changed.emit(status)
         return status

@@ -57,6 +57,8 @@ class ResultsView(QWidget):
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.horizontalHeader().setDefaultSectionSize(96)
+        # Fit columns to the first rows only: measuring every row would page in the whole file.
+        self.table.horizontalHeader().setResizeContentsPrecision(60)
 
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
@@ -102,6 +104,7 @@ class ResultsView(QWidget):
         self.clinical.setEnabled(bool(query.clinical_columns))
         self.rare.setEnabled(query.has_maf)
         self.apply_filter()
+        self.table.resizeColumnsToContents()
         self.open_seconds = time.perf_counter() - started
         self.opened.emit(str(path))
 
