@@ -48,6 +48,8 @@ def test_ordinary_names_pass_unchanged(name):
 def test_suggestions_stay_close_to_what_was_typed():
     assert safe_name("../alice") == "_alice"
     assert safe_name("a/b") == "a_b"
+    assert safe_name("alice/../../etc") == "alice_etc"
+    assert safe_name("C:\\Windows") == "C_Windows"
     assert safe_name("CON") == "_CON"
     assert safe_name("alice.") == "alice"
     assert safe_name(" .hidden") == "hidden"

@@ -85,6 +85,8 @@ def check_name(name: object, kind: str = "sample") -> str:
 def safe_name(name: str, fallback: str = "sample") -> str:
     """A usable name as close to `name` as possible (always passes `check_name`)."""
     text = unicodedata.normalize("NFC", name)
+    # A separator with the dots around it (`../`, `/./`) is one step of a path: one `_`.
+    text = re.sub(r"[.]*[/\\]+[./\\]*", "_", text)
     out = []
     for ch in text:
         if (ch in PATH_SEPARATORS or ch in WINDOWS_FORBIDDEN

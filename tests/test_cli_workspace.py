@@ -1,0 +1,131 @@
+"""The workspace commands: import, samples, runs, watch, and `annotate` recording its runs."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from workspace_helpers import REAL_VCF, copy_vcf, make_reference
+
+from just_dna_desktop.cli import main
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def data(tmp_path):
+    make_reference(tmp_path / "cache")
+    return tmp_path / "data"
+
+
+def run_json(capsys, *argv):
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_import_then_samples(data, capsys):
+    assert main(["import", str(REAL_VCF), "--user", "alice"]) == 0
+    out = capsys.readouterr().out
+    target = data / "input" / "users" / "alice" / "HG00096_chr21.vcf"
+    assert "alice/HG00096_chr21" in out and target.is_file()
+    listing = run_json(capsys, "samples", "--json")
+    assert [(s["partition_key"], s["state"]) for s in listing["samples"]] == \
+        [("alice/HG00096_chr21", "new")]
+    assert main(["samples"]) == 0
+    assert "alice/HG00096_chr21" in capsys.readouterr().out
+
+
+def test_import_refusals_are_one_line(data, capsys):
+    assert main(["import", str(REAL_VCF), "--user", "../../etc"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: user name '../../etc' is not allowed")
+    assert "(try '_etc')" in err
+    assert main(["import", str(REAL_VCF), "--user", "alice", "--sample", "s1"]) == 0
+    capsys.readouterr()
+    assert main(["import", str(REAL_VCF), "--user", "alice", "--sample", "s1"]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert main(["import", str(data.parent / "missing.vcf"), "--user", "alice"]) == 1
+    assert "missing.vcf: file not found" in capsys.readouterr().err
+
+
+def test_annotate_records_partition_and_adhoc_runs(data, tmp_path, capsys):
+    in_tree = copy_vcf(data / "input" / "users" / "alice" / "s1.vcf")
+    meta = run_json(capsys, "annotate", str(in_tree), "--json")
+    assert meta["partition_key"] == "alice/s1" and meta["run_id"] == 1
+    elsewhere = copy_vcf(tmp_path / "downloads" / "mine.vcf")
+    run_json(capsys, "annotate", str(elsewhere), "--json")
+    bad = tmp_path / "bad.vcf"
+    bad.write_text("not a vcf at all\n")
+    assert main(["annotate", str(bad), "--output", str(tmp_path / "o.parquet")]) == 1
+    capsys.readouterr()
+
+    runs = run_json(capsys, "runs", "--json")
+    assert [(r["id"], r["status"], r["trigger"], r["partition_key"]) for r in runs] == [
+        (3, "failed", "adhoc", None), (2, "succeeded", "adhoc", None),
+        (1, "succeeded", "manual", "alice/s1")]
+    assert str(bad) in runs[0]["error"]
+    for r in runs[1:]:
+        for key in ("rows_out", "alleles_matched", "duration_sec", "cpu_percent",
+                    "peak_memory_mb", "file_size_mb"):
+            assert r["metadata"][key] is not None, key
+    listing = run_json(capsys, "samples", "--json")
+    assert [(s["partition_key"], s["state"], s["last_run"]["id"]) for s in listing["samples"]] == \
+        [("alice/s1", "annotated", 1)]
+
+    assert [r["id"] for r in run_json(capsys, "runs", "--json", "--user", "alice")] == [1]
+    assert [r["id"] for r in run_json(capsys, "runs", "--json", "--limit", "1")] == [3]
+    assert main(["runs"]) == 0
+    text = capsys.readouterr().out
+    assert "#1" in text and "alice/s1" in text and "failed" in text
+
+
+def test_annotate_refuses_hostile_names_for_its_output_folder(data, capsys):
+    assert main(["annotate", str(REAL_VCF), "--user", "..", "--json"]) == 1
+    assert "user name '..' is not allowed" in capsys.readouterr().err
+    assert not (data / "output").exists()
+
+
+def test_watch_end_to_end(data, tmp_path):
+    """`watch` on an empty workspace, then a VCF copied into input/users/alice/."""
+    env = dict(os.environ, PYTHONPATH=str(PROJECT))
+    proc = subprocess.Popen([sys.executable, "-m", "just_dna_desktop", "watch",
+                             "--stable-seconds", "0.5"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = data / "output" / "users" / "alice" / "HG00096_chr21" / "user_annotated_vcf.parquet"
+    try:
+        assert "watching" in proc.stdout.readline()
+        staging = tmp_path / "HG00096_chr21.vcf"
+        staging.write_bytes(REAL_VCF.read_bytes())
+        target = data / "input" / "users" / "alice" / staging.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging, target)
+        deadline = time.monotonic() + 40
+        lines = []
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if line.startswith(("succeeded", "failed")) or not line:
+                break
+        assert lines[-1].startswith("succeeded: alice/HG00096_chr21"), lines
+        assert output.is_file()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and rest.strip().endswith("stopped"), rest
+
+    result = subprocess.run([sys.executable, "-m", "just_dna_desktop", "runs", "--json"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    runs = json.loads(result.stdout)
+    assert len(runs) == 1
+    run = runs[0]
+    assert (run["status"], run["partition_key"], run["trigger"]) == \
+        ("succeeded", "alice/HG00096_chr21", "auto")
+    m = run["metadata"]
+    assert m["rows_out"] == 132 and m["alleles_matched"] == 132
+    assert m["peak_memory_mb"] > 10 and m["duration_sec"] > 0 and m["cpu_percent"] >= 0
+    assert m["output_file"] == str(output)
