@@ -4,7 +4,9 @@ Semantics (DESIGN.md): join exact on (chrom, start, ref, alt); the reference's `
 split like the VCF's; every input allele appears exactly once in the output; when several reference
 records share a key the lowest rs number wins. The reference is never joined whole: each chromosome
 file is scanned with a `start.is_in(positions)` predicate that polars pushes into the parquet reader,
-so only row groups that can hold the sample's positions are decoded.
+so only the rows at the sample's positions are materialised. Big files are read from their prepared
+copy (core/prepared.py), built once: decoding the published zstd-14 files with string rsIDs is the
+floor otherwise, since a whole-genome query has matches in every page.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .. import __version__
 from .build import REFERENCE_BUILD
 from .cancel import CancelToken
 from .errors import BuildMismatchError, ReferenceMissingError, UserError
+from . import prepared
 from .metrics import ResourceMonitor
 from .reference import find_files, read_manifest, sort_key
 from .vcf import ALLELE_SCHEMA, read_alleles
@@ -51,27 +54,52 @@ def _output_name(name: str) -> str:
     return f"{name}_ensembl" if name in ALLELE_SCHEMA else name
 
 
-def reference_matches(files: list[Path], positions: pl.Series, variant_type: str = "all"
-                      ) -> pl.DataFrame:
-    """Reference rows at `positions`, one per (start, ref, alt) key: the lowest rs number."""
+def _reference_scan(reference_dir: Path | None, path: Path) -> tuple[pl.LazyFrame, dict, bool]:
+    """(scan, published schema, prepared?) for one reference file: its prepared copy when usable."""
+    schema = dict(pl.read_parquet_schema(path))
+    copy = prepared.usable_copy(reference_dir, path) if reference_dir is not None else None
+    return pl.scan_parquet(copy or path), schema, copy is not None
+
+
+def reference_matches(files: list[Path], positions: pl.Series, variant_type: str = "all",
+                      reference_dir: Path | None = None) -> pl.DataFrame:
+    """Reference rows at `positions`, one per (start, ref, alt) key: the lowest rs number.
+
+    Only the rows at the sample's positions are materialised (the predicate is pushed into the
+    parquet reader); with `reference_dir`, big files are read from their prepared copy.
+    """
     frames = []
     for path in files:
-        schema = pl.read_parquet_schema(path)
-        wanted = [n for n in schema if n != "alts" and n != "chrom"]
-        scan = pl.scan_parquet(path).select(wanted)
+        scan, schema, is_prepared = _reference_scan(reference_dir, path)
+        wanted = [n for n in schema if n not in ("alts", "chrom")]
         scan = scan.filter(pl.col("start").is_in(positions.cast(schema["start"]).implode()))
         if variant_type == "SNV" and "tsa" in schema:
             scan = scan.filter(pl.col("tsa") == "SNV")
-        frames.append(scan.collect())
+        if is_prepared and "id" in schema:
+            scan = scan.with_columns(prepared.prepared_id())
+        frames.append(scan.select(wanted).collect())
     df = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
     df = df.with_columns(pl.col("start").cast(pl.UInt32), pl.col("ref").str.to_uppercase(),
                          alts=pl.col("alt").str.to_uppercase().str.split("|"))
     df = df.with_columns(alt=pl.col("alts")).explode("alt")
-    rs_number = pl.col("id").str.extract(r"^rs(\d+)$").cast(pl.UInt64, strict=False)
-    df = (df.sort([pl.col("start"), pl.col("ref"), pl.col("alt"), rs_number, pl.col("id")],
-                  nulls_last=True)
-          .unique(subset=JOIN_KEYS, keep="first", maintain_order=True))
+    # Keys held by several records are rare: only those rows are sorted by rs number.
+    repeated = df.select(pl.struct(JOIN_KEYS).is_duplicated()).to_series()
+    if repeated.any():
+        rs_number = pl.col("id").str.extract(r"^rs(\d+)$").cast(pl.UInt64, strict=False)
+        best = (df.filter(repeated).sort([rs_number, pl.col("id")], nulls_last=True)
+                .unique(subset=JOIN_KEYS, keep="first", maintain_order=True))
+        df = pl.concat([df.filter(~repeated), best])
     return df.rename({n: _output_name(n) for n in df.columns if n not in JOIN_KEYS + ["alts"]})
+
+
+def _prepare(reference_dir: Path, files: list[Path], progress: Progress, fraction: float,
+             chrom: str) -> None:
+    """Build any missing prepared copy now, saying so (a one-time cost of a few seconds)."""
+    for path in files:
+        if path.stat().st_size >= prepared.MIN_SOURCE_BYTES and not prepared.is_fresh(
+                path, prepared.prepared_path(reference_dir, path)):
+            progress(fraction, f"Preparing chromosome {chrom} (one-time)")
+            prepared.usable_copy(reference_dir, path)
 
 
 def check_build(header_build: str | None, path: Path, ignore: bool) -> None:
@@ -113,7 +141,10 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
             progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
             part = alleles.filter(pl.col("chrom") == chrom)
             if chrom in files:
-                matches = reference_matches(files[chrom], part["start"].unique(), variant_type)
+                _prepare(reference_dir, files[chrom], progress,
+                         0.1 + 0.8 * index / max(len(chroms), 1), chrom)
+                matches = reference_matches(files[chrom], part["start"].unique(), variant_type,
+                                            reference_dir)
                 part = part.join(matches, on=JOIN_KEYS, how="left", maintain_order="left")
             parts.append(part)
         cancel.raise_if_cancelled()
