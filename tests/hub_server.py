@@ -73,7 +73,7 @@ class HubServer:
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ---
-    def start(self) -> "HubServer":
+    def start(self) -> HubServer:
         handler = type("Handler", (_Handler,), {"hub": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True

@@ -26,7 +26,7 @@ from just_dna_desktop.core.cancel import CancelToken
 from just_dna_desktop.core.errors import Cancelled, UserError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from hub_server import HubServer  # noqa: E402
+from hub_server import HubServer
 
 REPO = download.DEFAULT_REPO  # the CLI downloads the settings' default repo
 CHR21, CHR22, CHRMT = (f"data/homo_sapiens-chr{c}.parquet" for c in ("21", "22", "MT"))
@@ -44,7 +44,7 @@ def reference_parquet(chrom: str, rows: int) -> bytes:
     starts = sorted(rng.randrange(1, 40_000_000) for _ in range(rows))
     refs = [rng.choice("ACGT") for _ in range(rows)]
     alts = [[rng.choice([b for b in "ACGT" if b != r])] for r in refs]
-    flag = lambda: [rng.random() < 0.1 for _ in range(rows)]  # noqa: E731
+    flag = lambda: [rng.random() < 0.1 for _ in range(rows)]
     frame = pl.DataFrame({
         "chrom": [chrom] * rows,
         "start": pl.Series(starts, dtype=pl.UInt32),

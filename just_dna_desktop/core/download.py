@@ -31,10 +31,11 @@ import queue
 import shutil
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from . import reference
 from .cancel import CancelToken
@@ -130,7 +131,7 @@ def list_remote(repo_id: str = DEFAULT_REPO, revision: str = "main", *, endpoint
     try:
         info = HfApi(endpoint=endpoint, token=token).dataset_info(
             repo_id, revision=revision, files_metadata=True, timeout=CONNECT_TIMEOUT + READ_TIMEOUT)
-    except Exception as exc:
+    except (_http().HTTPError, OSError) as exc:  # HTTP, network and offline-mode errors
         raise _explain(exc, repo_id, revision, endpoint, token) from None
     if not info.sha:
         raise DownloadError(f"{endpoint} did not say which commit {repo_id}@{revision} is")
@@ -293,7 +294,7 @@ def format_bytes(n: float) -> str:
 
 
 def format_duration(seconds: float) -> str:
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     if seconds >= 3600:
         return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
@@ -390,7 +391,7 @@ def _sync(reference_dir: Path, listing: RemoteListing, selected: list[RemoteFile
         reference.write_manifest(reference_dir, {
             "repo_id": repo_id, "revision": listing.commit, "requested_revision": revision,
             "expected": expected, "files": recorded,
-            "updated_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+            "updated_at": datetime.now(UTC).isoformat(timespec="seconds")})
 
     result = DownloadResult(repo_id, listing.commit, revision)
     save()
@@ -671,8 +672,13 @@ def _network_reason(exc: Exception) -> str:
 
 def _explain(exc: Exception, repo_id: str, revision: str, endpoint: str, token: str | None) -> Exception:
     """A one-line DownloadError for whatever listing the repo raised (the token never appears)."""
-    from huggingface_hub.errors import (GatedRepoError, HfHubHTTPError, OfflineModeIsEnabled,
-                                        RepositoryNotFoundError, RevisionNotFoundError)
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        HfHubHTTPError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
     from huggingface_hub.utils import get_token
 
     http = _http()

@@ -11,9 +11,10 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .cancel import CancelToken
 
@@ -25,7 +26,7 @@ EXPECTED_FILES = [f"data/homo_sapiens-chr{c}.parquet" for c in CHROMOSOMES]
 MANIFEST_NAME = ".just-dna-manifest.json"
 PARTIAL_SUFFIX = ".incomplete"
 
-_CHROM_IN_NAME = re.compile(r"chr(\d{1,2}|X|Y|MT|M)\.parquet$", re.I)
+_CHROM_IN_NAME = re.compile(r"chr(\d{1,2}|X|Y|MT|M)\.parquet$", re.IGNORECASE)
 
 
 def chromosome_of(file_name: str) -> str | None:
