@@ -59,7 +59,7 @@ def main() -> int:
     failed: list[str] = []
     window.jobs.job_done.connect(lambda job: failed.append(job.error) if job.state == "failed" else None)
     started = time.perf_counter()
-    window.start_import([(vcf, "bench", "genome")], reference)
+    window.start_import([(vcf, "bench", "genome")])
     while not done and not failed:
         app.processEvents()
         time.sleep(0.005)

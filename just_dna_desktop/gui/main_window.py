@@ -23,8 +23,8 @@ from ..core.demo import DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF, demo_sample_nam
 from ..core.errors import Cancelled, UserError
 from ..core.history import History
 from ..core.metrics import ResourceMonitor
-from ..core.runner import AnnotationJob, run_job
 from ..core.workspace import Sample, Workspace, is_vcf_name
+from .auto_annotation import FolderWatcher, WindowScheduler
 from .history_view import HistoryView
 from .import_dialog import ImportDialog
 from .jobs import Job, JobManager
@@ -40,7 +40,7 @@ from .welcome import WelcomePage
 
 log = logging.getLogger(__name__)
 PRIVACY_NOTE = "Everything stays on this computer: your VCFs and results are never uploaded."
-SCAN_INTERVAL_MS = 3000
+SCAN_INTERVAL_MS = 10_000
 
 
 def vcf_paths(event: QDragEnterEvent | QDropEvent) -> list[Path]:
@@ -100,6 +100,8 @@ class MainWindow(QMainWindow):
         self.jobs = JobManager(parent=self)
         self.history = History(settings.history_file)
         self.workspace = Workspace.from_settings(settings, self.history)
+        self.scheduler = self._make_scheduler()
+        self._auto_job: Job | None = None
         self._scanning = False
         self._rescan = False
         self._monitors: dict[str, ResourceMonitor] = {}
@@ -179,10 +181,28 @@ class MainWindow(QMainWindow):
         self.reference_panel.refresh()
         self._counts_changed(0, 0)
         self.history_view.refresh()
+        # The watcher reports new files within seconds; the slow rescan catches removals.
         self.scan_timer = QTimer(self, interval=SCAN_INTERVAL_MS)
         self.scan_timer.timeout.connect(self.refresh_samples)
         self.scan_timer.start()
+        self.auto_timer = QTimer(self, interval=1000)
+        self.auto_timer.timeout.connect(self._run_due)
+        self.auto_timer.start()
+        self.watcher = self._start_watcher()
         self.refresh_samples()
+
+    def _make_scheduler(self) -> WindowScheduler:
+        return WindowScheduler.from_settings(self.settings, self.workspace, self.history,
+                                             reference_for=self.reference_for)
+
+    def _start_watcher(self) -> FolderWatcher:
+        watcher = FolderWatcher(self.settings.input_dir, parent=self)
+        watcher.files_ready.connect(self._files_ready)
+        try:
+            watcher.start()
+        except OSError as exc:  # e.g. the inotify limit: the periodic rescan still works
+            log.warning("cannot watch %s: %s", self.settings.input_dir, exc)
+        return watcher
 
     # -- menus ---------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -244,13 +264,11 @@ class MainWindow(QMainWindow):
             "just-dna pipelines.")
 
     def _counts_changed(self, users: int, samples: int) -> None:
-        if samples and self.stack.currentWidget() is self.welcome and not self._welcome_pinned:
+        if samples and self.stack.currentWidget() is self.welcome:
             self.stack.setCurrentWidget(self.tabs)
         elif not samples:
             self.stack.setCurrentWidget(self.welcome)
         self.history_view.set_users(self.samples.users)
-
-    _welcome_pinned = False
 
     # -- samples ---------------------------------------------------------------------------------
     def refresh_samples(self) -> None:
@@ -392,8 +410,7 @@ class MainWindow(QMainWindow):
             return
         self.start_import(dialog.choices())
 
-    def start_import(self, choices: list[tuple[Path, str, str]],
-                     reference_dir: Path | None = None) -> Job:
+    def start_import(self, choices: list[tuple[Path, str, str]]) -> Job:
         workspace = self.workspace
 
         def work(job: Job) -> list[str]:
@@ -407,17 +424,14 @@ class MainWindow(QMainWindow):
             return keys
 
         job = Job(f"Import {len(choices)} file{'s' if len(choices) != 1 else ''}", work, kind="import")
-        job.signals.finished.connect(lambda keys: self._imported(keys, reference_dir))
+        job.signals.finished.connect(self._imported)
         job.signals.failed.connect(lambda reason: self._error("Import failed", reason))
         return self.jobs.submit(job)
 
-    def _imported(self, keys: list[str], reference_dir: Path | None) -> None:
+    def _imported(self, keys: list[str]) -> None:
+        # With auto-annotation on, the watcher sees the new files and the scheduler queues them.
         self.statusBar().showMessage(f"Imported {', '.join(keys)}", 5000)
-        self._welcome_pinned = False
         self.refresh_samples()
-        if self.settings.auto_annotate:
-            for key in keys:
-                self.annotate(key, reference_dir=reference_dir, trigger="auto")
 
     def open_demo(self) -> None:
         """Import the bundled demo VCF (once) and annotate it against the bundled reference slice."""
@@ -427,9 +441,9 @@ class MainWindow(QMainWindow):
             self.tree.setCurrentIndex(existing)
             entry = self.samples.entry(existing)
             if entry is not None and entry.state != "annotated":
-                self.annotate(key, reference_dir=DEMO_REFERENCE_DIR)
+                self.annotate(key)
             return
-        self.start_import([(DEMO_VCF, DEMO_USER, demo_sample_name())], DEMO_REFERENCE_DIR)
+        self.start_import([(DEMO_VCF, DEMO_USER, demo_sample_name())])
 
     # -- annotation -------------------------------------------------------------------------------
     def reference_for(self, user: str) -> Path:
@@ -439,23 +453,41 @@ class MainWindow(QMainWindow):
             return DEMO_REFERENCE_DIR
         return self.reference_dir
 
-    def annotate(self, key: str, reference_dir: Path | None = None, trigger: str = "manual") -> Job | None:
+    def annotate(self, key: str) -> Job | None:
+        """Annotate one sample now (a person asked), whatever the automatic policy says."""
         if self.jobs.find(key) is not None:
             return None
-        user, _, sample = key.partition("/")
-        entry = self.samples.entry(self.samples.index_of(key))
-        vcf = entry.vcf_path if entry is not None and entry.vcf_path else None
-        if vcf is None:
-            found = self.workspace.sample(user, sample)
-            if found is None:
-                self._error("Cannot annotate", f"{key}: no such sample")
-                return None
-            vcf = found.path
-        spec = AnnotationJob(vcf=vcf, reference_dir=reference_dir or self.reference_for(user),
-                             output=self.workspace.output_file(user, sample), user=user, sample=sample,
-                             variant_type=self.settings.variant_type,
-                             compression=self.settings.compression)
-        history = self.history
+        user, _, name = key.partition("/")
+        workspace, scheduler = self.workspace, self.scheduler
+
+        def call(progress, cancel, on_event, on_start):
+            sample = workspace.sample(user, name)
+            if sample is None:
+                raise UserError(f"{key}: no such sample in {workspace.input_dir}")
+            return scheduler.run_now(sample, progress=progress, cancel=cancel, on_event=on_event,
+                                     on_start=on_start)
+
+        return self._submit_run(key, call)
+
+    def _run_due(self) -> Job | None:
+        """Start the next automatic run when one is queued and the minimum interval has passed."""
+        scheduler = self.scheduler
+        if self._auto_job is not None and not self._auto_job.done or not scheduler.queue:
+            return None
+        wait = scheduler.seconds_until_next()
+        key = scheduler.queue[0].key
+        if wait is None or wait > 0 or self.jobs.find(key) is not None:
+            return None
+
+        def call(progress, cancel, on_event, on_start):
+            return scheduler.run_next(progress=progress, cancel=cancel, on_event=on_event,
+                                      on_start=on_start)
+
+        self._auto_job = self._submit_run(key, call)
+        return self._auto_job
+
+    def _submit_run(self, key: str, call) -> Job:
+        """A pool job around a blocking runner call, with the live chart on the child process."""
         monitors = self._monitors
 
         def work(job: Job) -> dict[str, Any]:
@@ -464,9 +496,8 @@ class MainWindow(QMainWindow):
                 monitors[key] = ResourceMonitor(pid=pid, interval=0.25, on_sample=job.metrics).start()
 
             try:
-                result = run_job(spec, history=history, trigger=trigger, partition_key=key,
-                                 progress=job.progress, cancel=job.cancel_token,
-                                 on_event=lambda level, message: job.log(message), on_start=on_start)
+                result = call(job.progress, job.cancel_token,
+                              lambda level, message: job.log(message), on_start)
             finally:
                 monitor = monitors.pop(key, None)
                 if monitor is not None:
@@ -474,6 +505,8 @@ class MainWindow(QMainWindow):
                         monitor.stop()
                     except psutil.Error:
                         pass  # the child is gone: its summary is the runner's, not this chart's
+            if result is None:
+                raise Cancelled("not due any more")
             if result.status == "cancelled":
                 raise Cancelled("cancelled")
             if not result.ok:
@@ -488,6 +521,17 @@ class MainWindow(QMainWindow):
         job.signals.cancelled.connect(lambda: self._annotation_ended(key, f"{key}: cancelled"))
         self.samples.update_entry(key, state="queued", progress=0.0)
         return self.jobs.submit(job)
+
+    # -- automatic annotation -----------------------------------------------------------------------
+    def _files_ready(self, paths: list[Path]) -> None:
+        """The watcher saw complete new or changed files: show them, and queue what is due."""
+        self.refresh_samples()
+        if not self.settings.auto_annotate:
+            return
+        scheduler = self.scheduler
+        job = Job("Queue new samples", lambda job: scheduler.offer(paths), kind="scan", quiet=True)
+        job.signals.finished.connect(lambda queued: (self.refresh_samples(), self._run_due()))
+        self.jobs.submit(job)
 
     def cancel(self, key: str) -> None:
         job = self.jobs.find(key)
@@ -531,6 +575,9 @@ class MainWindow(QMainWindow):
             self._error("Settings not saved", str(exc))
             return
         self.workspace = Workspace.from_settings(self.settings, self.history)
+        self.scheduler = self._make_scheduler()
+        self.watcher.stop()
+        self.watcher = self._start_watcher()
         if not self.demo:
             self.reference_dir = self.settings.reference_dir
             self.reference_panel.set_reference_dir(self.reference_dir)
@@ -556,6 +603,9 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         self.scan_timer.stop()
+        self.auto_timer.stop()
+        self.watcher.stop()
+        self.scheduler.cancel_queued("the window closed")
         self.probe.stop()
         self.jobs.cancel_all()
         self.jobs.wait(15_000)

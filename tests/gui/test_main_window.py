@@ -74,7 +74,7 @@ def test_demo_end_to_end(qtbot, make_window):
     window = make_window()
     key = "alice/HG00096"
     with qtbot.waitSignal(window.sample_annotated, timeout=90_000):
-        window.start_import([(DEMO_VCF, "alice", "HG00096")], DEMO_REFERENCE_DIR)
+        window.start_import([(DEMO_VCF, "alice", "HG00096")])
     qtbot.waitUntil(lambda: entry_state(window, key) == "annotated", timeout=10_000)
     runs = window.history_view.model.runs
     assert [r.status for r in runs] == ["succeeded"] and runs[0].partition_key == key
@@ -103,3 +103,17 @@ def test_cancel_an_annotation(qtbot, make_window):
                     timeout=10_000)
     assert not (window.settings.output_dir / "carol" / "s1" / "user_annotated_vcf.parquet").exists()
     qtbot.waitUntil(lambda: entry_state(window, "carol/s1") not in ("running", "queued"), timeout=10_000)
+
+
+def test_a_file_copied_into_the_input_folder_is_found_and_annotated(qtbot, make_window):
+    window = make_window()
+    folder = window.settings.input_dir / "dave"
+    folder.mkdir(parents=True)
+    states = []
+    window.samples.dataChanged.connect(
+        lambda *_: states.append(entry_state(window, "dave/copied")))
+    with qtbot.waitSignal(window.sample_annotated, timeout=60_000,
+                          check_params_cb=lambda key: key == "dave/copied"):
+        (folder / "copied.vcf").write_bytes(DEMO_VCF.read_bytes())
+    assert "running" in states
+    assert window.history_view.model.runs[0].trigger == "auto"
