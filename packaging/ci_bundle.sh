@@ -5,9 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-uv=(uv)
-command -v uv >/dev/null 2>&1 || uv=(python3 -m uv)
-
 # PyInstaller reads shared-library dependencies with objdump (binutils); the .desktop check needs
 # desktop-file-utils; Xvfb comes with .ci/run's packages.
 need=()
@@ -30,7 +27,7 @@ reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
 
 check() {  # check REPORT.json EXPECTED_QPA STREAMS_NONE: the frozen app annotated the demo
-  "${uv[@]}" run --no-sync python - "$1" "$2" "$3" <<'PY'
+  build/venv/bin/python - "$1" "$2" "$3" <<'PY'
 import json, sys
 path, qpa, streams_none = sys.argv[1], sys.argv[2], sys.argv[3] == "yes"
 report = json.load(open(path))
