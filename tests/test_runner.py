@@ -8,7 +8,8 @@ import time
 import polars as pl
 import pytest
 
-from workspace_helpers import copy_vcf, failing_target, make_reference, slow_target
+from workspace_helpers import (copy_vcf, deaf_target, failing_target, make_reference,
+                               slow_target)
 
 from just_dna_desktop.core.cancel import CancelToken
 from just_dna_desktop.core.history import History, PartitionBusyError
@@ -115,6 +116,20 @@ def test_cancel_ends_the_child_within_two_seconds(setup):
     with pytest.raises(ProcessLookupError):
         os.kill(pids[0], 0)  # gone, and reaped
     assert not job.output.parent.exists() or list(job.output.parent.iterdir()) == []
+
+
+def test_cancel_kills_a_child_that_ignores_sigterm_within_two_seconds(setup):
+    job, history = setup
+    cancel = CancelToken()
+    cancelled_at = []
+
+    def on_event(level, message):
+        if message == "deaf now":
+            cancelled_at.append(time.monotonic())
+            cancel.cancel()
+
+    result = run_job(job, history=history, target=deaf_target, cancel=cancel, on_event=on_event)
+    assert result.status == "cancelled" and time.monotonic() - cancelled_at[0] < 2.0
 
 
 def test_cancel_from_another_thread_while_waiting(setup):

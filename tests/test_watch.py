@@ -189,6 +189,16 @@ def test_policy_off_queues_nothing_and_only_given_paths_are_offered(env):
     assert [s.key for s in on.offer([s1])] == ["alice/s1"]  # s2 is not known to be complete
 
 
+def test_nothing_is_queued_while_the_reference_is_missing(env, tmp_path):
+    workspace, history, reference_dir = env
+    copy_vcf(workspace.input_dir / "alice" / "s1.vcf")
+    scheduler = Scheduler(workspace, history, tmp_path / "no_reference")
+    assert scheduler.offer() == [] and scheduler.waiting_for_reference
+    scheduler.reference_dir = reference_dir
+    assert [s.key for s in scheduler.offer()] == ["alice/s1"]
+    assert not scheduler.waiting_for_reference
+
+
 def test_run_now_skips_the_interval_but_not_a_running_partition(env):
     workspace, history, reference_dir = env
     copy_vcf(workspace.input_dir / "alice" / "s1.vcf")

@@ -57,3 +57,13 @@ def failing_target(job, progress, event):
     from just_dna_desktop.core.errors import UserError
 
     raise UserError(f"{job.vcf}: deliberately broken")
+
+
+def deaf_target(job, progress, event):
+    """A child stuck where SIGTERM cannot reach it (as in a long native call): only SIGKILL ends it."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    event("info", "deaf now")
+    time.sleep(60)
+    return {}

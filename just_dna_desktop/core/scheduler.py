@@ -7,6 +7,7 @@
 - A partition never has two runs at once: queuing and claiming are checked in the history's
   transactions, not just in this process's memory.
 - A failed sample is not queued again until its file changes (its state stays `failed`).
+- Nothing is queued while the reference is missing (`waiting_for_reference`).
 - Manual runs (`run_now`) skip the interval but not the one-run-per-partition rule.
 
 The scheduler is plain synchronous code: the `watch` loop or a GUI worker calls `offer`, then
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from .cancel import CancelToken
 from .history import PartitionBusyError
+from .reference import find_files
 from .runner import AnnotationJob, EventCallback, ProgressCallback, RunResult, Target, \
     annotate_target, run_job
 from .workspace import NEW, STALE, Sample, Workspace
@@ -62,6 +64,7 @@ class Scheduler:
         self.clock = clock
         self.target = target
         self.queue: list[QueuedRun] = []
+        self.waiting_for_reference = False
 
     @classmethod
     def from_settings(cls, settings, workspace: Workspace, history: "History",
@@ -81,6 +84,11 @@ class Scheduler:
         still being written must not be queued.
         """
         if not self.auto_annotate:
+            return []
+        # Without a reference every run would fail, and failed samples wait for their file to
+        # change: better not to start them at all until the reference is there.
+        self.waiting_for_reference = not find_files(self.reference_dir)
+        if self.waiting_for_reference:
             return []
         wanted = None if paths is None else {Path(p).absolute() for p in paths}
         queued = []

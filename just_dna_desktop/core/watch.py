@@ -262,6 +262,7 @@ class WatchService:
 
     def _loop(self) -> None:
         timeout: float | None = self.idle_seconds
+        waiting = False
         while not self._stopping.is_set():
             self._wake.wait(timeout)
             self._wake.clear()
@@ -270,6 +271,11 @@ class WatchService:
             try:
                 for sample in self.scheduler.offer(self.watcher.stable_files()):
                     self.log(f"queued: {sample.key} ({sample.state})")
+                if self.scheduler.waiting_for_reference != waiting:
+                    waiting = self.scheduler.waiting_for_reference
+                    self.log(f"no reference in {self.scheduler.reference_dir}: waiting for it "
+                             "(`just-dna-desktop reference download`)" if waiting
+                             else "reference found")
                 result = self.scheduler.run_next(
                     cancel=self._cancel,
                     on_start=lambda pid: self.log(f"annotating (process {pid})"))
