@@ -1,0 +1,100 @@
+"""The smaller panels: run history filters and details, settings saved to the file, export job."""
+
+import polars as pl
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox
+
+from just_dna_desktop.core import settings as core_settings
+from just_dna_desktop.core.history import History
+from just_dna_desktop.gui.history_view import HistoryView
+from just_dna_desktop.gui.jobs import JobManager
+from just_dna_desktop.gui.metrics_panel import MetricsPanel
+from just_dna_desktop.gui.responsiveness import EventLoopProbe
+from just_dna_desktop.gui.results_view import ResultsView
+from just_dna_desktop.gui.settings_dialog import SettingsDialog
+
+# Qt warnings fail the tests; the offscreen platform's note about size hints is not ours.
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("propagateSizeHints")]
+
+
+def test_history_filters_and_details(qtbot, tmp_path):
+    history = History(tmp_path / "h.sqlite")
+    ok = history.record(partition_key="alice/g1", user="alice", sample="g1", status="running",
+                        config={"vcf": "/x/g1.vcf"})
+    history.add_event(ok, "reading g1.vcf")
+    history.update(ok, status="succeeded", metadata={"alleles_matched": 1234, "peak_memory_mb": 88.0,
+                                                     "output_file": str(tmp_path / "none.parquet")})
+    bad = history.record(partition_key="bob/b1", user="bob", sample="b1", status="running")
+    history.update(bad, status="failed", error="b1.vcf:3: not a VCF")
+    view = HistoryView(history)
+    qtbot.addWidget(view)
+    view.set_users(["alice", "bob"])
+    view.refresh()
+    assert view.model.rowCount() == 2
+    view.user_filter.setCurrentText("alice")
+    assert [r.partition_key for r in view.model.runs] == ["alice/g1"]
+    assert view.model.data(view.model.index(0, 6)) == "1,234"
+    view.user_filter.setCurrentText("All")
+    view.status_filter.setCurrentText("failed")
+    assert [r.id for r in view.model.runs] == [bad]
+    view.status_filter.setCurrentText("All")
+    view.text_filter.setText("not a vcf")
+    assert [r.id for r in view.model.runs] == [bad]
+    view.text_filter.setText("")
+    view.table.selectRow(1)
+    assert "reading g1.vcf" in view.details.toPlainText()
+    assert '"alleles_matched": 1234' in view.details.toPlainText()
+    assert not view.open_button.isEnabled()  # its output file does not exist
+    history.close()
+
+
+def test_settings_dialog_writes_the_settings_file(qtbot):
+    settings = core_settings.load_settings()
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.auto.setChecked(False)
+    dialog.interval.setValue(5)
+    dialog.variant_type.setCurrentText("SNV")
+    dialog.save()
+    again = core_settings.load_settings()
+    assert (again.auto_annotate, again.min_interval_seconds, again.variant_type) == (False, 5, "SNV")
+    assert again.input_dir == settings.input_dir
+
+
+def test_export_runs_as_a_job(qtbot, tmp_path):
+    path = tmp_path / "r.parquet"
+    pl.DataFrame({"chrom": ["1", "1", "2"], "start": [1, 2, 3], "rsid": ["rs1", None, "rs3"],
+                  "maf": [0.5, 0.001, 0.2], "clin_pathogenic": [False, True, None]}).write_parquet(path)
+    jobs = JobManager()
+    view = ResultsView(jobs)
+    qtbot.addWidget(view)
+    view.open(path)
+    assert view.count.text() == "3 of 3 rows"
+    view.rare.setChecked(True)
+    assert view.model.rowCount() == 1
+    out = tmp_path / "rare.tsv"
+    job = view.export(out)
+    with qtbot.waitSignal(job.signals.finished, timeout=10_000) as blocker:
+        pass
+    assert blocker.args == [1]
+    assert out.read_text().splitlines()[1].startswith("1\t2\t")
+    jobs.wait()
+
+
+def test_metrics_panel_and_probe(qtbot):
+    from just_dna_desktop.core.metrics import Sample
+
+    panel = MetricsPanel()
+    qtbot.addWidget(panel)
+    panel.start("Annotate a/b")
+    for i in range(5):
+        panel.add_sample(Sample(elapsed_sec=i * 0.25, cpu_percent=50.0 + i, rss_mb=100.0 + i))
+    panel.show_run({"partition_key": "a/b", "duration_sec": 1.5, "rows_in": 10, "alleles_matched": 7})
+    assert panel.values["alleles_matched"].text() == "7" and panel.values["cpu_percent"].text() == "–"
+    assert not panel.chart.grab().isNull()
+    probe = EventLoopProbe(interval_ms=10)
+    probe.start()
+    qtbot.waitUntil(lambda: probe.samples >= 3, timeout=5_000)
+    probe.stop()
+    assert probe.max_delay_ms >= 0
