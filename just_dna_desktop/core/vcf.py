@@ -252,7 +252,9 @@ def _parse_block(path: Path, header: VcfHeader, sample: int | None, first_line: 
         raise _locate_bad_line(path, n, first_line, block) or VcfError(
             path, "cannot be parsed as tab-separated VCF text", first_line) from None
     df = df.with_row_index("_line", offset=first_line)
-    blank = pl.all_horizontal(pl.col(names[i]).fill_null("").str.strip_chars() == "" for i in wanted)
+    # blank (or whitespace) lines; CHROM, POS, REF and ALT all empty is no record either
+    blank = pl.all_horizontal(pl.col(f"c{i}").fill_null("").str.strip_chars() == ""
+                              for i in (0, 1, 3, 4))
     df = df.filter(~blank & ~pl.col("c0").fill_null("").str.starts_with("#"))
 
     # Every data line must have exactly the #CHROM line's columns: a short line ends in an empty
@@ -268,14 +270,14 @@ def _parse_block(path: Path, header: VcfHeader, sample: int | None, first_line: 
             raise VcfError(path, f"{label} is empty or not valid UTF-8 text", bad["_line"][0])
 
     # POS 0 is legal (a telomere, VCF 4.1+): kept, it just never matches the reference.
-    pos = pl.col("c1").str.strip_chars().cast(pl.Int64, strict=False)
+    pos = pl.col("c1").cast(pl.Int64, strict=False)
     bad = df.filter(pos.is_null() | (pos < 0) | (pos > MAX_POS)).select("_line", "c1")
     if bad.height:
         value = bad["c1"][0]
-        digits = value.strip().lstrip("-")
+        digits = value.lstrip("-")
         reason = (f"POS {value!r} is not a number" if not (digits.isascii() and digits.isdigit())
-                  else f"POS {value.strip()} is negative" if value.strip().startswith("-")
-                  else f"POS {value.strip()} is larger than any chromosome")
+                  else f"POS {value} is negative" if value.startswith("-")
+                  else f"POS {value} is larger than any chromosome")
         raise VcfError(path, reason, bad["_line"][0])
     if sample is not None:
         df = df.select(pl.exclude("format", "sample"), format=pl.col("c8"),
@@ -310,7 +312,7 @@ def _normalise(df: pl.DataFrame, has_sample: bool) -> pl.DataFrame:
     alts = pl.col("c4").str.to_uppercase().str.split(",")
     df = df.select(
         chrom=normalise_chrom(pl.col("c0")),
-        start=pl.col("c1").str.strip_chars().cast(pl.UInt32),
+        start=pl.col("c1").cast(pl.UInt32),
         id=pl.when(pl.col("c2").is_in([".", ""])).then(None).otherwise(pl.col("c2")),
         ref=ref,
         alts=alts,
@@ -318,22 +320,30 @@ def _normalise(df: pl.DataFrame, has_sample: bool) -> pl.DataFrame:
         filter=pl.when(pl.col("c6").is_in([".", ""])).then(None).otherwise(pl.col("c6")),
         gt=_gt_expr() if has_sample else pl.lit(None, pl.String),
     )
-    indices = (pl.col("gt").str.replace_all("|", "/", literal=True).str.split("/")
-               .cast(pl.List(pl.Int32), strict=False))
+    # A file has only a handful of distinct GT strings: parse each once, then join the result in.
+    calls = df.select(pl.col("gt").unique()).with_columns(_calls=_call_indices(pl.col("gt")))
+    calls = calls.with_columns(zygosity=_zygosity_expr(pl.col("_calls")))
+    df = df.join(calls, on="gt", how="left", nulls_equal=True, maintain_order="left")
     df = df.with_columns(
-        genotype=pl.concat_list(pl.col("ref"), pl.col("alts")).list.gather(indices, null_on_oob=True),
-        zygosity=_zygosity_expr(indices),
+        genotype=pl.concat_list(pl.col("ref"), pl.col("alts"))
+        .list.gather(pl.col("_calls"), null_on_oob=True),
         end=(pl.col("start").cast(pl.Int64) + pl.col("ref").str.len_chars() - 1)
         .clip(lower_bound=pl.col("start").cast(pl.Int64)).cast(pl.UInt32),
-    )
+    ).drop("_calls")
     return df  # one row per record; read_alleles explodes `alts` into allele rows
 
 
 def _gt_expr() -> pl.Expr:
     """GT is the first FORMAT key when present (VCF spec); its value is kept as written."""
     has_gt = (pl.col("format") == "GT") | pl.col("format").str.starts_with("GT:")
-    value = pl.col("sample").str.split(":").list.first()
+    value = pl.col("sample").str.splitn(":", 2).struct.field("field_0")
     return pl.when(has_gt & (value != "")).then(value).otherwise(None)
+
+
+def _call_indices(gt: pl.Expr) -> pl.Expr:
+    """`0/1`, `1|2`, `.`... as a list of allele indices (null for a missing call)."""
+    return (gt.str.replace_all("|", "/", literal=True).str.split("/")
+            .cast(pl.List(pl.Int32), strict=False))
 
 
 def _zygosity_expr(indices: pl.Expr) -> pl.Expr:
