@@ -293,7 +293,6 @@ GRCH38_CONTIGS = "".join(f"##contig=<ID=chr{c},length={n},assembly=hg38>\n"
     (HEADER + "##contig=<ID=chr21,length=48129895>\n", "GRCh37"),
     (HEADER + "##contig=<ID=21,length=46709983>\n##reference=GRCh37\n", "GRCh38"),  # lengths win
     (HEADER + "##reference=file:///ref/hs37d5.fa\n", "GRCh37"),
-    (HEADER + "##reference=file:///ref/Homo_sapiens_assembly38.fasta\n", None),
     (HEADER + "##reference=hg19\n", "GRCh37"),
     (HEADER + "##contig=<ID=1,assembly=b37>\n", "GRCh37"),
     (HEADER + "##contig=<ID=1,assembly=GRCh38>\n", "GRCh38"),
