@@ -135,11 +135,15 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
 
         columns = reference_columns([p for paths in files.values() for p in paths][:1])
         chroms = sorted(alleles["chrom"].unique().to_list(), key=sort_key)
+        # One copy of the alleles at a time: each chromosome's rows leave with its part.
+        by_chrom = {key[0]: df for key, df in
+                    alleles.partition_by("chrom", as_dict=True, maintain_order=True).items()}
+        del alleles
         parts = []
         for index, chrom in enumerate(chroms):
             cancel.raise_if_cancelled()
             progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
-            part = alleles.filter(pl.col("chrom") == chrom)
+            part = by_chrom.pop(chrom)
             if chrom in files:
                 _prepare(reference_dir, files[chrom], progress,
                          0.1 + 0.8 * index / max(len(chroms), 1), chrom)
