@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -94,6 +95,7 @@ def run(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("watchdog").setLevel(logging.INFO)  # its debug output is every inotify event
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "just-dna-desktop"])
     app.setApplicationName("just-dna-desktop")
     app.setOrganizationName("just-dna")
@@ -114,4 +116,7 @@ def run(argv: Sequence[str]) -> int:
     app.aboutToQuit.connect(closed.set)
     with loop:
         loop.run_until_complete(closed.wait())
+    if args.demo and not args.data_dir:
+        # The throw-away demo workspace goes with the window.
+        shutil.rmtree(window.settings.data_dir, ignore_errors=True)
     return 0

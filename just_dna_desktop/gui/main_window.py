@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QLab
                                QMenu, QMessageBox, QPushButton, QSplitter, QStackedWidget, QTabWidget,
                                QTreeView, QVBoxLayout, QWidget)
 
-from ..core import settings as core_settings
+from ..core import reference, settings as core_settings
 from ..core.demo import DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF, demo_sample_name
 from ..core.errors import Cancelled, UserError
 from ..core.history import History
@@ -192,8 +192,10 @@ class MainWindow(QMainWindow):
         self.refresh_samples()
 
     def _make_scheduler(self) -> WindowScheduler:
-        return WindowScheduler.from_settings(self.settings, self.workspace, self.history,
-                                             reference_for=self.reference_for)
+        scheduler = WindowScheduler.from_settings(self.settings, self.workspace, self.history,
+                                                  reference_for=self.reference_for)
+        scheduler.reference_dir = self.reference_dir  # the demo window's is the bundled slice
+        return scheduler
 
     def _start_watcher(self) -> FolderWatcher:
         watcher = FolderWatcher(self.settings.input_dir, parent=self)
@@ -443,7 +445,10 @@ class MainWindow(QMainWindow):
             if entry is not None and entry.state != "annotated":
                 self.annotate(key)
             return
-        self.start_import([(DEMO_VCF, DEMO_USER, demo_sample_name())])
+        job = self.start_import([(DEMO_VCF, DEMO_USER, demo_sample_name())])
+        # Without the real reference the scheduler waits for it; the demo has its own slice.
+        job.signals.finished.connect(
+            lambda keys: None if reference.find_files(self.reference_dir) else self.annotate(key))
 
     # -- annotation -------------------------------------------------------------------------------
     def reference_for(self, user: str) -> Path:
@@ -580,6 +585,7 @@ class MainWindow(QMainWindow):
         self.watcher = self._start_watcher()
         if not self.demo:
             self.reference_dir = self.settings.reference_dir
+            self.scheduler.reference_dir = self.reference_dir
             self.reference_panel.set_reference_dir(self.reference_dir)
         self.refresh_samples()
 

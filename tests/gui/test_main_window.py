@@ -117,3 +117,29 @@ def test_a_file_copied_into_the_input_folder_is_found_and_annotated(qtbot, make_
         (folder / "copied.vcf").write_bytes(DEMO_VCF.read_bytes())
     assert "running" in states
     assert window.history_view.model.runs[0].trigger == "auto"
+
+
+def test_open_the_demo_without_the_real_reference(qtbot, make_window, tmp_path):
+    window = make_window(reference_dir=tmp_path / "cache" / "ensembl_variations")
+    assert window.reference_panel.status.status == "missing"
+    with qtbot.waitSignal(window.sample_annotated, timeout=60_000):
+        window.welcome.open_demo.emit()
+    run = window.history_view.model.runs[0]
+    assert run.partition_key == "demo/HG00096_chr21" and run.status == "succeeded"
+    assert run.config["reference_dir"] == str(DEMO_REFERENCE_DIR)
+
+
+def test_app_parses_its_flags_and_builds_the_demo_window(qtbot, tmp_path):
+    from just_dna_desktop.gui.app import create_window, parse_args
+
+    args = parse_args(["--demo", "--data-dir", str(tmp_path / "demo"), "-style", "fusion"])
+    assert args.demo and args.theme == "system"
+    window = create_window(args)
+    qtbot.addWidget(window)
+    try:
+        assert window.reference_dir == DEMO_REFERENCE_DIR
+        assert window.settings.input_dir == tmp_path / "demo" / "input" / "users"
+        with qtbot.waitSignal(window.sample_annotated, timeout=60_000):
+            pass
+    finally:
+        window.shutdown()
