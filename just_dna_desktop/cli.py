@@ -129,12 +129,7 @@ def _default_names(vcf: Path, input_dir: Path) -> tuple[str, str]:
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
-    from .core.annotate import annotate_vcf
-    from .core.errors import Cancelled
-    from .core.history import History
     from .core.names import check_name
-    from .core.runner import AnnotationJob, job_config
-    from .core.workspace import Workspace
 
     settings = _settings(args)
     default_user, default_sample = _default_names(args.vcf, settings.input_dir)
@@ -143,56 +138,63 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         check_name(user, "user")
         check_name(sample, "sample")
     output = args.output or settings.output_file(user, sample)
-    progress = _terminal_progress() if not args.json else None
-
-    # A sample file of the workspace, annotated to its usual place, is a run of that partition;
-    # anything else is an ad-hoc run. Both go into the history.
-    history = History(settings.history_file)
-    workspace = Workspace.from_settings(settings, history)
-    partition = workspace.partition_of(args.vcf)
-    partition_key = None
-    if partition is not None and (user, sample) == partition \
-            and Path(output).absolute() == settings.output_file(user, sample).absolute():
-        partition_key = f"{user}/{sample}"
-    trigger = "manual" if partition_key else "adhoc"
-    job = AnnotationJob(vcf=args.vcf.absolute(), reference_dir=settings.reference_dir,
-                        output=Path(output).absolute(), user=user, sample=sample,
-                        variant_type=settings.variant_type, vcf_sample=args.vcf_sample,
-                        ignore_build_mismatch=args.ignore_build_mismatch,
-                        compression=settings.compression)
-    run_id = history.record(trigger=trigger, partition_key=partition_key, user=user, sample=sample,
-                            status="running", config=job_config(job, trigger),
-                            exclusive=partition_key is not None)
-    try:
-        metadata = annotate_vcf(args.vcf, settings.reference_dir, output, user=user, sample=sample,
-                                variant_type=settings.variant_type, vcf_sample=args.vcf_sample,
-                                ignore_build_mismatch=args.ignore_build_mismatch,
-                                compression=settings.compression, progress=progress)
-    except (Cancelled, KeyboardInterrupt):
-        history.update(run_id, status="cancelled", error="cancelled")
-        raise
-    except Exception as exc:
-        history.update(run_id, status="failed", error=str(exc) or type(exc).__name__)
-        raise
-    history.update(run_id, status="succeeded", metadata=metadata)
-    history.close()
-    metadata = {**metadata, "run_id": run_id}
-    if args.json:
-        _print_json(metadata)
-    else:
-        _print_summary(metadata)
-    return EXIT_OK
+    return _annotate_and_record(args, settings, args.vcf, settings.reference_dir, output, user,
+                                sample, vcf_sample=args.vcf_sample,
+                                ignore_build_mismatch=args.ignore_build_mismatch)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .core.annotate import annotate_vcf
     from .core.demo import DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF, demo_sample_name
 
     settings = _settings(args)
     sample = demo_sample_name()
-    output = settings.output_file(DEMO_USER, sample)
-    metadata = annotate_vcf(DEMO_VCF, DEMO_REFERENCE_DIR, output, user=DEMO_USER, sample=sample,
-                            progress=None if args.json else _terminal_progress())
+    return _annotate_and_record(args, settings, DEMO_VCF, DEMO_REFERENCE_DIR,
+                                settings.output_file(DEMO_USER, sample), DEMO_USER, sample)
+
+
+def _annotate_and_record(args: argparse.Namespace, settings, vcf: Path, reference_dir: Path,
+                         output: Path, user: str, sample: str, vcf_sample: str | None = None,
+                         ignore_build_mismatch: bool = False) -> int:
+    """Annotate in this process, record the run in the history, print JSON or a summary."""
+    from .core.annotate import annotate_vcf
+    from .core.errors import Cancelled
+    from .core.history import History
+    from .core.runner import AnnotationJob, job_config
+    from .core.workspace import Workspace
+
+    vcf, output = Path(vcf).absolute(), Path(output).absolute()
+    # A sample file of the workspace, annotated to its usual place, is a run of that partition;
+    # anything else is an ad-hoc run. Both go into the history.
+    history = History(settings.history_file)
+    try:
+        partition = Workspace.from_settings(settings, history).partition_of(vcf)
+        partition_key = None
+        if partition == (user, sample) and output == settings.output_file(user, sample).absolute():
+            partition_key = f"{user}/{sample}"
+        trigger = "manual" if partition_key else "adhoc"
+        job = AnnotationJob(vcf=vcf, reference_dir=reference_dir, output=output, user=user,
+                            sample=sample, variant_type=settings.variant_type,
+                            vcf_sample=vcf_sample, ignore_build_mismatch=ignore_build_mismatch,
+                            compression=settings.compression)
+        run_id = history.record(trigger=trigger, partition_key=partition_key, user=user,
+                                sample=sample, status="running", config=job_config(job, trigger),
+                                exclusive=partition_key is not None)
+        try:
+            metadata = annotate_vcf(vcf, reference_dir, output, user=user, sample=sample,
+                                    variant_type=settings.variant_type, vcf_sample=vcf_sample,
+                                    ignore_build_mismatch=ignore_build_mismatch,
+                                    compression=settings.compression,
+                                    progress=None if args.json else _terminal_progress())
+        except (Cancelled, KeyboardInterrupt):
+            history.update(run_id, status="cancelled", error="cancelled")
+            raise
+        except Exception as exc:
+            history.update(run_id, status="failed", error=str(exc) or type(exc).__name__)
+            raise
+        history.update(run_id, status="succeeded", metadata=metadata)
+    finally:
+        history.close()
+    metadata = {**metadata, "run_id": run_id}
     if args.json:
         _print_json(metadata)
     else:
@@ -453,6 +455,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`… | head`): not an error. Point stdout at nothing so the
+        # interpreter's final flush does not complain either.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # expected failures are UserError; anything else is a bug
         from .core.errors import Cancelled, UserError
 

@@ -324,3 +324,14 @@ def test_cli_refuses_a_grch37_vcf_unless_told(write, tmp_path, capsys):
     assert not output.parent.exists()
     assert cli.main(argv + ["--ignore-build-mismatch"]) == 0
     assert pl.read_parquet(output)["rsid"].to_list() == ["rs7"]
+
+
+@pytest.mark.parametrize("contigs,reference,expected", [
+    ({}, "file:///refs/Homo_sapiens_assembly38.fasta", "GRCh38"),  # GATK bundle name
+    ({"chr1": 248387328}, None, "T2T-CHM13"),
+    ({}, "chm13v2.0.fa", "T2T-CHM13"),
+    ({}, "hs37d5.fa", "GRCh37"),
+    ({"chr21": 46709983}, "hg19.fa", "GRCh38"),  # contig lengths outweigh a name
+])
+def test_build_names_and_lengths(contigs, reference, expected):
+    assert detect_build(contigs, reference, []) == expected

@@ -22,6 +22,9 @@ CONTIG_LENGTHS: dict[str, dict[str, int]] = {
         "16": 90354753, "17": 81195210, "18": 78077248, "19": 59128983, "20": 63025520,
         "21": 48129895, "22": 51304566, "X": 155270560, "Y": 59373566,
     },
+    "T2T-CHM13": {
+        "1": 248387328, "21": 45090682, "22": 51324926, "X": 154259566, "Y": 62460029,
+    },
     "NCBI36": {
         "1": 247249719, "20": 62435964, "21": 46944323, "22": 49691432, "X": 154913754,
     },
@@ -29,7 +32,8 @@ CONTIG_LENGTHS: dict[str, dict[str, int]] = {
 
 # Names seen in `##reference=` and `assembly=` values, most specific first.
 _BUILD_NAMES = [
-    ("GRCh38", re.compile(r"grch38|hg38|\bb38\b|hs38|GCA_000001405\.15|GCF_000001405\.(2[6-9]|[3-9]\d)", re.I)),
+    ("T2T-CHM13", re.compile(r"chm13|t2t|\bhs1\b", re.I)),
+    ("GRCh38", re.compile(r"grch38|hg38|assembly38|\bb38\b|hs38|GCA_000001405\.15|GCF_000001405\.(2[6-9]|[3-9]\d)", re.I)),
     ("GRCh37", re.compile(r"grch37|hg19|\bb37\b|hs37|human_g1k_v37|GCF_000001405\.(1[3-9]|2[0-5])", re.I)),
     ("NCBI36", re.compile(r"ncbi36|hg18|\bb36\b", re.I)),
 ]

@@ -37,7 +37,11 @@ class ResourceMonitor:
 
     def __init__(self, pid: int | None = None, interval: float = 0.1,
                  on_sample: Callable[[Sample], None] | None = None):
-        self._process = psutil.Process(pid)
+        # A process that is already gone is not an error: its usage is what was sampled (nothing).
+        try:
+            self._process: psutil.Process | None = psutil.Process(pid)
+        except psutil.Error:
+            self._process = None
         self._interval = interval
         self._on_sample = on_sample
         self._stop = threading.Event()
@@ -48,6 +52,7 @@ class ResourceMonitor:
         self._start_wall = 0.0
         self._start_cpu = 0.0
         self._last: Sample | None = None
+        self._last_cpu = 0.0
         self.usage: ResourceUsage | None = None
 
     def __enter__(self) -> "ResourceMonitor":
@@ -58,7 +63,8 @@ class ResourceMonitor:
 
     def start(self) -> "ResourceMonitor":
         self._start_wall = time.perf_counter()
-        self._start_cpu = self._own_cpu()
+        self._start_cpu = self._total_cpu()
+        self._last_cpu = self._start_cpu
         self._sample()
         self._thread = threading.Thread(target=self._run, name="resource-monitor", daemon=True)
         self._thread.start()
@@ -87,15 +93,21 @@ class ResourceMonitor:
         while not self._stop.wait(self._interval):
             self._sample()
 
-    def _own_cpu(self) -> float:
-        t = self._process.cpu_times()
-        # children_* count children that have already exited and been waited for.
-        return t.user + t.system + t.children_user + t.children_system
-
     def _total_cpu(self) -> float:
-        return self._own_cpu() + sum(self._child_cpu.values())
+        """CPU seconds of the tree; the last known value once the process has gone."""
+        if self._process is None:
+            return self._last_cpu
+        try:
+            t = self._process.cpu_times()
+        except psutil.Error:
+            return self._last_cpu
+        # children_* count children that have already exited and been waited for.
+        own = t.user + t.system + t.children_user + t.children_system
+        return own + sum(self._child_cpu.values())
 
     def _sample(self) -> None:
+        if self._process is None:
+            return
         try:
             rss = self._process.memory_info().rss
             children = self._process.children(recursive=True)

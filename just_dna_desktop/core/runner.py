@@ -18,10 +18,9 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-import psutil
 
 from .cancel import CancelToken
-from .metrics import ResourceMonitor, ResourceUsage, Sample
+from .metrics import ResourceMonitor
 
 if TYPE_CHECKING:
     from .history import History
@@ -128,32 +127,6 @@ def _child_main(target: Target, job: AnnotationJob, conn: Connection) -> None:
         conn.close()
 
 
-class _PeakTracker:
-    """Keeps the samples' peak, because ResourceMonitor.stop() cannot read a child already gone."""
-
-    def __init__(self) -> None:
-        self.peak_mb = 0.0
-        self.cpu_sum = 0.0
-        self.count = 0
-        self.started = time.perf_counter()
-
-    def add(self, sample: Sample) -> None:
-        self.peak_mb = max(self.peak_mb, sample.rss_mb)
-        self.cpu_sum += sample.cpu_percent
-        self.count += 1
-
-    def stop(self, monitor: ResourceMonitor | None) -> ResourceUsage | None:
-        if monitor is None:
-            return None
-        try:
-            return monitor.stop()
-        except psutil.Error:
-            monitor._stop.set()  # its thread ends at the next tick; a failed sample is skipped
-            return ResourceUsage(duration_sec=round(time.perf_counter() - self.started, 3),
-                                 cpu_percent=round(self.cpu_sum / max(self.count - 1, 1), 1),
-                                 peak_memory_mb=self.peak_mb, samples=self.count)
-
-
 def _death_reason(exitcode: int | None) -> str:
     if exitcode is None:
         return "the annotation process did not finish"
@@ -230,12 +203,7 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
     event("info", f"started annotation process {process.pid} for {job.vcf}")
     if on_start is not None:
         on_start(process.pid)
-    peak = _PeakTracker()
-    try:
-        monitor: ResourceMonitor | None = ResourceMonitor(
-            pid=process.pid, interval=monitor_interval, on_sample=peak.add).start()
-    except psutil.Error:  # the child already exited: nothing to sample
-        monitor = None
+    monitor = ResourceMonitor(pid=process.pid, interval=monitor_interval).start()
 
     outcome: tuple | None = None
     cancelled = False
@@ -271,7 +239,7 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
     finally:
         if process.is_alive():  # an exception in a callback: never leave the child behind
             _stop(process, terminate_grace)
-        usage = peak.stop(monitor)
+        usage = monitor.stop()
         receiver.close()
         if outcome is None or outcome[0] != "succeeded":
             _remove_partial_output(job.output, process.pid)
