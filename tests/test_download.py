@@ -335,12 +335,12 @@ def test_a_choice_of_chromosomes(hub, dataset, ref_dir):
 
 
 def test_parse_chromosomes():
-    assert download.parse_chromosomes("all") is None
-    assert download.parse_chromosomes(None) is None
-    assert download.parse_chromosomes("MT, chr22,21") == ["21", "22", "MT"]
-    assert download.parse_chromosomes([1, "x", "M"]) == ["1", "X", "MT"]
+    assert reference.parse_chromosomes("all") is None
+    assert reference.parse_chromosomes(None) is None
+    assert reference.parse_chromosomes("MT, chr22,21") == ["21", "22", "MT"]
+    assert reference.parse_chromosomes([1, "x", "M"]) == ["1", "X", "MT"]
     with pytest.raises(UserError, match="unknown chromosome '23'"):
-        download.parse_chromosomes("23")
+        reference.parse_chromosomes("23")
 
 
 # --- the command line -------------------------------------------------------------------------

@@ -65,3 +65,13 @@ def test_written_values_round_trip(tmp_path):
     write_settings(path, {"reference_chromosomes": ["21", "MT"], "reference_revision": 'a"b'})
     assert read_settings_file(path) == {"reference_chromosomes": ["21", "MT"],
                                         "reference_revision": 'a"b'}
+
+
+def test_reference_chromosomes_are_checked_when_read(tmp_path):
+    env = {"JUST_DNA_DESKTOP_DATA_DIR": str(tmp_path / "d")}
+    path = load_settings(env=env).settings_file
+    path.write_text('reference_chromosomes = ["21", "23"]\n')
+    with pytest.raises(UserError, match="reference_chromosomes.*unknown chromosome '23'"):
+        load_settings(env=env)
+    path.write_text('reference_chromosomes = ["chr21", "MT"]\n')
+    assert load_settings(env=env).reference_chromosomes == ["chr21", "MT"]

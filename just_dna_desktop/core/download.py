@@ -151,23 +151,6 @@ def list_remote(repo_id: str = DEFAULT_REPO, revision: str = "main", *, endpoint
     return RemoteListing(repo_id, revision, info.sha, endpoint, tuple(chosen))
 
 
-def parse_chromosomes(value: str | Iterable[str | int] | None) -> list[str] | None:
-    """'all' (or nothing) -> None; '21,22,MT', ['21', 22, 'chrX'] -> ['21', '22', 'MT', 'X'] in order."""
-    if value is None:
-        return None
-    items = value.split(",") if isinstance(value, str) else [str(v) for v in value]
-    items = [item.strip() for item in items if item.strip()]
-    if not items or [i.lower() for i in items] == ["all"]:
-        return None
-    chosen = set()
-    for item in items:
-        chrom = reference.chromosome_of(f"chr{item.removeprefix('chr').removeprefix('CHR')}.parquet")
-        if chrom not in reference.CHROMOSOMES:
-            raise UserError(f"unknown chromosome {item!r}: use 1-22, X, Y, MT, or all")
-        chosen.add(chrom)
-    return sorted(chosen, key=reference.sort_key)
-
-
 def select_files(listing: RemoteListing, chromosomes: list[str] | None) -> list[RemoteFile]:
     if chromosomes is None:
         return list(listing.files)
@@ -348,7 +331,7 @@ def download_reference(reference_dir: Path, *, repo_id: str = DEFAULT_REPO, revi
         raise OfflineError(f"offline mode is on (HF_HUB_OFFLINE): cannot download the reference; "
                            f"the local cache at {reference_dir} is {state}")
     listing = list_remote(repo_id, revision, endpoint=endpoint, token=token)
-    selected = select_files(listing, parse_chromosomes(chromosomes))
+    selected = select_files(listing, reference.parse_chromosomes(chromosomes))
     cancel.raise_if_cancelled()
     reference_dir.mkdir(parents=True, exist_ok=True)
     with _download_lock(reference_dir):

@@ -11,12 +11,13 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .cancel import CancelToken
+from .errors import UserError
 
 CHROMOSOMES = [str(i) for i in range(1, 23)] + ["X", "Y", "MT"]
 EXPECTED_FILES = [f"data/homo_sapiens-chr{c}.parquet" for c in CHROMOSOMES]
@@ -42,6 +43,23 @@ def sort_key(chrom: str) -> tuple[int, str]:
     if chrom in CHROMOSOMES:
         return CHROMOSOMES.index(chrom), ""
     return len(CHROMOSOMES), chrom
+
+
+def parse_chromosomes(value: str | Iterable[str | int] | None) -> list[str] | None:
+    """'all' (or nothing) -> None; '21,22,MT', ['21', 22, 'chrX'] -> ['21', '22', 'MT', 'X'] in order."""
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else [str(v) for v in value]
+    items = [item.strip() for item in items if item.strip()]
+    if not items or [i.lower() for i in items] == ["all"]:
+        return None
+    chosen = set()
+    for item in items:
+        chrom = chromosome_of(f"chr{item.removeprefix('chr').removeprefix('CHR')}.parquet")
+        if chrom not in CHROMOSOMES:
+            raise UserError(f"unknown chromosome {item!r}: use 1-22, X, Y, MT, or all")
+        chosen.add(chrom)
+    return sorted(chosen, key=sort_key)
 
 
 @dataclass

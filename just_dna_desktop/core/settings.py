@@ -190,5 +190,12 @@ def _check_options(options: dict[str, Any], source: Path) -> None:
     interval = options["min_interval_seconds"]
     if not isinstance(interval, (int, float)) or isinstance(interval, bool) or interval < 0:
         raise UserError(f"{source}: min_interval_seconds must be a number of seconds >= 0")
+    from .reference import parse_chromosomes
+
+    try:
+        parse_chromosomes(options["reference_chromosomes"])
+    except (UserError, AttributeError, TypeError) as exc:
+        raise UserError(f"{source}: reference_chromosomes must be \"all\" or a list such as "
+                        f"[\"21\", \"22\"] ({exc})") from None
     if not isinstance(options["auto_annotate"], bool):
         raise UserError(f"{source}: auto_annotate must be true or false")
