@@ -42,8 +42,11 @@ from pathlib import Path
 
 import polars as pl
 
+from just_dna_desktop.core.reference_schema import CLINICAL_SIGNIFICANCES, REFERENCE_SCHEMA
+
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = Path("/work/shared/data/ensembl_vep84_chr21/chr21_25000001-26000000_var.gz")
+# shared/ sits beside the checkout, as on the team machines and in CI.
+DEFAULT_SOURCE = ROOT.parent / "shared/data/ensembl_vep84_chr21/chr21_25000001-26000000_var.gz"
 DEFAULT_OUTPUT = (ROOT / "just_dna_desktop/resources/demo/ensembl_variations/data"
                   / "homo_sapiens-chr21.parquet")
 CHROM = "21"
@@ -58,22 +61,6 @@ POPULATIONS_1000G = ["AFR", "AMR", "EAS", "EUR", "SAS"]
 POPULATIONS_ESP = ["AA", "EA"]
 POPULATIONS_GNOMAD = [c for c in VARIATION_COLS if c.startswith("gnomADe")]
 
-EVIDENCE = ["e_cited", "e_multiple_observations", "e_freq", "e_topmed", "e_hapmap",
-            "e_phenotype_or_disease", "e_esp", "e_gnomad", "e_1000g", "e_exac"]
-CLINICAL = ["risk_factor", "protective", "confers_sensitivity", "other", "drug_response",
-            "uncertain_significance", "benign", "likely_pathogenic", "pathogenic", "likely_benign",
-            "histocompatibility", "not_provided", "association"]
-
-# The Hugging Face dataset's columns, in its order, with its types.
-SCHEMA: dict[str, pl.DataType] = {
-    "chrom": pl.String(), "start": pl.UInt32(), "end": pl.UInt32(), "id": pl.String(),
-    "ref": pl.String(), "alt": pl.String(), "alts": pl.List(pl.String()), "qual": pl.Float64(),
-    "filter": pl.String(), "cosmic_101": pl.Boolean(), "clinvar_202502": pl.Boolean(),
-    "dbsnp_156": pl.Boolean(), "hgmd-public_20204": pl.Boolean(), "tsa": pl.String(),
-    **{name: pl.Boolean() for name in EVIDENCE},
-    **{f"clin_{name}": pl.Boolean() for name in CLINICAL},
-    "ma": pl.String(), "maf": pl.Float32(), "mac": pl.Int32(), "aa": pl.String(),
-}
 
 
 def read_cache(path: Path) -> pl.DataFrame:
@@ -126,7 +113,7 @@ def convert(cache: pl.DataFrame) -> pl.DataFrame:
         e_gnomad=_present(POPULATIONS_GNOMAD),
         e_1000g=_present(POPULATIONS_1000G),
         e_exac=pl.lit(None, pl.Boolean),
-        **{f"clin_{value}": clin_sig.list.contains(value) for value in CLINICAL},
+        **{f"clin_{value}": clin_sig.list.contains(value) for value in CLINICAL_SIGNIFICANCES},
         ma=pl.col("minor_allele"),
         maf=pl.col("minor_allele_freq").cast(pl.Float32),
         mac=pl.lit(None, pl.Int32),
@@ -135,7 +122,7 @@ def convert(cache: pl.DataFrame) -> pl.DataFrame:
     out = out.with_columns(pl.col("e_phenotype_or_disease").fill_null(False))
     rs_number = pl.col("id").str.extract(r"^rs(\d+)$").cast(pl.UInt64)
     out = out.sort([pl.col("start"), rs_number, pl.col("id")], nulls_last=True)
-    return out.select(pl.col(name).cast(dtype) for name, dtype in SCHEMA.items())
+    return out.select(pl.col(name).cast(dtype) for name, dtype in REFERENCE_SCHEMA.items())
 
 
 def main(argv: list[str]) -> int:

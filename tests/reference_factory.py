@@ -6,12 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-E_COLUMNS = ["e_cited", "e_multiple_observations", "e_freq", "e_topmed", "e_hapmap",
-             "e_phenotype_or_disease", "e_esp", "e_gnomad", "e_1000g", "e_exac"]
-CLIN_COLUMNS = ["clin_risk_factor", "clin_protective", "clin_confers_sensitivity", "clin_other",
-                "clin_drug_response", "clin_uncertain_significance", "clin_benign",
-                "clin_likely_pathogenic", "clin_pathogenic", "clin_likely_benign",
-                "clin_histocompatibility", "clin_not_provided", "clin_association"]
+from just_dna_desktop.core.reference_schema import CLINICAL_COLUMNS, EVIDENCE_COLUMNS
 
 
 def reference_frame(chrom: str, rows: list[tuple[int, str, str, str]], tsa: list[str] | None = None
@@ -37,8 +32,8 @@ def reference_frame(chrom: str, rows: list[tuple[int, str, str, str]], tsa: list
         "hgmd-public_20204": [False] * n,
         "tsa": tsa or ["SNV" if len(r) == 1 and all(len(a) == 1 for a in a_.split("|")) else "indel"
                        for r, a_ in zip(refs, alts)],
-        **{c: [False] * n for c in E_COLUMNS},
-        **{c: [i % 3 == 0 for i in range(n)] for c in CLIN_COLUMNS},
+        **{c: [False] * n for c in EVIDENCE_COLUMNS},
+        **{c: [i % 3 == 0 for i in range(n)] for c in CLINICAL_COLUMNS},
         "ma": pl.Series([None] * n, dtype=pl.String),
         "maf": pl.Series([0.005 * (i + 1) for i in range(n)], dtype=pl.Float32),
         "mac": pl.Series([None] * n, dtype=pl.Int32),

@@ -24,18 +24,14 @@ from just_dna_desktop import cli
 from just_dna_desktop.core import download, reference
 from just_dna_desktop.core.cancel import CancelToken
 from just_dna_desktop.core.errors import Cancelled, UserError
+from just_dna_desktop.core.reference_schema import CLINICAL_COLUMNS, EVIDENCE_COLUMNS
 
 sys.path.insert(0, str(Path(__file__).parent))
 from hub_server import HubServer
 
 REPO = download.DEFAULT_REPO  # the CLI downloads the settings' default repo
 CHR21, CHR22, CHRMT = (f"data/homo_sapiens-chr{c}.parquet" for c in ("21", "22", "MT"))
-E_FLAGS = ["e_cited", "e_multiple_observations", "e_freq", "e_topmed", "e_hapmap",
-           "e_phenotype_or_disease", "e_esp", "e_gnomad", "e_1000g", "e_exac"]
-CLIN_FLAGS = ["clin_risk_factor", "clin_protective", "clin_confers_sensitivity", "clin_other",
-              "clin_drug_response", "clin_uncertain_significance", "clin_benign",
-              "clin_likely_pathogenic", "clin_pathogenic", "clin_likely_benign",
-              "clin_histocompatibility", "clin_not_provided", "clin_association"]
+
 
 
 def reference_parquet(chrom: str, rows: int) -> bytes:
@@ -58,8 +54,8 @@ def reference_parquet(chrom: str, rows: int) -> bytes:
         "cosmic_101": flag(), "clinvar_202502": flag(), "dbsnp_156": [True] * rows,
         "hgmd-public_20204": flag(),
         "tsa": ["SNV"] * rows,
-        **{name: flag() for name in E_FLAGS},
-        **{name: flag() for name in CLIN_FLAGS},
+        **{name: flag() for name in EVIDENCE_COLUMNS},
+        **{name: flag() for name in CLINICAL_COLUMNS},
         "ma": refs,
         "maf": pl.Series([rng.random() / 2 for _ in range(rows)], dtype=pl.Float32),
         "mac": pl.Series([rng.randrange(0, 5000) for _ in range(rows)], dtype=pl.Int32),
