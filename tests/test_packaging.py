@@ -238,3 +238,24 @@ def test_build_dependency_group_has_pyinstaller():
 
     groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
     assert any(req.startswith("pyinstaller>=") for req in groups["build"])
+
+
+def test_the_qt_binding_keeps_its_references_to_true():
+    """PySide6 6.12.0 dropped a reference to True on every Signal.emit(); after a few thousand
+    emits (a minute of the window's 50 ms responsiveness probe) Python aborts with
+    "Fatal Python error: bool_dealloc". pyproject.toml excludes that release."""
+    code = ("import sys\n"
+            "from PySide6.QtCore import QCoreApplication, QObject, Signal\n"
+            "class Emitter(QObject):\n"
+            "    changed = Signal(float)\n"
+            "app = QCoreApplication([])\n"
+            "emitter = Emitter()\n"
+            "emitter.changed.connect(lambda value: None)\n"
+            "before = sys.getrefcount(True)\n"
+            "for _ in range(200):\n"
+            "    emitter.changed.emit(1.5)\n"
+            "print(before - sys.getrefcount(True))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) < 50  # 200 with the broken release; ~0 otherwise
