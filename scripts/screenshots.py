@@ -102,6 +102,24 @@ def main() -> int:
     dialog.close()
     window.shutdown()
     window.close()
+
+    # A bigger run, caught mid-way, for the live metrics and the jobs panel (needs the benchmark
+    # data: uv run --with numpy python benchmarks/generate.py).
+    bench_vcf = ROOT / "benchmarks" / "data" / "vcf" / "wgs.vcf.gz"
+    bench_reference = ROOT / "benchmarks" / "data" / "cache" / "ensembl_variations"
+    if bench_vcf.is_file() and bench_reference.is_dir():
+        busy = MainWindow(settings, reference_dir=bench_reference)
+        busy.resize(1360, 860)
+        busy.show()
+        busy.tree.expandAll()
+        busy.start_import([(bench_vcf, "carol", "wgs-chr22")])
+        wait(app, lambda: busy.jobs.find("carol/wgs-chr22") is not None
+             and busy.jobs.find("carol/wgs-chr22").fraction >= 0.1
+             and len(busy.metrics.chart.samples) >= 4, timeout=120)
+        busy.tree.expandAll()
+        shot(busy, "07-annotating-live-metrics")
+        busy.shutdown()
+        busy.close()
     return 0
 
 
