@@ -1,0 +1,81 @@
+"""The QThreadPool bridge: results, failures and cancel arrive as signals; coroutines can await jobs."""
+
+import asyncio
+import threading
+
+import pytest
+
+from just_dna_desktop.core.errors import Cancelled, UserError
+from just_dna_desktop.gui.jobs import Job, JobManager
+
+# Qt warnings fail the tests.
+pytestmark = pytest.mark.qt_log_level_fail("WARNING")
+
+
+def test_signals_arrive_on_the_gui_thread_and_running_jobs_are_kept(qtbot):
+    manager = JobManager()
+    gui_thread = threading.get_ident()
+    seen = []
+
+    def work(job):
+        seen.append(threading.get_ident())
+        job.progress(0.5, "half")
+        return 42
+
+    job = Job("answer", work)
+    progress = []
+    job.signals.progress.connect(lambda f, m: progress.append((f, m, threading.get_ident())))
+    with qtbot.waitSignal(job.signals.finished, timeout=5_000) as blocker:
+        manager.submit(job)
+        assert job in manager.running
+    assert blocker.args == [42] and job.state == "succeeded"
+    assert seen[0] != gui_thread and progress == [(0.5, "half", gui_thread)]
+    qtbot.waitUntil(lambda: not manager.running)
+
+
+def test_failures_and_cancel(qtbot):
+    manager = JobManager()
+    failing = Job("bad", lambda job: (_ for _ in ()).throw(UserError("x.vcf:3: not a VCF")))
+    with qtbot.waitSignal(failing.signals.failed, timeout=5_000) as blocker:
+        manager.submit(failing)
+    assert blocker.args == ["x.vcf:3: not a VCF"]
+    bug = Job("bug", lambda job: 1 / 0)
+    with qtbot.waitSignal(bug.signals.failed, timeout=5_000) as blocker:
+        manager.submit(bug)
+    assert blocker.args[0].startswith("unexpected ZeroDivisionError")
+
+    started = threading.Event()
+
+    def slow(job):
+        started.set()
+        while not job.cancel_token.wait(0.01):
+            pass
+        job.cancel_token.raise_if_cancelled()
+
+    job = manager.submit(Job("slow", slow, key="a/b"))
+    assert started.wait(5) and manager.find("a/b") is job
+    with qtbot.waitSignal(job.signals.cancelled, timeout=5_000):
+        manager.cancel_all()
+    assert job.state == "cancelled"
+
+
+def test_a_coroutine_awaits_jobs_on_the_qasync_loop(qapp):
+    import qasync
+
+    manager = JobManager()
+
+    async def flow():
+        size = await manager.run(Job("measure", lambda job: 3))
+        doubled = await manager.run(Job("double", lambda job: size * 2))
+        with pytest.raises(Cancelled):
+            job = Job("cancelled", lambda job: job.cancel_token.raise_if_cancelled())
+            job.cancel()
+            await manager.run(job)
+        return doubled
+
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    try:
+        assert loop.run_until_complete(flow()) == 6
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
