@@ -22,7 +22,8 @@ def test_peak_of_a_child_is_sampled_while_it_runs():
         child.join()
     # The child's 200 MB came and went in the middle; start and end readings would miss it.
     assert monitor.usage.peak_memory_mb > 200
-    assert samples[-1].rss_mb < 200
+    # Relative to the peak: the test process itself may be large (Qt and polars loaded by others).
+    assert samples[-1].rss_mb < monitor.usage.peak_memory_mb - 150
     assert monitor.usage.duration_sec >= 1.5
 
 
