@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -28,6 +29,17 @@ _POSITION = re.compile(r"^(?:chr)?([0-9]{1,2}|X|Y|MT?)\s*:\s*([\d,]+)(?:\s*-\s*(
 RARE_MAF = 0.01
 
 
+@dataclass(frozen=True)
+class ViewSpec:
+    """What the table shows: a text filter, the quick filters, and the sort."""
+
+    text: str = ""
+    clinical_only: bool = False
+    rare_only: bool = False
+    sort_column: str | None = None
+    sort_descending: bool = False
+
+
 class ResultsQuery:
     def __init__(self, path: Path | str, page_size: int = 500, cached_pages: int = 24):
         self.path = Path(path)
@@ -36,11 +48,7 @@ class ResultsQuery:
         self.schema = pl.read_parquet_schema(self.path)
         self.columns: list[str] = list(self.schema)
         self.total_rows: int = pl.scan_parquet(self.path).select(pl.len()).collect().item()
-        self.text = ""
-        self.clinical_only = False
-        self.rare_only = False
-        self.sort_column: str | None = None
-        self.sort_descending = False
+        self.spec = ViewSpec()
         self._row_ids: pl.Series | None = None  # None = the file's own order, unfiltered
         self._pages: OrderedDict[int, list[tuple[Any, ...]]] = OrderedDict()
         # How many rows were ever materialised in Python: lets tests prove the file is paged.
@@ -56,24 +64,31 @@ class ResultsQuery:
         return "maf" in self.schema
 
     def set_filter(self, text: str = "", clinical_only: bool = False, rare_only: bool = False) -> None:
-        self.text, self.clinical_only, self.rare_only = text.strip(), clinical_only, rare_only
-        self._refresh()
+        self.show(replace(self.spec, text=text.strip(), clinical_only=clinical_only,
+                          rare_only=rare_only))
 
     def set_sort(self, column: str | None, descending: bool = False) -> None:
-        if column is not None and column not in self.schema:
-            raise ValueError(f"no column {column!r}")
-        self.sort_column, self.sort_descending = column, descending
-        self._refresh()
+        self.show(replace(self.spec, sort_column=column, sort_descending=descending))
 
-    def filter_expression(self) -> pl.Expr | None:
+    def show(self, spec: "ViewSpec") -> None:
+        """Switch to `spec` now (computing its rows on this thread)."""
+        self.apply(spec, self.row_ids_for(spec))
+
+    def apply(self, spec: "ViewSpec", row_ids: pl.Series | None) -> None:
+        """Switch to `spec` with rows computed earlier by `row_ids_for` (on any thread)."""
+        self.spec, self._row_ids = spec, row_ids
+        self._pages.clear()
+
+    def filter_expression(self, spec: "ViewSpec | None" = None) -> pl.Expr | None:
+        spec = spec or self.spec
         parts: list[pl.Expr] = []
-        if self.text:
-            parts.append(self._text_expression(self.text))
-        if self.clinical_only:
+        if spec.text:
+            parts.append(self._text_expression(spec.text))
+        if spec.clinical_only:
             flags = self.clinical_columns
             parts.append(pl.any_horizontal([pl.col(c).fill_null(False) for c in flags])
                          if flags else pl.lit(False))
-        if self.rare_only:
+        if spec.rare_only:
             parts.append(pl.col("maf") < RARE_MAF if self.has_maf else pl.lit(False))
         if not parts:
             return None
@@ -101,19 +116,26 @@ class ResultsQuery:
         pattern = "(?i)" + re.escape(text)
         return pl.any_horizontal([pl.col(c).str.contains(pattern).fill_null(False) for c in strings])
 
-    def _refresh(self) -> None:
-        self._pages.clear()
-        expr = self.filter_expression()
-        if expr is None and self.sort_column is None:
-            self._row_ids = None
-            return
-        lazy = pl.scan_parquet(self.path).with_row_index(ROW)
+    def _lazy_view(self, spec: "ViewSpec", with_row_numbers: bool = False) -> pl.LazyFrame:
+        lazy = pl.scan_parquet(self.path)
+        if with_row_numbers:
+            lazy = lazy.with_row_index(ROW)
+        expr = self.filter_expression(spec)
         if expr is not None:
             lazy = lazy.filter(expr)
-        if self.sort_column is not None:
-            lazy = lazy.sort(self.sort_column, descending=self.sort_descending, nulls_last=True,
+        if spec.sort_column is not None:
+            lazy = lazy.sort(spec.sort_column, descending=spec.sort_descending, nulls_last=True,
                              maintain_order=True)
-        self._row_ids = lazy.select(ROW).collect()[ROW]
+        return lazy
+
+    def row_ids_for(self, spec: "ViewSpec") -> pl.Series | None:
+        """The file's row numbers in `spec`'s order (None: the whole file as it is). Reads only;
+        safe on a worker thread while the table keeps showing the current view."""
+        if spec.sort_column is not None and spec.sort_column not in self.schema:
+            raise ValueError(f"no column {spec.sort_column!r}")
+        if self.filter_expression(spec) is None and spec.sort_column is None:
+            return None
+        return self._lazy_view(spec, with_row_numbers=True).select(ROW).collect()[ROW]
 
     # -- reading -----------------------------------------------------------------------------
     @property
@@ -156,16 +178,8 @@ class ResultsQuery:
 
     def view_frame(self, columns: Sequence[str] | None = None) -> pl.LazyFrame:
         """The whole filtered, sorted view, lazily (for export)."""
-        lazy = pl.scan_parquet(self.path)
-        expr = self.filter_expression()
-        if expr is not None:
-            lazy = lazy.filter(expr)
-        if self.sort_column is not None:
-            lazy = lazy.sort(self.sort_column, descending=self.sort_descending, nulls_last=True,
-                             maintain_order=True)
-        if columns:
-            lazy = lazy.select(list(columns))
-        return lazy
+        lazy = self._lazy_view(self.spec)
+        return lazy.select(list(columns)) if columns else lazy
 
     def export(self, path: Path | str, columns: Sequence[str] | None = None) -> int:
         """Write the filtered view to CSV, TSV or parquet (from the suffix); returns the row count."""

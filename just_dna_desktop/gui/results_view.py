@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QMenu, QMessageBox, QPushButton, QTableView, QToolButton, QVBoxLayout,
+                               QMenu, QPushButton, QTableView, QToolButton, QVBoxLayout,
                                QWidget)
 
 from .jobs import Job, JobManager
@@ -27,7 +27,8 @@ class ResultsView(QWidget):
     def __init__(self, jobs: JobManager | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.jobs = jobs
-        self.model = ResultsModel(self)
+        self.model = ResultsModel(self, runner=self._run_in_pool if jobs is not None else None)
+        self._view_started = time.perf_counter()
         self.open_seconds: float | None = None
 
         self.title = QLabel("No sample open")
@@ -80,6 +81,9 @@ class ResultsView(QWidget):
         self.clinical.toggled.connect(self.apply_filter)
         self.rare.toggled.connect(self.apply_filter)
         self.export_button.clicked.connect(self._ask_export)
+        self.model.busy.connect(self._busy)
+        self.model.view_changed.connect(self._show_count)
+        self.model.view_failed.connect(lambda reason: self.count.setText(f"Filter failed: {reason}"))
         self._set_enabled(False)
 
     def _set_enabled(self, enabled: bool) -> None:
@@ -118,12 +122,30 @@ class ResultsView(QWidget):
         if self.model.query is None:
             return
         self._debounce.stop()
-        started = time.perf_counter()
+        self._view_started = time.perf_counter()
         self.model.set_filter(self.search.text(), self.clinical.isChecked(), self.rare.isChecked())
+
+    def _run_in_pool(self, work, done, failed) -> None:
+        """Big files: compute a filter or sort on the pool; the table stays usable meanwhile."""
+        assert self.jobs is not None
+        job = Job("Filter the table", lambda job: work(), kind="view", quiet=True)
+        job.signals.finished.connect(done)
+        job.signals.failed.connect(failed)
+        self.jobs.submit(job)
+
+    def _busy(self, busy: bool) -> None:
+        if busy:
+            self._view_started = time.perf_counter()
+            self.count.setText("Filtering and sorting…")
+
+    def _show_count(self) -> None:
         query = self.model.query
-        took = time.perf_counter() - started
+        if query is None:
+            return
+        took = time.perf_counter() - self._view_started
+        changed = query.row_count != query.total_rows or query.spec.sort_column is not None
         self.count.setText(f"{query.row_count:,} of {query.total_rows:,} rows"
-                           + (f" (filtered in {took:.2f} s)" if query.row_count != query.total_rows else ""))
+                           + (f" (in {took:.2f} s)" if changed else ""))
 
     def _build_columns_menu(self) -> None:
         self.columns_menu.clear()
@@ -169,6 +191,6 @@ class ResultsView(QWidget):
         job = Job(f"Export {path.name}", work, kind="export")
         job.signals.finished.connect(
             lambda rows: self.count.setText(f"Exported {rows:,} rows to {path}"))
-        job.signals.failed.connect(lambda reason: QMessageBox.warning(self, "Export failed", reason))
+        job.signals.failed.connect(lambda reason: self.count.setText(f"Export failed: {reason}"))
         return self.jobs.submit(job)
 

@@ -90,3 +90,38 @@ def test_export_filtered_view(tmp_path, big_parquet):
         assert frame.columns == ["chrom", "start", "genotype", "rsid"]
         assert frame.height == 101 and frame["start"].min() == 10_000
     assert pl.read_csv(tmp_path / "view.csv")["genotype"][0] == "A/G"
+
+
+def test_big_files_filter_and_sort_in_the_background(qtbot, big_parquet):
+    from just_dna_desktop.gui.jobs import JobManager
+    from just_dna_desktop.gui.results_view import ResultsView
+
+    jobs = JobManager()
+    view = ResultsView(jobs)
+    qtbot.addWidget(view)
+    view.open(big_parquet)
+    assert view.model.rowCount() == ROWS and view.count.text() == f"{ROWS:,} of {ROWS:,} rows"
+    busy = []
+    view.model.busy.connect(busy.append)
+    # Two requests in a row: only the last one's rows are shown.
+    view.search.setText("rs1234567")
+    with qtbot.waitSignal(view.model.view_changed, timeout=20_000):
+        view.apply_filter()
+        view.clinical.setChecked(True)  # replaces the text-only request
+    qtbot.waitUntil(lambda: not jobs.running, timeout=20_000)
+    assert busy[0] is True and busy[-1] is False
+    assert view.model.rowCount() == 0  # rs1234567 is not clinically flagged (1234567 % 97 != 0)
+    view.search.setText("")
+    with qtbot.waitSignal(view.model.view_changed, timeout=20_000):
+        view.apply_filter()
+    flagged = view.model.rowCount()
+    assert flagged == pl.scan_parquet(big_parquet).filter(
+        pl.col("clin_pathogenic") | pl.col("clin_benign")).select(pl.len()).collect().item()
+    with qtbot.waitSignal(view.model.view_changed, timeout=20_000):
+        view.table.sortByColumn(view.model.visible_columns.index("maf"), Qt.SortOrder.AscendingOrder)
+    maf = view.model.visible_columns.index("maf")
+    first, later = (float(view.model.data(view.model.index(r, maf))) for r in (0, flagged // 3))
+    assert first <= later
+    assert view.model.data(view.model.index(flagged - 1, maf)) == ""  # missing values sort last
+    assert "of 2,000,000 rows" in view.count.text()
+    jobs.wait()
