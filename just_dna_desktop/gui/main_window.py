@@ -351,7 +351,10 @@ class MainWindow(QMainWindow):
                                      f"{self.results.open_seconds:.2f} s", 5000)
 
     def _context_menu(self, point: QPoint) -> None:
-        index = self.tree.indexAt(point)
+        self.sample_menu(self.tree.indexAt(point)).exec(self.tree.viewport().mapToGlobal(point))
+
+    def sample_menu(self, index: QModelIndex) -> QMenu:
+        """The tree's context menu for a sample, a user, or the empty space."""
         entry = self.samples.entry(index)
         menu = QMenu(self)
         if entry is not None:
@@ -374,7 +377,7 @@ class MainWindow(QMainWindow):
                 menu.addAction("Show history", lambda: self.show_history(user))
             else:
                 menu.addAction("Add VCF…", self.choose_files)
-        menu.exec(self.tree.viewport().mapToGlobal(point))
+        return menu
 
     def show_history(self, user: str, sample: str | None = None) -> None:
         self.history_view.user_filter.setCurrentText(user)

@@ -143,3 +143,22 @@ def test_app_parses_its_flags_and_builds_the_demo_window(qtbot, tmp_path):
             pass
     finally:
         window.shutdown()
+
+
+def test_a_broken_vcf_fails_with_its_reason_and_the_menu_offers_a_retry(qtbot, make_window):
+    from PySide6.QtCore import Qt as QtNS
+
+    window = make_window()
+    folder = window.settings.input_dir / "erin"
+    folder.mkdir(parents=True)
+    (folder / "broken.vcf").write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+                                       "chr1\tnot-a-number\t.\tA\tG\t.\t.\t.\n")
+    qtbot.waitUntil(lambda: entry_state(window, "erin/broken") == "failed", timeout=60_000)
+    index = window.samples.index_of("erin/broken")
+    tooltip = window.samples.data(index, QtNS.ItemDataRole.ToolTipRole)
+    assert "Failed" in tooltip and "broken.vcf" in tooltip
+    actions = {a.text(): a.isEnabled() for a in window.sample_menu(index).actions() if a.text()}
+    assert actions["Annotate now"] and not actions["Cancel"] and not actions["Show results"]
+    assert "Reveal input file" in actions and "Show history" in actions
+    user_actions = [a.text() for a in window.sample_menu(index.parent()).actions()]
+    assert user_actions == ["Add a VCF for erin…", "Show history"]
