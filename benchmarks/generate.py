@@ -254,6 +254,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, help="reference rows per chromosome (overrides --scale)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--seed", type=int, default=22)
+    parser.add_argument("--wgs-per-kb", type=float, default=WGS_PER_KB,
+                        help="density of wgs.vcf.gz (denser = more alleles per reference row)")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="keep the reference files, write new query VCFs only")
     args = parser.parse_args(argv)
     chroms = [c.strip().upper().removeprefix("CHR") for c in args.chromosomes.split(",")]
     rng = np.random.default_rng(args.seed)
@@ -270,25 +274,32 @@ def main(argv: list[str] | None = None) -> None:
             rows = int(span * ROWS_PER_BP)
         t0 = time.perf_counter()
         genome = rng.integers(0, 4, span + MAX_SEQ + 2, dtype=np.uint8)
-        ref = reference_frame(chrom, rows, span, genome, rng)
-        t1 = time.perf_counter()
         path = data_dir / f"homo_sapiens-chr{chrom}.parquet"
-        ref.write_parquet(path, compression="zstd", compression_level=14, statistics=True,
-                          row_group_size=ROW_GROUP)
-        t2 = time.perf_counter()
-        wgs.append(query_records(ref, chrom, span, WGS_PER_KB, False, genome, rng))
+        if args.queries_only:  # new query VCFs against the reference already there
+            ref = pl.read_parquet(path, columns=["start", "ref", "alt"])
+            span = int(ref["start"].max())
+            t1 = t2 = time.perf_counter()
+        else:
+            ref = reference_frame(chrom, rows, span, genome, rng)
+            t1 = time.perf_counter()
+            ref.write_parquet(path, compression="zstd", compression_level=14, statistics=True,
+                              row_group_size=ROW_GROUP)
+            t2 = time.perf_counter()
+        wgs.append(query_records(ref, chrom, span, args.wgs_per_kb, False, genome, rng))
         chip.append(query_records(ref, chrom, span, CHIP_PER_KB, True, genome, rng))
         total_rows += ref.height
         print(f"chr{chrom}: {ref.height:,} rows over {span / 1e6:.1f} Mb, "
               f"{path.stat().st_size / 2**20:.0f} MB (built {t1 - t0:.1f} s, written {t2 - t1:.1f} s)")
         del ref, genome
-    write_vcf(args.out / "vcf" / "wgs.vcf.gz", wgs, chroms)
+    write_vcf(args.out / "vcf" / ("wgs.vcf.gz" if args.wgs_per_kb == WGS_PER_KB
+                                  else f"wgs-{args.wgs_per_kb:g}perkb.vcf.gz"), wgs, chroms)
     write_vcf(args.out / "vcf" / "chip.vcf.gz", chip, chroms)
     print(f"wgs.vcf.gz: {sum(b.height for b in wgs):,} records; "
           f"chip.vcf.gz: {sum(b.height for b in chip):,} records")
-    (args.out / "generated.txt").write_text(
-        f"chromosomes={','.join(chroms)} rows={total_rows} scale={args.scale} rows_arg={args.rows} "
-        f"seed={args.seed} genome_rows={GENOME_ROWS}\n")
+    if not args.queries_only:
+        (args.out / "generated.txt").write_text(
+            f"chromosomes={','.join(chroms)} rows={total_rows} scale={args.scale} "
+            f"rows_arg={args.rows} seed={args.seed} genome_rows={GENOME_ROWS}\n")
 
 
 if __name__ == "__main__":

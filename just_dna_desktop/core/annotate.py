@@ -28,6 +28,8 @@ from .reference import find_files, read_manifest, sort_key
 from .vcf import ALLELE_SCHEMA, read_alleles
 
 JOIN_KEYS = ["start", "ref", "alt"]
+# Above this many allele rows (a whole genome is ~5 M), results leave memory chromosome by chromosome.
+SPILL_ROWS = 1_000_000
 # Reference columns never copied: the join keys and `alts`, which is rebuilt from `alt` (cheaper
 # than decoding a list column).
 SKIPPED_REFERENCE_COLUMNS = {"chrom", "start", "ref", "alt", "alts"}
@@ -138,25 +140,44 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
         # One copy of the alleles at a time: each chromosome's rows leave with its part.
         by_chrom = {key[0]: df for key, df in
                     alleles.partition_by("chrom", as_dict=True, maintain_order=True).items()}
+        total = alleles.height
         del alleles
-        parts = []
-        for index, chrom in enumerate(chroms):
-            cancel.raise_if_cancelled()
-            progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
-            part = by_chrom.pop(chrom)
-            if chrom in files:
-                _prepare(reference_dir, files[chrom], progress,
-                         0.1 + 0.8 * index / max(len(chroms), 1), chrom)
-                matches = reference_matches(files[chrom], part["start"].unique(), variant_type,
-                                            reference_dir)
-                part = part.join(matches, on=JOIN_KEYS, how="left", maintain_order="left")
-            parts.append(part)
-        cancel.raise_if_cancelled()
         empty = pl.DataFrame(schema={**ALLELE_SCHEMA, **columns})
-        result = pl.concat([empty, *parts], how="diagonal_relaxed").select(empty.columns)
-        progress(0.9, f"Writing {output_path.name}")
-        write_parquet_atomic(result, output_path, compression)
-        matched = result.height - result["rsid"].null_count()
+        # A big input goes out one chromosome at a time through temporary part files, so memory
+        # holds one chromosome's result, not the genome's.
+        spill = total > SPILL_ROWS and len(chroms) > 1
+        parts: list[pl.DataFrame] = []
+        part_files: list[Path] = []
+        rows_out = matched = 0
+        try:
+            for index, chrom in enumerate(chroms):
+                cancel.raise_if_cancelled()
+                progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
+                part = by_chrom.pop(chrom)
+                if chrom in files:
+                    _prepare(reference_dir, files[chrom], progress,
+                             0.1 + 0.8 * index / max(len(chroms), 1), chrom)
+                    matches = reference_matches(files[chrom], part["start"].unique(),
+                                                variant_type, reference_dir)
+                    part = part.join(matches, on=JOIN_KEYS, how="left", maintain_order="left")
+                rows_out += part.height
+                matched += part.height - (part["rsid"].null_count() if "rsid" in part.columns
+                                          else part.height)
+                if spill:
+                    part_files.append(_spill(part, empty, output_path, index))
+                else:
+                    parts.append(part)
+                del part
+            cancel.raise_if_cancelled()
+            progress(0.9, f"Writing {output_path.name}")
+            if spill:
+                _combine_atomic(part_files, output_path, compression)
+            else:
+                result = pl.concat([empty, *parts], how="diagonal_relaxed").select(empty.columns)
+                write_parquet_atomic(result, output_path, compression)
+        finally:
+            for f in part_files:
+                f.unlink(missing_ok=True)
     finally:
         usage = monitor.stop() if own_monitor else None
     progress(1.0, "Done")
@@ -171,7 +192,7 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
         "genome_build": header.build,
         "variant_type": variant_type,
         "rows_in": header.records,
-        "rows_out": result.height,
+        "rows_out": rows_out,
         "alleles_matched": matched,
         "chromosomes": chroms,
         "file_size_mb": round(output_path.stat().st_size / 2**20, 3),
@@ -183,6 +204,32 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
         metadata.update(usage.to_dict())
         metadata.pop("samples", None)
     return metadata
+
+
+def _spill(part: pl.DataFrame, empty: pl.DataFrame, output_path: Path, index: int) -> Path:
+    """One chromosome's rows, in the output schema, as a fast temporary file beside the output."""
+    aligned = (pl.concat([empty, part], how="diagonal_relaxed").select(empty.columns)
+               .cast(dict(empty.schema), strict=False))
+    path = output_path.with_name(f".{output_path.name}.{os.getpid()}.part{index}.tmp")
+    try:
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        aligned.write_parquet(path, compression="lz4", statistics=False)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise UserError(f"{output_path}: cannot write the output ({exc.strerror or exc})") from None
+    return path
+
+
+def _combine_atomic(part_files: list[Path], path: Path, compression: str) -> None:
+    """Stream the part files into one parquet file (bounded memory), written atomically."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    try:
+        pl.scan_parquet(part_files).sink_parquet(tmp, compression=compression, statistics=True)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write the output ({exc.strerror or exc})") from None
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_parquet_atomic(df: pl.DataFrame, path: Path, compression: str = "zstd") -> None:
