@@ -183,24 +183,30 @@ class ResultsQuery:
 
     def export(self, path: Path | str, columns: Sequence[str] | None = None) -> int:
         """Write the filtered view to CSV, TSV or parquet (from the suffix); returns the row count."""
-        frame = self.view_frame(columns).collect()
-        write_table(frame, Path(path))
-        return frame.height
+        rows = self.row_count
+        write_table(self.view_frame(columns), Path(path))
+        return rows
 
 
-def write_table(frame: pl.DataFrame, path: Path) -> None:
-    """CSV, TSV or parquet by the file's suffix, written to a temporary name and renamed into place."""
+def write_table(data: pl.DataFrame | pl.LazyFrame, path: Path) -> None:
+    """CSV, TSV or parquet by the file's suffix, streamed (a filtered view of a whole genome need
+    not fit in memory), written to a temporary name and renamed into place."""
     file_format = path.suffix.lstrip(".").lower()
     if file_format not in EXPORT_FORMATS:
         raise UserError(f"{path}: export as .csv, .tsv or .parquet")
+    lazy = data.lazy()
     tmp = path.with_name(path.name + ".tmp")
-    if file_format == "parquet":
-        frame.write_parquet(tmp, compression="zstd")
-    else:
-        # CSV cannot hold lists: write them as `A/B`, as the table shows them.
-        lists = [c for c, t in frame.schema.items() if isinstance(t, pl.List)]
-        flat = frame.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join("/") for c in lists)
-        flat.write_csv(tmp, separator="\t" if file_format == "tsv" else ",")
+    try:
+        if file_format == "parquet":
+            lazy.sink_parquet(tmp, compression="zstd")
+        else:
+            # CSV cannot hold lists: write them as `A/B`, as the table shows them.
+            lists = [c for c, t in lazy.collect_schema().items() if isinstance(t, pl.List)]
+            flat = lazy.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join("/") for c in lists)
+            flat.sink_csv(tmp, separator="\t" if file_format == "tsv" else ",")
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"{path}: cannot write the export ({exc})") from None
     tmp.replace(path)
 
 

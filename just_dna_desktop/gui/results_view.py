@@ -178,13 +178,13 @@ class ResultsView(QWidget):
         columns = self.model.visible_columns
         # A snapshot of the view, so changing the filter meanwhile does not change the export.
         lazy = query.view_frame(columns)
+        rows = query.row_count
 
         def work(job: Job) -> int:
-            job.progress(0.1, f"Exporting to {path.name}")
-            frame = lazy.collect()
-            write_table(frame, path)
+            job.progress(0.1, f"Exporting {rows:,} rows to {path.name}")
+            write_table(lazy, path)
             job.progress(1.0, "Exported")
-            return frame.height
+            return rows
 
         if self.jobs is None:
             return work(Job("export", work))
