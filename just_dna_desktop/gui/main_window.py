@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
         self.reference_label = QLabel()
         self.lag_label = QLabel()
         self.lag_label.setToolTip("How late the window's event loop runs (kept under 100 ms)")
+        self.lag_label.setMinimumWidth(self.lag_label.fontMetrics().horizontalAdvance("UI delay 9999 ms"))
         self.statusBar().addWidget(self.privacy, 1)
         self.statusBar().addPermanentWidget(self.reference_label)
         self.statusBar().addPermanentWidget(self.lag_label)

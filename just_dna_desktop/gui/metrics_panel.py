@@ -12,7 +12,8 @@ from typing import Any
 import psutil
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 CPU_COLOR = QColor("#2e86de")
 MEMORY_COLOR = QColor("#e67e22")
@@ -118,6 +119,11 @@ class MetricsPanel(QWidget):
             form.addRow(label, self.values[key])
         self.run_title = QLabel("")
         form.insertRow(0, "Sample", self.run_title)
+        # Never squeezed below what its values need: the chart beside it takes the slack.
+        box.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+        widest = self.fontMetrics().horizontalAdvance("99,999,999 MB")
+        for value in self.values.values():
+            value.setMinimumWidth(widest)
         live = QVBoxLayout()
         live.addWidget(self.live_title)
         live.addWidget(self.chart, 1)
