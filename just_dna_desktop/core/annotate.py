@@ -63,12 +63,16 @@ def _reference_scan(reference_dir: Path | None, path: Path) -> tuple[pl.LazyFram
     return pl.scan_parquet(copy or path), schema, copy is not None
 
 
-def reference_matches(files: list[Path], positions: pl.Series, variant_type: str = "all",
-                      reference_dir: Path | None = None) -> pl.DataFrame:
-    """Reference rows at `positions`, one per (start, ref, alt) key: the lowest rs number.
+def reference_rows(files: list[Path], positions: pl.Series, variant_type: str = "all",
+                   reference_dir: Path | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The reference at `positions` as (keys, payload).
 
-    Only the rows at the sample's positions are materialised (the predicate is pushed into the
-    parquet reader); with `reference_dir`, big files are read from their prepared copy.
+    `keys`: one row per (start, ref, alt) allele key (multi-allelic records split) and `_row`, the
+    payload row of the record that wins: the lowest rs number. `payload`: the records' output
+    columns (`rsid`, ..., `alts`). Only the rows at the sample's positions are materialised (the
+    predicate is pushed into the parquet reader); with `reference_dir`, big files are read from
+    their prepared copy. Splitting and choosing touch the few key columns only; the wide payload
+    is gathered once, after the join.
     """
     frames = []
     for path in files:
@@ -81,17 +85,32 @@ def reference_matches(files: list[Path], positions: pl.Series, variant_type: str
             scan = scan.with_columns(prepared.prepared_id())
         frames.append(scan.select(wanted).collect())
     df = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-    df = df.with_columns(pl.col("start").cast(pl.UInt32), pl.col("ref").str.to_uppercase(),
-                         alts=pl.col("alt").str.to_uppercase().str.split("|"))
-    df = df.with_columns(alt=pl.col("alts")).explode("alt")
+    df = df.with_columns(alts=pl.col("alt").str.to_uppercase().str.split("|"))
+    keys = df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
+                     pl.col("start").cast(pl.UInt32), pl.col("ref").str.to_uppercase(), "id",
+                     alt="alts").explode("alt")
     # Keys held by several records are rare: only those rows are sorted by rs number.
-    repeated = df.select(pl.struct(JOIN_KEYS).is_duplicated()).to_series()
+    repeated = keys.select(pl.struct(JOIN_KEYS).is_duplicated()).to_series()
     if repeated.any():
         rs_number = pl.col("id").str.extract(r"^rs(\d+)$").cast(pl.UInt64, strict=False)
-        best = (df.filter(repeated).sort([rs_number, pl.col("id")], nulls_last=True)
+        best = (keys.filter(repeated).sort([rs_number, pl.col("id")], nulls_last=True)
                 .unique(subset=JOIN_KEYS, keep="first", maintain_order=True))
-        df = pl.concat([df.filter(~repeated), best])
-    return df.rename({n: _output_name(n) for n in df.columns if n not in JOIN_KEYS + ["alts"]})
+        keys = pl.concat([keys.filter(~repeated), best])
+    payload = df.drop(JOIN_KEYS)
+    payload = payload.rename({n: _output_name(n) for n in payload.columns if n != "alts"})
+    return keys.drop("id"), payload
+
+
+def _gather(payload: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
+    """Payload rows by index; a null index gives a null row (an unmatched allele)."""
+    return payload[rows] if payload.height else payload.clear(rows.len())
+
+
+def reference_matches(files: list[Path], positions: pl.Series, variant_type: str = "all",
+                      reference_dir: Path | None = None) -> pl.DataFrame:
+    """Reference rows at `positions`, one per (start, ref, alt) key: the lowest rs number."""
+    keys, payload = reference_rows(files, positions, variant_type, reference_dir)
+    return keys.drop("_row").hstack(_gather(payload, keys["_row"]))
 
 
 def _prepare(reference_dir: Path, files: list[Path], progress: Progress, fraction: float,
@@ -157,9 +176,10 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
                 if chrom in files:
                     _prepare(reference_dir, files[chrom], progress,
                              0.1 + 0.8 * index / max(len(chroms), 1), chrom)
-                    matches = reference_matches(files[chrom], part["start"].unique(),
-                                                variant_type, reference_dir)
-                    part = part.join(matches, on=JOIN_KEYS, how="left", maintain_order="left")
+                    keys, payload = reference_rows(files[chrom], part["start"].unique(),
+                                                   variant_type, reference_dir)
+                    part = part.join(keys, on=JOIN_KEYS, how="left", maintain_order="left")
+                    part = part.drop("_row").hstack(_gather(payload, part["_row"]))
                 rows_out += part.height
                 matched += part.height - (part["rsid"].null_count() if "rsid" in part.columns
                                           else part.height)

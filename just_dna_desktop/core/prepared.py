@@ -7,7 +7,7 @@ rows and columns, except:
   - `id` becomes `rs` (UInt32, the rs number) when it is exactly `rs<number>`, and stays in `id`
     (mostly null) otherwise; `prepared_id()` rebuilds the original string exactly;
   - `chrom` (constant per file) and `alts` (rebuilt from `alt`) are dropped;
-  - lz4 instead of zstd-14, 250 k-row row groups.
+  - lz4 instead of zstd-14, 100 k-row row groups.
 Measured on synthetic chr22 (18 M rows, benchmarks/README.md): reading every column at the
 positions of a whole-genome query goes from ~0.8 s to ~0.14 s; the copy takes ~5 s to build
 (streaming, ~0.5 GB peak) and ~1.1x the original's disk space.
@@ -26,10 +26,10 @@ from pathlib import Path
 
 import polars as pl
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Small files are read directly: preparing them would not pay for itself.
 MIN_SOURCE_BYTES = 32 << 20
-ROW_GROUP_ROWS = 250_000  # smaller groups: same speed, less memory in flight
+ROW_GROUP_ROWS = 100_000  # small groups: same speed, less memory in flight
 DROPPED = ("chrom", "alts")
 
 
