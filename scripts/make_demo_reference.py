@@ -45,8 +45,7 @@ import polars as pl
 from just_dna_desktop.core.reference_schema import CLINICAL_SIGNIFICANCES, REFERENCE_SCHEMA
 
 ROOT = Path(__file__).resolve().parent.parent
-# shared/ sits beside the checkout, as on the team machines and in CI.
-DEFAULT_SOURCE = ROOT.parent / "shared/data/ensembl_vep84_chr21/chr21_25000001-26000000_var.gz"
+DEFAULT_SOURCE = ROOT / "tests/data/ensembl_vep84_chr21/chr21_25000001-26000000_var.gz"
 DEFAULT_OUTPUT = (ROOT / "just_dna_desktop/resources/demo/ensembl_variations/data"
                   / "homo_sapiens-chr21.parquet")
 CHROM = "21"
