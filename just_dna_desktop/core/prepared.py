@@ -2,15 +2,15 @@
 
 Why: a whole-genome query has a match in every page of a reference file, so reading it costs the
 decoding of every column kept. The published files are zstd level 14 with rsIDs as strings, and
-the `id` strings alone cost more than everything else together. The prepared copy holds the same
+the `id` strings alone are ~40 % of that cost. The prepared copy holds the same
 rows and columns, except:
   - `id` becomes `rs` (UInt32, the rs number) when it is exactly `rs<number>`, and stays in `id`
     (mostly null) otherwise; `prepared_id()` rebuilds the original string exactly;
   - `chrom` (constant per file) and `alts` (rebuilt from `alt`) are dropped;
   - lz4 instead of zstd-14, 100 k-row row groups.
 Measured on synthetic chr22 (18 M rows, benchmarks/README.md): reading every column at the
-positions of a whole-genome query goes from ~0.8 s to ~0.14 s; the copy takes ~5 s to build
-(streaming, ~0.5 GB peak) and ~1.1x the original's disk space.
+positions of a whole-genome query goes from ~0.8 s to ~0.16 s; the copy takes ~6 s to build
+(streaming, ~0.8 GB peak) and ~1.13x the original's disk space.
 
 The downloaded files are never touched, so they stay verifiable against their checksums. The copies
 live in a sibling folder (`{cache}/ensembl_variations-prepared/`, same relative paths) and carry the
