@@ -221,3 +221,25 @@ def test_older_single_allele_layout_is_read(tmp_path):
                     relative="splitted_variants/SNV/snp-chr{chrom}.parquet")
     _, df = run(tmp_path, ref, [rec("chr21", 100, "A", "G")])
     assert df["rsid"].to_list() == ["rs100"]
+
+
+def test_build_mismatch_is_refused_before_the_body_is_read(tmp_path, reference):
+    # A broken data line would be a VcfError if the body were parsed first.
+    vcf = write_vcf(tmp_path / "b37.vcf", ["21\tnot-a-position\t.\tA\tG\t.\t.\t.\tGT\t0/1"],
+                    header="##fileformat=VCFv4.1\n##reference=hs37d5.fa\n")
+    with pytest.raises(BuildMismatchError, match="GRCh37"):
+        annotate_vcf(vcf, reference, tmp_path / "o.parquet")
+
+
+def test_cancel_while_reading_the_vcf(tmp_path, reference):
+    token = CancelToken()
+
+    def cancel_while_reading(fraction, message):
+        if message.startswith("Reading in.vcf:"):
+            token.cancel()
+
+    vcf = write_vcf(tmp_path / "in.vcf", [rec("21", 100, "A", "G")])
+    with pytest.raises(Cancelled):
+        annotate_vcf(vcf, reference, tmp_path / "o.parquet", progress=cancel_while_reading,
+                     cancel=token)
+    assert not (tmp_path / "o.parquet").exists()

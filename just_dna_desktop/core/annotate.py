@@ -25,7 +25,7 @@ from .errors import BuildMismatchError, ReferenceMissingError, UserError
 from . import prepared
 from .metrics import ResourceMonitor
 from .reference import find_files, read_manifest, sort_key
-from .vcf import ALLELE_SCHEMA, read_alleles
+from .vcf import ALLELE_SCHEMA, read_alleles, read_header
 
 JOIN_KEYS = ["start", "ref", "alt"]
 # Above this many allele rows (a whole genome is ~5 M), results leave memory chromosome by chromosome.
@@ -149,9 +149,15 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
         if not files:
             raise ReferenceMissingError(
                 f"{reference_dir}: no reference files here; run `just-dna-desktop reference download`")
+        # The header alone tells the build: refuse a mismatch before reading a whole genome.
+        check_build(read_header(vcf_path).build, vcf_path, ignore_build_mismatch)
         progress(0.0, f"Reading {vcf_path.name}")
-        header, alleles = read_alleles(vcf_path, vcf_sample)
-        check_build(header.build, vcf_path, ignore_build_mismatch)
+
+        def read_progress(done: int) -> None:
+            cancel.raise_if_cancelled()
+            progress(0.05, f"Reading {vcf_path.name}: {done / 1e6:,.0f} MB")
+
+        header, alleles = read_alleles(vcf_path, vcf_sample, on_block=read_progress)
         cancel.raise_if_cancelled()
 
         columns = reference_columns([p for paths in files.values() for p in paths][:1])
