@@ -154,6 +154,26 @@ def test_rerun_transfers_nothing(hub, ref_dir):
     assert result.status.status == "cached"
 
 
+def test_prepared_copies_are_built_after_the_download(hub, ref_dir, monkeypatch):
+    from just_dna_desktop.core import prepared
+
+    monkeypatch.setattr(prepared, "MIN_SOURCE_BYTES", 0)  # the test files are tiny
+    seen = []
+    fetch(ref_dir, progress=seen.append)
+    preparing = [p.file for p in seen if p.phase == "preparing"]
+    assert sorted(set(preparing)) == sorted([CHR21, CHR22, CHRMT])
+    for path in (CHR21, CHR22, CHRMT):
+        source = ref_dir / path
+        assert prepared.is_fresh(source, prepared.prepared_path(ref_dir, source))
+    assert seen[-1].phase == "done"
+    # The downloaded files themselves stay verifiable.
+    assert reference.status(ref_dir).status == "cached"
+
+    seen.clear()
+    fetch(ref_dir, progress=seen.append)
+    assert not [p for p in seen if p.phase == "preparing"]  # built once
+
+
 def test_file_present_but_unrecorded_is_hashed_not_downloaded(hub, dataset, ref_dir):
     (ref_dir / "data").mkdir(parents=True)
     (ref_dir / CHR21).write_bytes(dataset[CHR21])  # e.g. copied from another machine

@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import reference
+from . import prepared, reference
 from .cancel import CancelToken
 from .errors import Cancelled, UserError
 
@@ -170,7 +170,7 @@ class Progress:
     """One progress report, shared by the GUI and the CLI. Bytes count what is fetched this run
     plus what an interrupted run left behind; `speed` only counts bytes moved over the network."""
 
-    phase: str  # checking (hashing what is on disk) | downloading | done
+    phase: str  # checking (hashing what is on disk) | downloading | preparing | done
     file: str | None  # repo path of the current file
     file_done: int
     file_total: int
@@ -194,8 +194,8 @@ class Progress:
         name = Path(self.file).name if self.file else ""
         parts = [f"{name} {min(self.files_done + 1, self.files_total)}/{self.files_total}".strip(),
                  f"{format_bytes(self.done)}/{format_bytes(self.total)}"]
-        if self.phase == "checking":
-            parts.append("checking")
+        if self.phase in ("checking", "preparing"):
+            parts.append(self.phase)
         elif self.speed > 0:
             parts.append(f"{format_bytes(self.speed)}/s")
         if self.eta_seconds is not None and self.phase == "downloading":
@@ -420,10 +420,30 @@ def _sync(reference_dir: Path, listing: RemoteListing, selected: list[RemoteFile
         result.fetched.append(remote.path)
         save()
         meter.finish_file()
+    _prepare_copies(reference_dir, selected, progress, cancel)
     meter.emit(force=True, phase="done")
     result.duration_sec = round(time.monotonic() - started, 3)
     result.status = reference.status(reference_dir)
     return result
+
+
+def _prepare_copies(reference_dir: Path, selected: list[RemoteFile],
+                    progress: Callable[[Progress], None] | None, cancel: CancelToken) -> None:
+    """Build the decode-friendly copies now (core/prepared.py), so no annotation pays for them.
+
+    Optional by design: a copy that cannot be built (full disk) is simply read from the original.
+    """
+    todo = [f for f in selected
+            if f.size >= prepared.MIN_SOURCE_BYTES
+            and not prepared.is_fresh(reference_dir / f.path,
+                                      prepared.prepared_path(reference_dir, reference_dir / f.path))]
+    meter = ProgressMeter(progress, sum(f.size for f in todo), len(todo))
+    for remote in todo:
+        cancel.raise_if_cancelled()
+        meter.start_file(remote.path, remote.size, phase="preparing")
+        prepared.usable_copy(reference_dir, reference_dir / remote.path)
+        meter.file_at(remote.size)
+        meter.finish_file()
 
 
 def _vouched(reference_dir: Path, remote: RemoteFile, entry: dict[str, Any] | None) -> bool:
