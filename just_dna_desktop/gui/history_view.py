@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLineEdit, Q
 from ..core.history import RUN_STATUSES, History, Run
 
 Index = QModelIndex | QPersistentModelIndex
-ALL = "All"
+ALL_USERS = "All users"
+ALL_STATUSES = "All statuses"
 
 
 def _when(timestamp: float | None) -> str:
@@ -86,7 +87,7 @@ class HistoryView(QWidget):
         self.model = RunsModel(self)
         self.user_filter = QComboBox()
         self.status_filter = QComboBox()
-        self.status_filter.addItems([ALL, *RUN_STATUSES])
+        self.status_filter.addItems([ALL_STATUSES, *RUN_STATUSES])
         self.text_filter = QLineEdit(placeholderText="Search sample, file or error")
         self.text_filter.setClearButtonEnabled(True)
         self.refresh_button = QPushButton("Refresh")
@@ -124,11 +125,11 @@ class HistoryView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._show_details)
 
     def set_users(self, users: list[str]) -> None:
-        current = self.user_filter.currentText() or ALL
+        current = self.user_filter.currentText() or ALL_USERS
         self.user_filter.blockSignals(True)
         self.user_filter.clear()
-        self.user_filter.addItems([ALL, *users])
-        self.user_filter.setCurrentText(current if current in users else ALL)
+        self.user_filter.addItems([ALL_USERS, *users])
+        self.user_filter.setCurrentText(current if current in users else ALL_USERS)
         self.user_filter.blockSignals(False)
 
     def refresh(self) -> None:
@@ -136,8 +137,8 @@ class HistoryView(QWidget):
             return
         user = self.user_filter.currentText()
         status = self.status_filter.currentText()
-        runs = self.history.list_runs(user=None if user in ("", ALL) else user,
-                                      status=None if status == ALL else status, limit=2000)
+        runs = self.history.list_runs(user=None if user in ("", ALL_USERS) else user,
+                                      status=None if status == ALL_STATUSES else status, limit=2000)
         text = self.text_filter.text().strip().casefold()
         if text:
             runs = [r for r in runs if text in " ".join(

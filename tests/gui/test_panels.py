@@ -35,10 +35,10 @@ def test_history_filters_and_details(qtbot, tmp_path):
     view.user_filter.setCurrentText("alice")
     assert [r.partition_key for r in view.model.runs] == ["alice/g1"]
     assert view.model.data(view.model.index(0, 6)) == "1,234"
-    view.user_filter.setCurrentText("All")
+    view.user_filter.setCurrentText("All users")
     view.status_filter.setCurrentText("failed")
     assert [r.id for r in view.model.runs] == [bad]
-    view.status_filter.setCurrentText("All")
+    view.status_filter.setCurrentText("All statuses")
     view.text_filter.setText("not a vcf")
     assert [r.id for r in view.model.runs] == [bad]
     view.text_filter.setText("")
