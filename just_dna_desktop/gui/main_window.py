@@ -14,9 +14,9 @@ from typing import Any
 import psutil
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QLabel, QMainWindow,
-                               QMenu, QMessageBox, QPushButton, QSplitter, QStackedWidget, QTabWidget,
-                               QTreeView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
+                               QMainWindow, QMenu, QMessageBox, QPushButton, QSplitter,
+                               QStackedWidget, QTabWidget, QTreeView, QVBoxLayout, QWidget)
 
 from ..core import reference, settings as core_settings
 from ..core.demo import DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF, demo_sample_name
@@ -111,6 +111,8 @@ class MainWindow(QMainWindow):
         self.samples = SamplesModel(self)
         self.tree = SampleTree()
         self.tree.setModel(self.samples)
+        # A person's samples are shown as soon as the person appears.
+        self.samples.rowsInserted.connect(self._expand_new_users)
         add_button = QPushButton("Add VCF…")
         add_button.clicked.connect(self.choose_files)
         left = QWidget()
@@ -128,9 +130,30 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.results, "Results")
         self.tabs.addTab(self.history_view, "Runs")
         self.tabs.addTab(self.reference_panel, "Reference")
+        # Above the tabs while the reference is missing: samples cannot be annotated until then.
+        self.reference_banner = QLabel()
+        self.reference_banner.setWordWrap(True)
+        self.reference_banner.setObjectName("referenceBanner")
+        self.reference_banner.setStyleSheet(
+            "#referenceBanner { background: palette(alternate-base); border: 1px solid #d9822b;"
+            " border-radius: 4px; padding: 6px; }")
+        get_reference = QPushButton("Get the reference…")
+        get_reference.clicked.connect(self._show_reference)
+        self.banner = QWidget()
+        banner_layout = QHBoxLayout(self.banner)
+        banner_layout.setContentsMargins(0, 0, 0, 4)
+        banner_layout.addWidget(self.reference_banner, 1)
+        banner_layout.addWidget(get_reference)
+        self.banner.hide()
+        tabs_page = QWidget()
+        tabs_layout = QVBoxLayout(tabs_page)
+        tabs_layout.setContentsMargins(0, 0, 0, 0)
+        tabs_layout.addWidget(self.banner)
+        tabs_layout.addWidget(self.tabs, 1)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
-        self.stack.addWidget(self.tabs)
+        self.stack.addWidget(tabs_page)
+        self.tabs_page = tabs_page
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(self.stack)
@@ -234,8 +257,13 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu("&Help").addAction(welcome)
 
     def show_tab(self, index: int) -> None:
-        self.stack.setCurrentWidget(self.tabs)
+        self.stack.setCurrentWidget(self.tabs_page)
         self.tabs.setCurrentIndex(index)
+
+    def _expand_new_users(self, parent: QModelIndex, first: int, last: int) -> None:
+        if not parent.isValid():
+            for row in range(first, last + 1):
+                self.tree.expand(self.samples.index(row, 0))
 
     def _show_reference(self) -> None:
         self.show_tab(2)
@@ -260,6 +288,10 @@ class MainWindow(QMainWindow):
             return
         ready = status.status in ("cached", "unverified")
         self.reference_label.setText(f"Reference: {status.status}")
+        self.banner.setVisible(status.status == "missing")
+        self.reference_banner.setText(
+            "The Ensembl reference is not on this computer yet, so samples wait to be annotated. "
+            "Download it once (about 14 GB; a few chromosomes are enough to start, see Settings).")
         self.welcome.set_reference_ready(
             ready, f"{describe_files(status.num_files)}, {describe_size(status.total_size_gb)} in "
             f"{status.cache_path}" if status.num_files else
@@ -268,7 +300,7 @@ class MainWindow(QMainWindow):
 
     def _counts_changed(self, users: int, samples: int) -> None:
         if samples and self.stack.currentWidget() is self.welcome:
-            self.stack.setCurrentWidget(self.tabs)
+            self.stack.setCurrentWidget(self.tabs_page)
         elif not samples:
             self.stack.setCurrentWidget(self.welcome)
         self.history_view.set_users(self.samples.users)

@@ -19,6 +19,7 @@ from .results_query import write_table
 DEFAULT_COLUMNS = ("chrom", "start", "ref", "alt", "gt", "zygosity", "rsid", "tsa", "ma", "maf",
                    "clin_pathogenic", "clin_likely_pathogenic", "clin_risk_factor",
                    "clin_drug_response", "clin_benign", "clinvar_202502")
+NO_SAMPLE = "No sample open: click an annotated sample (✓) on the left to see its table"
 
 
 class ResultsView(QWidget):
@@ -31,7 +32,7 @@ class ResultsView(QWidget):
         self._view_started = time.perf_counter()
         self.open_seconds: float | None = None
 
-        self.title = QLabel("No sample open")
+        self.title = QLabel(NO_SAMPLE)
         self.title.setObjectName("resultsTitle")
         self.search = QLineEdit(placeholderText="Filter: text, rs12345 or chr21:25000000-25100000")
         self.search.setClearButtonEnabled(True)
@@ -114,7 +115,7 @@ class ResultsView(QWidget):
 
     def close_file(self) -> None:
         self.model.close()
-        self.title.setText("No sample open")
+        self.title.setText(NO_SAMPLE)
         self.count.clear()
         self._set_enabled(False)
 

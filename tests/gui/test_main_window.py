@@ -83,7 +83,7 @@ def test_demo_end_to_end(qtbot, make_window):
     assert model.rowCount() >= 132
     assert model.data(model.index(0, model.visible_columns.index("rsid"))).startswith("rs")
     assert window.metrics.values["rows_in"].text() == "132"
-    assert window.stack.currentWidget() is window.tabs
+    assert window.stack.currentWidget() is window.tabs_page
 
 
 def test_cancel_an_annotation(qtbot, make_window):
@@ -162,3 +162,16 @@ def test_a_broken_vcf_fails_with_its_reason_and_the_menu_offers_a_retry(qtbot, m
     assert "Reveal input file" in actions and "Show history" in actions
     user_actions = [a.text() for a in window.sample_menu(index.parent()).actions()]
     assert user_actions == ["Add a VCF for erin…", "Show history"]
+
+
+def test_missing_reference_says_so_above_the_samples(qtbot, make_window, tmp_path):
+    window = make_window(auto_annotate=False, reference_dir=tmp_path / "no-reference")
+    (window.settings.input_dir / "carol").mkdir(parents=True)
+    (window.settings.input_dir / "carol" / "genome.vcf").write_bytes(DEMO_VCF.read_bytes())
+    with qtbot.waitSignal(window.samples_refreshed, timeout=10_000):
+        window.refresh_samples()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.tabs_page)
+    qtbot.waitUntil(lambda: window.banner.isVisibleTo(window))
+    assert "not on this computer yet" in window.reference_banner.text()
+    # The person's samples show without a click.
+    assert window.tree.isExpanded(window.samples.index(0, 0))
