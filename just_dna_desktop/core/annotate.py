@@ -12,6 +12,8 @@ floor otherwise, since a whole-genome query has matches in every page.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -25,11 +27,14 @@ from .errors import BuildMismatchError, ReferenceMissingError, UserError
 from . import prepared
 from .metrics import ResourceMonitor
 from .reference import find_files, read_manifest, sort_key
-from .vcf import ALLELE_SCHEMA, read_alleles, read_header
+from .vcf import ALLELE_SCHEMA, AlleleBlocks, read_header
 
 JOIN_KEYS = ["start", "ref", "alt"]
-# Above this many allele rows (a whole genome is ~5 M), results leave memory chromosome by chromosome.
+# Above this many allele rows (a whole genome is ~5 M), the input waits on disk, split by
+# chromosome, and results leave memory chromosome by chromosome.
 SPILL_ROWS = 1_000_000
+# Once spilling, buffered input rows go to part files in batches of about this many.
+FLUSH_ROWS = 200_000
 # Reference columns never copied: the join keys and `alts`, which is rebuilt from `alt` (cheaper
 # than decoding a list column).
 SKIPPED_REFERENCE_COLUMNS = {"chrom", "start", "ref", "alt", "alts"}
@@ -157,28 +162,25 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
             cancel.raise_if_cancelled()
             progress(0.05, f"Reading {vcf_path.name}: {done / 1e6:,.0f} MB")
 
-        header, alleles = read_alleles(vcf_path, vcf_sample, on_block=read_progress)
-        cancel.raise_if_cancelled()
-
         columns = reference_columns([p for paths in files.values() for p in paths][:1])
-        chroms = sorted(alleles["chrom"].unique().to_list(), key=sort_key)
-        # One copy of the alleles at a time: each chromosome's rows leave with its part.
-        by_chrom = {key[0]: df for key, df in
-                    alleles.partition_by("chrom", as_dict=True, maintain_order=True).items()}
-        total = alleles.height
-        del alleles
         empty = pl.DataFrame(schema={**ALLELE_SCHEMA, **columns})
-        # A big input goes out one chromosome at a time through temporary part files, so memory
-        # holds one chromosome's result, not the genome's.
-        spill = total > SPILL_ROWS and len(chroms) > 1
-        parts: list[pl.DataFrame] = []
-        part_files: list[Path] = []
-        rows_out = matched = 0
-        try:
+        with AlleleBlocks(vcf_path, vcf_sample, on_block=read_progress) as blocks, \
+                _AllelesByChromosome(output_path) as alleles:
+            header = blocks.header
+            for frame in blocks:
+                alleles.add(frame)
+            cancel.raise_if_cancelled()
+            chroms = alleles.chromosomes()
+            # A big input goes out one chromosome at a time through temporary part files, so
+            # memory holds one chromosome's result, not the genome's.
+            spill = alleles.spilled and len(chroms) > 1
+            parts: list[pl.DataFrame] = []
+            part_files: list[Path] = []
+            rows_out = matched = 0
             for index, chrom in enumerate(chroms):
                 cancel.raise_if_cancelled()
                 progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
-                part = by_chrom.pop(chrom)
+                part = alleles.pop(chrom)
                 if chrom in files:
                     _prepare(reference_dir, files[chrom], progress,
                              0.1 + 0.8 * index / max(len(chroms), 1), chrom)
@@ -186,11 +188,13 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
                                                    variant_type, reference_dir)
                     part = part.join(keys, on=JOIN_KEYS, how="left", maintain_order="left")
                     part = part.drop("_row").hstack(_gather(payload, part["_row"]))
+                    del keys, payload
                 rows_out += part.height
                 matched += part.height - (part["rsid"].null_count() if "rsid" in part.columns
                                           else part.height)
                 if spill:
-                    part_files.append(_spill(part, empty, output_path, index))
+                    part_files.append(_spill(part, empty, output_path,
+                                             alleles.temp_path(f"out-{index}.parquet")))
                 else:
                     parts.append(part)
                 del part
@@ -201,9 +205,6 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
             else:
                 result = pl.concat([empty, *parts], how="diagonal_relaxed").select(empty.columns)
                 write_parquet_atomic(result, output_path, compression)
-        finally:
-            for f in part_files:
-                f.unlink(missing_ok=True)
     finally:
         usage = monitor.stop() if own_monitor else None
     progress(1.0, "Done")
@@ -232,18 +233,98 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
     return metadata
 
 
-def _spill(part: pl.DataFrame, empty: pl.DataFrame, output_path: Path, index: int) -> Path:
-    """One chromosome's rows, in the output schema, as a fast temporary file beside the output."""
+def _spill(part: pl.DataFrame, empty: pl.DataFrame, output_path: Path, path: Path) -> Path:
+    """One chromosome's rows, in the output schema, as a fast temporary file `path`."""
     aligned = (pl.concat([empty, part], how="diagonal_relaxed").select(empty.columns)
                .cast(dict(empty.schema), strict=False))
-    path = output_path.with_name(f".{output_path.name}.{os.getpid()}.part{index}.tmp")
+    _write_temporary(aligned, path, output_path)
+    return path
+
+
+def _write_temporary(df: pl.DataFrame, path: Path, output_path: Path) -> None:
     try:
-        output_path.parent.mkdir(parents=True, exist_ok=True)
-        aligned.write_parquet(path, compression="lz4", statistics=False)
+        df.write_parquet(path, compression="lz4", statistics=False)
     except OSError as exc:
         path.unlink(missing_ok=True)
         raise UserError(f"{output_path}: cannot write the output ({exc.strerror or exc})") from None
-    return path
+
+
+class _AllelesByChromosome:
+    """The input's allele rows grouped by chromosome (each in input order).
+
+    Small inputs stay in memory. Above SPILL_ROWS the rows go, block by block, to lz4 part files in
+    a temporary folder beside the output (removed on close, whatever happened), and each
+    chromosome is read back alone: a whole genome's input is never held at once.
+    """
+
+    def __init__(self, output_path: Path) -> None:
+        self._output = output_path
+        self._frames: dict[str, list[pl.DataFrame]] = {}
+        self._files: dict[str, list[Path]] = {}
+        self._numbers: dict[str, int] = {}  # chromosome names can be anything: files are numbered
+        self._buffered = 0
+        self._dir: Path | None = None
+        self.rows = 0
+
+    @property
+    def spilled(self) -> bool:
+        return self._dir is not None
+
+    def add(self, frame: pl.DataFrame) -> None:
+        if not frame.height:
+            return
+        for (chrom,), part in frame.partition_by("chrom", as_dict=True,
+                                                 maintain_order=True).items():
+            self._frames.setdefault(chrom, []).append(part)
+        self.rows += frame.height
+        self._buffered += frame.height
+        # the first flush empties memory; later ones batch a few blocks per file
+        if self.rows > SPILL_ROWS and (not self.spilled or self._buffered >= FLUSH_ROWS):
+            self._flush()
+
+    def _flush(self) -> None:
+        for chrom, frames in self._frames.items():
+            files = self._files.setdefault(chrom, [])
+            number = self._numbers.setdefault(chrom, len(self._numbers))
+            path = self.temp_path(f"in-{number}-{len(files)}.parquet")
+            _write_temporary(pl.concat(frames, rechunk=False), path, self._output)
+            files.append(path)
+        self._frames.clear()
+        self._buffered = 0
+
+    def temp_path(self, name: str) -> Path:
+        """A path in the temporary folder beside the output (created on first use)."""
+        if self._dir is None:
+            try:
+                self._output.parent.mkdir(parents=True, exist_ok=True)
+                self._dir = Path(tempfile.mkdtemp(prefix=f".{self._output.name}.",
+                                                  suffix=".tmp", dir=self._output.parent))
+            except OSError as exc:
+                raise UserError(f"{self._output}: cannot write the output "
+                                f"({exc.strerror or exc})") from None
+        return self._dir / name
+
+    def chromosomes(self) -> list[str]:
+        return sorted({*self._frames, *self._files}, key=sort_key)
+
+    def pop(self, chrom: str) -> pl.DataFrame:
+        """One chromosome's rows, in input order (read back from disk when spilled)."""
+        files = self._files.pop(chrom, [])
+        frames = ([pl.read_parquet(files)] if files else []) + self._frames.pop(chrom, [])
+        if not frames:
+            return pl.DataFrame(schema=ALLELE_SCHEMA)
+        return pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0]
+
+    def close(self) -> None:
+        self._frames.clear()
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> "_AllelesByChromosome":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _combine_atomic(part_files: list[Path], path: Path, compression: str) -> None:

@@ -357,26 +357,58 @@ def _zygosity_expr(indices: pl.Expr) -> pl.Expr:
             .otherwise(pl.lit("het")))
 
 
+class AlleleBlocks:
+    """The VCF's header, then its allele rows block by block, for inputs too big to hold at once.
+
+        with AlleleBlocks(path) as blocks:
+            for frame in blocks: ...   # allele rows of one block (ALLELE_SCHEMA)
+        blocks.header.records          # data lines read
+
+    `on_block(bytes_read)` is called after each block, for progress on big files.
+    """
+
+    def __init__(self, path: Path | str, sample_name: str | None = None,
+                 on_block: Callable[[int], None] | None = None) -> None:
+        self.path = Path(path)
+        self._on_block = on_block
+        self._stream = open_vcf(self.path)
+        try:
+            self.header = _read_header(self.path, self._stream)
+            self._sample = choose_sample(self.header, sample_name)
+        except BaseException:
+            self._stream.close()
+            raise
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        done = 0
+        for first_line, block in _blocks(self.path, self._stream, self.header.header_lines + 1):
+            frame = _parse_block(self.path, self.header, self._sample, first_line, block)
+            self.header.records += frame.height
+            done += len(block)
+            del block
+            yield frame.explode("alts").rename({"alts": "alt"}).select(list(ALLELE_SCHEMA))
+            if self._on_block:
+                self._on_block(done)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self) -> "AlleleBlocks":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def read_alleles(path: Path | str, sample_name: str | None = None,
                  on_block: Callable[[int], None] | None = None) -> tuple[VcfHeader, pl.DataFrame]:
     """The VCF's header and its allele rows: one row per ALT allele, no record dropped.
 
     `on_block(bytes_read)` is called after each block, for progress on big files.
     """
-    path = Path(path)
-    with open_vcf(path) as stream:
-        header = _read_header(path, stream)
-        sample = choose_sample(header, sample_name)
-        frames = []
-        done = 0
-        for first_line, block in _blocks(path, stream, header.header_lines + 1):
-            frame = _parse_block(path, header, sample, first_line, block)
-            header.records += frame.height
-            frames.append(frame.explode("alts").rename({"alts": "alt"}).select(list(ALLELE_SCHEMA)))
-            done += len(block)
-            if on_block:
-                on_block(done)
+    with AlleleBlocks(path, sample_name, on_block) as blocks:
+        frames = list(blocks)
     if not frames:
-        return header, pl.DataFrame(schema=ALLELE_SCHEMA)
+        return blocks.header, pl.DataFrame(schema=ALLELE_SCHEMA)
     # No rechunk: copying a whole genome's columns into one buffer would double the peak.
-    return header, pl.concat(frames, rechunk=False)
+    return blocks.header, pl.concat(frames, rechunk=False)
