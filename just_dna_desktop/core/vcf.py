@@ -308,29 +308,34 @@ def normalise_chrom(expr: pl.Expr) -> pl.Expr:
 
 
 def _normalise(df: pl.DataFrame, has_sample: bool) -> pl.DataFrame:
-    ref = pl.col("c3").str.to_uppercase()
-    alts = pl.col("c4").str.to_uppercase().str.split(",")
+    # A block names a few chromosomes: normalise each name once (a regex per row is ~30 % of this).
+    names = df.select(pl.col("c0").unique()).with_columns(chrom=normalise_chrom(pl.col("c0")))
     df = df.select(
-        chrom=normalise_chrom(pl.col("c0")),
+        chrom=pl.col("c0").replace(names["c0"], names["chrom"]),
         start=pl.col("c1").cast(pl.UInt32),
         id=pl.when(pl.col("c2").is_in([".", ""])).then(None).otherwise(pl.col("c2")),
-        ref=ref,
-        alts=alts,
+        ref=pl.col("c3").str.to_uppercase(),
+        _alt=pl.col("c4").str.to_uppercase(),
         qual=pl.col("c5").cast(pl.Float64, strict=False),
         filter=pl.when(pl.col("c6").is_in([".", ""])).then(None).otherwise(pl.col("c6")),
         gt=_gt_expr() if has_sample else pl.lit(None, pl.String),
     )
-    # A file has only a handful of distinct GT strings: parse each once, then join the result in.
-    calls = df.select(pl.col("gt").unique()).with_columns(_calls=_call_indices(pl.col("gt")))
-    calls = calls.with_columns(zygosity=_zygosity_expr(pl.col("_calls")))
-    df = df.join(calls, on="gt", how="left", nulls_equal=True, maintain_order="left")
-    df = df.with_columns(
+    # The ALT list, genotype and zygosity depend on (GT, REF, ALT) only, and a block holds few
+    # distinct combinations (mostly SNVs with a handful of GT strings): each is derived once and
+    # joined back, ~3x cheaper than building every row's genotype list.
+    combos = df.select("gt", "ref", "_alt").unique().with_columns(
+        alts=pl.col("_alt").str.split(","), _calls=_call_indices(pl.col("gt")))
+    combos = combos.with_columns(
         genotype=pl.concat_list(pl.col("ref"), pl.col("alts"))
         .list.gather(pl.col("_calls"), null_on_oob=True),
+        zygosity=_zygosity_expr(pl.col("_calls")),
+    ).drop("_calls")
+    df = df.join(combos, on=["gt", "ref", "_alt"], how="left", nulls_equal=True,
+                 maintain_order="left").drop("_alt")
+    return df.with_columns(
         end=(pl.col("start").cast(pl.Int64) + pl.col("ref").str.len_chars() - 1)
         .clip(lower_bound=pl.col("start").cast(pl.Int64)).cast(pl.UInt32),
-    ).drop("_calls")
-    return df  # one row per record; read_alleles explodes `alts` into allele rows
+    )  # one row per record; read_alleles explodes `alts` into allele rows
 
 
 def _gt_expr() -> pl.Expr:
