@@ -35,6 +35,9 @@ JOIN_KEYS = ["start", "ref", "alt"]
 SPILL_ROWS = 1_000_000
 # Once spilling, buffered input rows go to part files in batches of about this many.
 FLUSH_ROWS = 200_000
+# A sorted chromosome is annotated in slices of this many allele rows: the reference rows, the join
+# and the result in flight scale with the slice, not the chromosome.
+BATCH_ROWS = 250_000
 # Reference columns never copied: the join keys and `alts`, which is rebuilt from `alt` (cheaper
 # than decoding a list column).
 SKIPPED_REFERENCE_COLUMNS = {"chrom", "start", "ref", "alt", "alts"}
@@ -83,7 +86,10 @@ def reference_rows(files: list[Path], positions: pl.Series, variant_type: str = 
     for path in files:
         scan, schema, is_prepared = _reference_scan(reference_dir, path)
         wanted = [n for n in schema if n not in ("alts", "chrom")]
-        scan = scan.filter(pl.col("start").is_in(positions.cast(schema["start"]).implode()))
+        wanted_positions = positions.cast(schema["start"])
+        # the range lets the reader skip row groups by their statistics (a batch of a sorted input)
+        scan = scan.filter(pl.col("start").is_between(wanted_positions.min(), wanted_positions.max())
+                           & pl.col("start").is_in(wanted_positions.implode()))
         if variant_type == "SNV" and "tsa" in schema:
             scan = scan.filter(pl.col("tsa") == "SNV")
         if is_prepared and "id" in schema:
@@ -116,6 +122,28 @@ def reference_matches(files: list[Path], positions: pl.Series, variant_type: str
     """Reference rows at `positions`, one per (start, ref, alt) key: the lowest rs number."""
     keys, payload = reference_rows(files, positions, variant_type, reference_dir)
     return keys.drop("_row").hstack(_gather(payload, keys["_row"]))
+
+
+def annotate_part(part: pl.DataFrame, files: list[Path], variant_type: str = "all",
+                  reference_dir: Path | None = None) -> pl.DataFrame:
+    """One chromosome's allele rows (or a slice of them) with the reference columns added."""
+    keys, payload = reference_rows(files, part["start"].unique(), variant_type, reference_dir)
+    # Keys are unique after choosing, so the left join keeps every allele once and in order; only
+    # the key columns go through it.
+    rows = part.select(JOIN_KEYS).join(keys, on=JOIN_KEYS, how="left", maintain_order="left")["_row"]
+    del keys
+    return part.hstack(_gather(payload, rows))
+
+
+def _batches(part: pl.DataFrame) -> list[pl.DataFrame]:
+    """Slices of BATCH_ROWS rows when sorted by position (each reads few row groups), else whole.
+
+    Slicing is exact even where a position straddles two slices: each slice fetches every
+    reference record at its positions and chooses the same winner.
+    """
+    if part.height <= BATCH_ROWS or not part["start"].is_sorted():
+        return [part]
+    return [part.slice(offset, BATCH_ROWS) for offset in range(0, part.height, BATCH_ROWS)]
 
 
 def _prepare(reference_dir: Path, files: list[Path], progress: Progress, fraction: float,
@@ -180,24 +208,24 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
             for index, chrom in enumerate(chroms):
                 cancel.raise_if_cancelled()
                 progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
-                part = alleles.pop(chrom)
+                chrom_alleles = alleles.pop(chrom)
                 if chrom in files:
                     _prepare(reference_dir, files[chrom], progress,
                              0.1 + 0.8 * index / max(len(chroms), 1), chrom)
-                    keys, payload = reference_rows(files[chrom], part["start"].unique(),
-                                                   variant_type, reference_dir)
-                    part = part.join(keys, on=JOIN_KEYS, how="left", maintain_order="left")
-                    part = part.drop("_row").hstack(_gather(payload, part["_row"]))
-                    del keys, payload
-                rows_out += part.height
-                matched += part.height - (part["rsid"].null_count() if "rsid" in part.columns
-                                          else part.height)
-                if spill:
-                    part_files.append(_spill(part, empty, output_path,
-                                             alleles.temp_path(f"out-{index}.parquet")))
-                else:
-                    parts.append(part)
-                del part
+                for number, part in enumerate(_batches(chrom_alleles)):
+                    cancel.raise_if_cancelled()
+                    if chrom in files:
+                        part = annotate_part(part, files[chrom], variant_type, reference_dir)
+                    rows_out += part.height
+                    matched += part.height - (part["rsid"].null_count()
+                                              if "rsid" in part.columns else part.height)
+                    if spill:
+                        part_files.append(_spill(part, empty, output_path, alleles.temp_path(
+                            f"out-{index}-{number}.parquet")))
+                    else:
+                        parts.append(part)
+                    del part
+                del chrom_alleles
             cancel.raise_if_cancelled()
             progress(0.9, f"Writing {output_path.name}")
             if spill:
