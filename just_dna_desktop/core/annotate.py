@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import polars as pl
 
@@ -31,13 +31,14 @@ from .vcf import ALLELE_SCHEMA, AlleleBlocks, read_header
 
 JOIN_KEYS = ["start", "ref", "alt"]
 # Above this many allele rows (a whole genome is ~5 M), the input waits on disk, split by
-# chromosome, and results leave memory chromosome by chromosome.
-SPILL_ROWS = 1_000_000
+# chromosome, and results leave memory slice by slice. (Each row costs ~150 bytes in memory: polars
+# keeps 16 bytes per string value, and an allele row has nine of them.)
+SPILL_ROWS = 250_000
 # Once spilling, buffered input rows go to part files in batches of about this many.
 FLUSH_ROWS = 200_000
 # A sorted chromosome is annotated in slices of this many allele rows: the reference rows, the join
-# and the result in flight scale with the slice, not the chromosome.
-BATCH_ROWS = 250_000
+# and the result in flight scale with the slice, not the chromosome (same speed as whole).
+BATCH_ROWS = 100_000
 # Reference columns never copied: the join keys and `alts`, which is rebuilt from `alt` (cheaper
 # than decoding a list column).
 SKIPPED_REFERENCE_COLUMNS = {"chrom", "start", "ref", "alt", "alts"}
@@ -135,15 +136,10 @@ def annotate_part(part: pl.DataFrame, files: list[Path], variant_type: str = "al
     return part.hstack(_gather(payload, rows))
 
 
-def _batches(part: pl.DataFrame) -> list[pl.DataFrame]:
-    """Slices of BATCH_ROWS rows when sorted by position (each reads few row groups), else whole.
-
-    Slicing is exact even where a position straddles two slices: each slice fetches every
-    reference record at its positions and chooses the same winner.
-    """
-    if part.height <= BATCH_ROWS or not part["start"].is_sorted():
-        return [part]
-    return [part.slice(offset, BATCH_ROWS) for offset in range(0, part.height, BATCH_ROWS)]
+def _slices(part: pl.DataFrame) -> list[pl.DataFrame]:
+    """Slices of BATCH_ROWS rows (exact even where a position straddles two slices: each slice
+    fetches every reference record at its positions and chooses the same winner)."""
+    return [part.slice(offset, BATCH_ROWS) for offset in range(0, max(part.height, 1), BATCH_ROWS)]
 
 
 def _prepare(reference_dir: Path, files: list[Path], progress: Progress, fraction: float,
@@ -201,18 +197,17 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
             chroms = alleles.chromosomes()
             # A big input goes out one chromosome at a time through temporary part files, so
             # memory holds one chromosome's result, not the genome's.
-            spill = alleles.spilled and len(chroms) > 1
+            spill = alleles.spilled
             parts: list[pl.DataFrame] = []
             part_files: list[Path] = []
             rows_out = matched = 0
             for index, chrom in enumerate(chroms):
                 cancel.raise_if_cancelled()
                 progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
-                chrom_alleles = alleles.pop(chrom)
                 if chrom in files:
                     _prepare(reference_dir, files[chrom], progress,
                              0.1 + 0.8 * index / max(len(chroms), 1), chrom)
-                for number, part in enumerate(_batches(chrom_alleles)):
+                for number, part in enumerate(alleles.batches(chrom)):
                     cancel.raise_if_cancelled()
                     if chrom in files:
                         part = annotate_part(part, files[chrom], variant_type, reference_dir)
@@ -225,7 +220,6 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
                     else:
                         parts.append(part)
                     del part
-                del chrom_alleles
             cancel.raise_if_cancelled()
             progress(0.9, f"Writing {output_path.name}")
             if spill:
@@ -290,6 +284,8 @@ class _AllelesByChromosome:
         self._frames: dict[str, list[pl.DataFrame]] = {}
         self._files: dict[str, list[Path]] = {}
         self._numbers: dict[str, int] = {}  # chromosome names can be anything: files are numbered
+        self._last_start: dict[str, int] = {}
+        self._unsorted: set[str] = set()
         self._buffered = 0
         self._dir: Path | None = None
         self.rows = 0
@@ -304,6 +300,10 @@ class _AllelesByChromosome:
         for (chrom,), part in frame.partition_by("chrom", as_dict=True,
                                                  maintain_order=True).items():
             self._frames.setdefault(chrom, []).append(part)
+            starts = part["start"]
+            if not starts.is_sorted() or starts[0] < self._last_start.get(chrom, 0):
+                self._unsorted.add(chrom)
+            self._last_start[chrom] = starts[-1]
         self.rows += frame.height
         self._buffered += frame.height
         # the first flush empties memory; later ones batch a few blocks per file
@@ -335,13 +335,19 @@ class _AllelesByChromosome:
     def chromosomes(self) -> list[str]:
         return sorted({*self._frames, *self._files}, key=sort_key)
 
-    def pop(self, chrom: str) -> pl.DataFrame:
-        """One chromosome's rows, in input order (read back from disk when spilled)."""
+    def batches(self, chrom: str) -> Iterator[pl.DataFrame]:
+        """One chromosome's rows in input order, in slices when sorted by position (each slice
+        then reads few of the reference's row groups); an unsorted chromosome comes whole."""
         files = self._files.pop(chrom, [])
-        frames = ([pl.read_parquet(files)] if files else []) + self._frames.pop(chrom, [])
-        if not frames:
-            return pl.DataFrame(schema=ALLELE_SCHEMA)
-        return pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0]
+        frames = self._frames.pop(chrom, [])
+        if chrom in self._unsorted:
+            whole = [pl.read_parquet(files)] if files else []
+            yield pl.concat(whole + frames, rechunk=False)
+            return
+        for path in files:  # one part file at a time: the chromosome is never held whole
+            yield from _slices(pl.read_parquet(path))
+        if frames:
+            yield from _slices(pl.concat(frames, rechunk=False))
 
     def close(self) -> None:
         self._frames.clear()
