@@ -297,8 +297,12 @@ class _AllelesByChromosome:
     def add(self, frame: pl.DataFrame) -> None:
         if not frame.height:
             return
-        for (chrom,), part in frame.partition_by("chrom", as_dict=True,
-                                                 maintain_order=True).items():
+        chroms = frame["chrom"]
+        if chroms.first() == chroms.last() and (chroms == chroms.first()).all():
+            pieces = {(chroms.first(),): frame}  # a sorted VCF's block is mostly one chromosome
+        else:
+            pieces = frame.partition_by("chrom", as_dict=True, maintain_order=True)
+        for (chrom,), part in pieces.items():
             self._frames.setdefault(chrom, []).append(part)
             starts = part["start"]
             if not starts.is_sorted() or starts[0] < self._last_start.get(chrom, 0):
