@@ -40,6 +40,7 @@ import numpy as np
 import polars as pl
 
 from just_dna_desktop.core.build import CONTIG_LENGTHS
+from just_dna_desktop.core.reference_schema import CLINICAL_COLUMNS, EVIDENCE_COLUMNS
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "data"
@@ -50,16 +51,10 @@ CHIP_PER_KB = 0.2
 ROW_GROUP = 125_000
 BASES = np.array(list("ACGT"))
 
-E_COLUMNS = ["e_cited", "e_multiple_observations", "e_freq", "e_topmed", "e_hapmap",
-             "e_phenotype_or_disease", "e_esp", "e_gnomad", "e_1000g", "e_exac"]
-CLIN_COLUMNS = ["clin_risk_factor", "clin_protective", "clin_confers_sensitivity", "clin_other",
-                "clin_drug_response", "clin_uncertain_significance", "clin_benign",
-                "clin_likely_pathogenic", "clin_pathogenic", "clin_likely_benign",
-                "clin_histocompatibility", "clin_not_provided", "clin_association"]
 # (name, probability True) for the source and evidence flags; clin_* are rare.
 FLAG_P = {"cosmic_101": 0.02, "clinvar_202502": 0.01, "dbsnp_156": 0.97, "hgmd-public_20204": 0.002,
-          **dict(zip(E_COLUMNS, [0.05, 0.3, 0.4, 0.5, 0.02, 0.01, 0.03, 0.6, 0.1, 0.05])),
-          **{c: 0.002 for c in CLIN_COLUMNS}}
+          **dict(zip(EVIDENCE_COLUMNS, [0.05, 0.3, 0.4, 0.5, 0.02, 0.01, 0.03, 0.6, 0.1, 0.05])),
+          **{c: 0.002 for c in CLINICAL_COLUMNS}}
 
 # Sequences of length 1..7 indexed by (length, code): base j of a code is (code >> 2j) & 3.
 MAX_SEQ = 7
@@ -164,7 +159,7 @@ def reference_frame(chrom: str, rows: int, span: int, genome: np.ndarray,
         *[flags[c].alias(c) for c in ["cosmic_101", "clinvar_202502", "dbsnp_156",
                                       "hgmd-public_20204"]],
         tsa=tsa,
-        **{c: flags[c] for c in E_COLUMNS + CLIN_COLUMNS},
+        **{c: flags[c] for c in EVIDENCE_COLUMNS + CLINICAL_COLUMNS},
         ma=ma,
         maf=pl.Series(maf).fill_nan(None),
         mac=pl.when(pl.Series(has_ma)).then((pl.Series(np.nan_to_num(maf)) * 5008).cast(pl.Int32) + 1),
