@@ -278,3 +278,22 @@ def test_concurrent_imports_of_one_sample_one_wins_whole(ws, tmp_path):
     winner, target = results[0]
     assert target.read_bytes() == winner.read_bytes()
     assert sorted(p.name for p in (ws.input_dir / "alice").iterdir()) == ["same.vcf"]
+
+
+def test_a_new_reference_revision_makes_results_stale(tmp_path):
+    from just_dna_desktop.core.reference import write_manifest
+
+    reference_dir = tmp_path / "cache" / "ensembl_variations"
+    history = History(tmp_path / "state" / "history.sqlite")
+    ws = Workspace(tmp_path / "input", tmp_path / "output", history, reference_dir=reference_dir)
+    path = copy_vcf(ws.input_dir / "alice" / "s1.vcf")
+    run_id = record_run(ws, path, "succeeded")
+    history.update(run_id, metadata={"reference_revision": "aaa111"})
+    make_output(ws)
+    assert state(ws) == {"alice/s1": "annotated"}  # no manifest: nothing to compare with
+
+    write_manifest(reference_dir, {"revision": "aaa111"})
+    assert state(ws) == {"alice/s1": "annotated"}
+    write_manifest(reference_dir, {"revision": "bbb222"})
+    assert state(ws) == {"alice/s1": "stale"}
+    history.close()

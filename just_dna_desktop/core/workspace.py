@@ -8,7 +8,8 @@ runs in the history:
 - running    a run is annotating it now
 - annotated  its last good run read exactly the file that is there now
 - failed     its last attempt failed or was cancelled, and the file has not changed since
-- stale      the file changed after its last good run
+- stale      the file changed after its last good run, or that run used another revision of the
+             reference than the one now in the cache (a reference update re-annotates everyone)
 
 "The file changed" is decided by size + mtime, confirmed by a SHA-256 when only the mtime moved
 (a `touch` or a re-copy of the same bytes does not make a sample stale).
@@ -142,6 +143,7 @@ class Workspace:
     output_dir: Path
     history: "History | None" = None
     rejected: list[Rejected] = field(default_factory=list)
+    reference_dir: Path | None = None  # its manifest's revision makes older results stale
 
     def __post_init__(self) -> None:
         self.input_dir = Path(self.input_dir)
@@ -151,7 +153,8 @@ class Workspace:
 
     @classmethod
     def from_settings(cls, settings: "Settings", history: "History | None" = None) -> "Workspace":
-        return cls(settings.input_dir, settings.output_dir, history)
+        return cls(settings.input_dir, settings.output_dir, history,
+                   reference_dir=settings.reference_dir)
 
     # -- paths -----------------------------------------------------------------------------------
 
@@ -233,6 +236,7 @@ class Workspace:
     def scan(self) -> list[Sample]:
         """Every sample with its state, sorted by user then sample."""
         runs = self.history.runs_by_partition() if self.history is not None else {}
+        revision = self._reference_revision()
         samples = []
         for user, sample, path in self.files():
             try:
@@ -244,7 +248,7 @@ class Workspace:
             output = self.output_dir / user / sample / _output_name()
             samples.append(Sample(
                 user=user, sample=sample, path=path,
-                state=self._state(path, current, output, partition_runs),
+                state=self._state(path, current, output, partition_runs, revision),
                 size=st.st_size, mtime=st.st_mtime, output=output,
                 last_run=partition_runs[0] if partition_runs else None,
                 last_success=next((r for r in partition_runs if r.status == "succeeded"), None)))
@@ -254,7 +258,15 @@ class Workspace:
         """One sample by name, or None."""
         return next((s for s in self.scan() if s.user == user and s.sample == sample), None)
 
-    def _state(self, path: Path, current: Fingerprint, output: Path, runs: list["Run"]) -> str:
+    def _reference_revision(self) -> str | None:
+        if self.reference_dir is None:
+            return None
+        from .reference import read_manifest
+
+        return read_manifest(Path(self.reference_dir)).get("revision")
+
+    def _state(self, path: Path, current: Fingerprint, output: Path, runs: list["Run"],
+               reference_revision: str | None = None) -> str:
         if runs and runs[0].status in (QUEUED, RUNNING):
             return runs[0].status
         for run in runs:
@@ -264,6 +276,9 @@ class Workspace:
             if run.status == "succeeded":
                 if not output.is_file():
                     return NEW
+                used = (run.metadata or {}).get("reference_revision")
+                if reference_revision and used and used != reference_revision:
+                    return STALE
                 return ANNOTATED if self.same_content(path, current, recorded) else STALE
             if run.status in ("failed", "cancelled"):
                 if self.same_content(path, current, recorded):

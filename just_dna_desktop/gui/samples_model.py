@@ -28,7 +28,7 @@ STATES = {
     "running": ("#2e86de", "▶", "Annotating"),
     "annotated": ("#27ae60", "✓", "Annotated"),
     "failed": ("#c0392b", "!", "Failed"),
-    "stale": ("#e67e22", "↻", "Stale: the VCF changed since it was annotated"),
+    "stale": ("#e67e22", "↻", "Stale: the VCF or the reference changed since it was annotated"),
     "cancelled": ("#7f8c8d", "×", "Cancelled"),
 }
 
