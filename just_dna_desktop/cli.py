@@ -20,13 +20,17 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-def _add_path_flags(parser: argparse.ArgumentParser) -> None:
+def _add_path_flags(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
+    # A command's own flags must not erase the same flags given before the command, so only the
+    # top level sets defaults (None); a command's flags are present only when given.
+    default = None if top_level else argparse.SUPPRESS
     group = parser.add_argument_group("folders (override environment and settings file)")
-    group.add_argument("--data-dir", type=Path, help="data folder (input/, output/, interim/)")
-    group.add_argument("--cache-dir", type=Path, help="reference cache root")
-    group.add_argument("--input-dir", type=Path, help="input `users` folder")
-    group.add_argument("--output-dir", type=Path, help="output `users` folder")
-    group.add_argument("--home", dest="state_dir", type=Path,
+    group.add_argument("--data-dir", type=Path, default=default,
+                       help="data folder (input/, output/, interim/)")
+    group.add_argument("--cache-dir", type=Path, default=default, help="reference cache root")
+    group.add_argument("--input-dir", type=Path, default=default, help="input `users` folder")
+    group.add_argument("--output-dir", type=Path, default=default, help="output `users` folder")
+    group.add_argument("--home", dest="state_dir", type=Path, default=default,
                        help="app-state folder (history, settings file)")
 
 
@@ -40,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="open the window on a demo workspace")
     parser.add_argument("--smoke-test", metavar="REPORT.json", type=Path,
                         help="start the app, annotate the demo, write a report and quit")
-    _add_path_flags(parser)
+    _add_path_flags(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("annotate", help="annotate one VCF file")

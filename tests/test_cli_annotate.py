@@ -56,3 +56,10 @@ def test_version_runs_as_a_program():
     result = subprocess.run([sys.executable, "-m", "just_dna_desktop", "--version"],
                             capture_output=True, text=True, check=True)
     assert result.stdout.strip() == f"just-dna-desktop {__version__}"
+
+
+def test_folder_flags_work_before_and_after_the_command(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path / "before"), "demo", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["output_file"].startswith(str(tmp_path / "before"))
+    assert main(["demo", "--data-dir", str(tmp_path / "after"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["output_file"].startswith(str(tmp_path / "after"))
