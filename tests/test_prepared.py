@@ -91,3 +91,33 @@ def test_unwritable_cache_falls_back_to_the_published_file(tmp_path, reference, 
     (reference.parent / "ensembl_variations-prepared").write_text("not a folder")
     direct = annotate(tmp_path, reference, "direct")
     assert direct.filter(pl.col("start") == 300)["rsid"].to_list() == ["rs8", "rs8"]
+
+
+def test_annotation_prepares_once_and_resolves_sources_once_per_chromosome(tmp_path, monkeypatch):
+    from just_dna_desktop.core import annotate
+
+    ref = tmp_path / "cache" / "ensembl_variations"
+    write_reference(ref, "21", [(100, "rs100", "A", "G"), (200, "rs200", "C", "T")])
+    vcf = write_vcf(tmp_path / "in.vcf", ["21\t100\t.\tA\tG\t.\t.\t.\tGT\t0/1",
+                                          "21\t200\t.\tC\tT\t.\t.\t.\tGT\t0/1"])
+    monkeypatch.setattr(prepared, "MIN_SOURCE_BYTES", 0)
+    monkeypatch.setattr(annotate, "BATCH_ROWS", 1)  # two slices of chromosome 21
+    lookups = []
+    real = prepared.usable_copy
+    monkeypatch.setattr(prepared, "usable_copy", lambda *a, **k: (lookups.append(a), real(*a, **k))[1])
+
+    slices = []
+    real_part = annotate.annotate_part
+    monkeypatch.setattr(annotate, "annotate_part",
+                        lambda part, *a: (slices.append(part.height), real_part(part, *a))[1])
+    messages = []
+    meta = annotate_vcf(vcf, ref, tmp_path / "o1.parquet", progress=lambda f, m: messages.append(m))
+    assert slices == [1, 1]
+    assert meta["alleles_matched"] == 2
+    assert messages.count("Preparing chromosome 21 (one-time)") == 1
+    assert len(lookups) == 1  # not once per slice
+
+    messages.clear()
+    annotate_vcf(vcf, ref, tmp_path / "o2.parquet", progress=lambda f, m: messages.append(m))
+    assert "Preparing chromosome 21 (one-time)" not in messages
+    assert pl.read_parquet(tmp_path / "o1.parquet").equals(pl.read_parquet(tmp_path / "o2.parquet"))

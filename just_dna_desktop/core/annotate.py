@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -70,27 +71,45 @@ def _output_name(name: str) -> str:
     return f"{name}_ensembl" if name in ALLELE_SCHEMA else name
 
 
-def _reference_scan(reference_dir: Path | None, path: Path) -> tuple[pl.LazyFrame, dict, bool]:
-    """(scan, published schema, prepared?) for one reference file: its prepared copy when usable."""
-    schema = dict(pl.read_parquet_schema(path))
-    copy = prepared.usable_copy(reference_dir, path) if reference_dir is not None else None
-    return pl.scan_parquet(copy or path), schema, copy is not None
+@dataclass(frozen=True)
+class ReferenceSource:
+    """One reference file as it is read: its prepared copy when usable, with the published schema."""
+
+    read_path: Path
+    schema: dict[str, pl.DataType]
+    prepared: bool
 
 
-def reference_rows(files: list[Path], positions: pl.Series, variant_type: str = "all",
-                   reference_dir: Path | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def reference_sources(files: list[Path], reference_dir: Path | None = None,
+                      announce_build: Callable[[], None] | None = None) -> list[ReferenceSource]:
+    """Resolve a chromosome's files once (schema, prepared copy built if missing), not per slice."""
+    sources = []
+    for path in files:
+        copy = None
+        if reference_dir is not None:
+            if announce_build is not None and path.stat().st_size >= prepared.MIN_SOURCE_BYTES \
+                    and not prepared.is_fresh(path, prepared.prepared_path(reference_dir, path)):
+                announce_build()
+            copy = prepared.usable_copy(reference_dir, path)
+        sources.append(ReferenceSource(copy or path, dict(pl.read_parquet_schema(path)),
+                                       copy is not None))
+    return sources
+
+
+def reference_rows(sources: list[ReferenceSource], positions: pl.Series,
+                   variant_type: str = "all") -> tuple[pl.DataFrame, pl.DataFrame]:
     """The reference at `positions` as (keys, payload).
 
     `keys`: one row per (start, ref, alt) allele key (multi-allelic records split) and `_row`, the
     payload row of the record that wins: the lowest rs number. `payload`: the records' output
     columns (`rsid`, ..., `alts`). Only the rows at the sample's positions are materialised (the
-    predicate is pushed into the parquet reader); with `reference_dir`, big files are read from
-    their prepared copy. Splitting and choosing touch the few key columns only; the wide payload
+    predicate is pushed into the parquet reader); big files are read from their prepared copy.
+    Splitting and choosing touch the few key columns only; the wide payload
     is gathered once, after the join.
     """
     frames = []
-    for path in files:
-        scan, schema, is_prepared = _reference_scan(reference_dir, path)
+    for source in sources:
+        schema, scan = source.schema, pl.scan_parquet(source.read_path)
         wanted = [n for n in schema if n not in ("alts", "chrom")]
         wanted_positions = positions.cast(schema["start"])
         # the range lets the reader skip row groups by their statistics (a batch of a sorted input)
@@ -98,7 +117,7 @@ def reference_rows(files: list[Path], positions: pl.Series, variant_type: str = 
                            & pl.col("start").is_in(wanted_positions.implode()))
         if variant_type == "SNV" and "tsa" in schema:
             scan = scan.filter(pl.col("tsa") == "SNV")
-        if is_prepared and "id" in schema:
+        if source.prepared and "id" in schema:
             scan = scan.with_columns(prepared.prepared_id())
         frames.append(scan.select(wanted).collect())
     df = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
@@ -123,17 +142,10 @@ def _gather(payload: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
     return payload[rows] if payload.height else payload.clear(rows.len())
 
 
-def reference_matches(files: list[Path], positions: pl.Series, variant_type: str = "all",
-                      reference_dir: Path | None = None) -> pl.DataFrame:
-    """Reference rows at `positions`, one per (start, ref, alt) key: the lowest rs number."""
-    keys, payload = reference_rows(files, positions, variant_type, reference_dir)
-    return keys.drop("_row").hstack(_gather(payload, keys["_row"]))
-
-
-def annotate_part(part: pl.DataFrame, files: list[Path], variant_type: str = "all",
-                  reference_dir: Path | None = None) -> pl.DataFrame:
+def annotate_part(part: pl.DataFrame, sources: list[ReferenceSource],
+                  variant_type: str = "all") -> pl.DataFrame:
     """One chromosome's allele rows (or a slice of them) with the reference columns added."""
-    keys, payload = reference_rows(files, part["start"].unique(), variant_type, reference_dir)
+    keys, payload = reference_rows(sources, part["start"].unique(), variant_type)
     # Keys are unique after choosing, so the left join keeps every allele once and in order; only
     # the key columns go through it.
     rows = part.select(JOIN_KEYS).join(keys, on=JOIN_KEYS, how="left", maintain_order="left")["_row"]
@@ -145,16 +157,6 @@ def _slices(part: pl.DataFrame) -> list[pl.DataFrame]:
     """Slices of BATCH_ROWS rows (exact even where a position straddles two slices: each slice
     fetches every reference record at its positions and chooses the same winner)."""
     return [part.slice(offset, BATCH_ROWS) for offset in range(0, max(part.height, 1), BATCH_ROWS)]
-
-
-def _prepare(reference_dir: Path, files: list[Path], progress: Progress, fraction: float,
-             chrom: str) -> None:
-    """Build any missing prepared copy now, saying so (a one-time cost of a few seconds)."""
-    for path in files:
-        if path.stat().st_size >= prepared.MIN_SOURCE_BYTES and not prepared.is_fresh(
-                path, prepared.prepared_path(reference_dir, path)):
-            progress(fraction, f"Preparing chromosome {chrom} (one-time)")
-            prepared.usable_copy(reference_dir, path)
 
 
 def check_build(header_build: str | None, path: Path, ignore: bool) -> None:
@@ -209,13 +211,15 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
             for index, chrom in enumerate(chroms):
                 cancel.raise_if_cancelled()
                 progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
-                if chrom in files:
-                    _prepare(reference_dir, files[chrom], progress,
-                             0.1 + 0.8 * index / max(len(chroms), 1), chrom)
+                fraction = 0.1 + 0.8 * index / max(len(chroms), 1)
+                sources = reference_sources(
+                    files[chrom], reference_dir,
+                    lambda: progress(fraction, f"Preparing chromosome {chrom} (one-time)")
+                ) if chrom in files else None
                 for number, part in enumerate(alleles.batches(chrom)):
                     cancel.raise_if_cancelled()
-                    if chrom in files:
-                        part = annotate_part(part, files[chrom], variant_type, reference_dir)
+                    if sources is not None:
+                        part = annotate_part(part, sources, variant_type)
                     rows_out += part.height
                     matched += part.height - (part["rsid"].null_count()
                                               if "rsid" in part.columns else part.height)
