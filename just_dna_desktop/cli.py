@@ -305,8 +305,27 @@ def _print_summary(m: dict[str, Any]) -> None:
     print(f"  records:  {m['rows_in']:,} in, {m['rows_out']:,} allele rows out, "
           f"{m['alleles_matched']:,} matched to an rsID")
     print(f"  build:    {m['genome_build'] or 'not stated'}; variant types: {m['variant_type']}")
+    for line in not_looked_up_lines(m):
+        print(f"  {line}")
     print(f"  run:      {m['duration_sec']:.2f} s, CPU {m['cpu_percent']:.0f} %, "
           f"peak memory {m['peak_memory_mb']:.0f} MB")
+
+
+def not_looked_up_lines(m: dict[str, Any]) -> list[str]:
+    """What a result could not look up, in words (nothing for a complete result)."""
+    lines = []
+    missing = m.get("reference_chromosomes_missing") or []
+    if missing:
+        chroms = ",".join(missing)
+        lines.append(f"PARTIAL:  {m.get('alleles_not_looked_up', 0):,} allele rows on chromosome(s) "
+                     f"{', '.join(missing)} were not looked up: the reference cache has no file for "
+                     f"them (`just-dna-desktop reference download --chromosomes {chroms}`)")
+    other = m.get("contigs_not_in_reference") or []
+    if other:
+        shown = ", ".join(other[:5]) + (", ..." if len(other) > 5 else "")
+        lines.append(f"other:    {m.get('alleles_on_other_contigs', 0):,} allele rows on contigs the "
+                     f"reference never covers ({shown})")
+    return lines
 
 
 def cmd_install_desktop_entry(args: argparse.Namespace) -> int:
@@ -357,6 +376,9 @@ def cmd_samples(args: argparse.Namespace) -> int:
               "or use `just-dna-desktop import`")
     for s in samples:
         last = f"  (run #{s.last_run.id} {s.last_run.status})" if s.last_run else ""
+        if s.state == "partial" and s.last_success is not None:
+            missing = s.last_success.metadata.get("reference_chromosomes_missing") or []
+            last += f"  not looked up: chromosome(s) {', '.join(missing)}"
         print(f"{s.key:<40} {s.state:<10}{last}")
     for r in workspace.rejected:
         print(f"ignored {r.path}: {r.reason}")
@@ -382,6 +404,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
             line += f"  {run.duration_sec:.1f} s"
         if run.metadata.get("peak_memory_mb") is not None:
             line += f"  peak {run.metadata['peak_memory_mb']:.0f} MB"
+        if run.metadata.get("reference_chromosomes_missing"):
+            line += (f"  partial: {run.metadata.get('alleles_not_looked_up', 0):,} not looked up "
+                     f"(chromosome(s) {', '.join(run.metadata['reference_chromosomes_missing'])})")
         if run.error:
             line += f"  {run.error}"
         print(line)

@@ -16,11 +16,12 @@ streamed into the output: a whole genome peaks under 300 MB (benchmarks/README.m
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -32,7 +33,7 @@ from .cancel import CancelToken
 from .errors import BuildMismatchError, ReferenceMissingError, UserError
 from . import prepared
 from .metrics import ResourceMonitor
-from .reference import find_files, read_manifest, sort_key
+from .reference import CHROMOSOMES, find_files, read_manifest, sort_key
 from .vcf import ALLELE_SCHEMA, AlleleBlocks, read_header
 
 JOIN_KEYS = ["start", "ref", "alt"]
@@ -49,7 +50,54 @@ BATCH_ROWS = 100_000
 # than decoding a list column).
 SKIPPED_REFERENCE_COLUMNS = {"chrom", "start", "ref", "alt", "alts"}
 
+# The run's metadata travels inside the output file too (parquet footer, JSON under this key), so a
+# result read anywhere (the report, another computer) still says what it could not do.
+OUTPUT_METADATA_KEY = "just_dna_desktop"
+
 Progress = Callable[[float, str], None]
+
+
+@dataclass
+class ReferenceGaps:
+    """Alleles the reference could not look up, by why.
+
+    A chromosome among 1-22/X/Y/MT without a reference file is a gap in this cache (a subset was
+    downloaded, or a file is missing): the result is partial until the file arrives. Other contigs
+    (`GL000220.1`, `chrUn_...`) are never in the reference: counted, but not a gap to fill.
+    """
+
+    missing: dict[str, int] = field(default_factory=dict)
+    other: dict[str, int] = field(default_factory=dict)
+
+    def add(self, chrom: str, alleles: int) -> None:
+        counts = self.missing if chrom in CHROMOSOMES else self.other
+        counts[chrom] = counts.get(chrom, 0) + alleles
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "reference_chromosomes_missing": sorted(self.missing, key=sort_key),
+            "alleles_not_looked_up": sum(self.missing.values()),
+            "contigs_not_in_reference": sorted(self.other, key=sort_key),
+            "alleles_on_other_contigs": sum(self.other.values()),
+        }
+
+
+def read_output_metadata(path: Path | str) -> dict[str, Any]:
+    """The run metadata stored in an output file's footer ({} for files written before it was)."""
+    path = Path(path)
+    try:
+        raw = pl.read_parquet_metadata(path).get(OUTPUT_METADATA_KEY)
+    except FileNotFoundError:
+        raise UserError(f"{path}: file not found") from None
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise UserError(f"{path}: not a readable parquet file ({exc})") from None
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def reference_columns(files: list[Path]) -> dict[str, pl.DataType]:
@@ -208,6 +256,7 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
             parts: list[pl.DataFrame] = []
             part_files: list[Path] = []
             rows_out = matched = 0
+            gaps = ReferenceGaps()
             for index, chrom in enumerate(chroms):
                 cancel.raise_if_cancelled()
                 progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
@@ -220,6 +269,8 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
                     cancel.raise_if_cancelled()
                     if sources is not None:
                         part = annotate_part(part, sources, variant_type)
+                    else:
+                        gaps.add(chrom, part.height)
                     rows_out += part.height
                     matched += part.height - (part["rsid"].null_count()
                                               if "rsid" in part.columns else part.height)
@@ -230,34 +281,36 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
                         parts.append(part)
                     del part
             cancel.raise_if_cancelled()
+            metadata: dict[str, Any] = {
+                "user_name": user,
+                "sample_name": sample,
+                "partition_key": f"{user}/{sample}" if user and sample else None,
+                "source_vcf": str(vcf_path),
+                "output_file": str(output_path),
+                "input_format": "vcf",
+                "match_by": "position",
+                "vcf_sample": vcf_sample or (header.samples[0] if header.samples else None),
+                "genome_build": header.build,
+                "variant_type": variant_type,
+                "rows_in": header.records,
+                "rows_out": rows_out,
+                "alleles_matched": matched,
+                "chromosomes": chroms,
+                **gaps.metadata(),
+                "reference_dir": str(reference_dir),
+                "reference_revision": read_manifest(reference_dir).get("revision"),
+                "program_version": __version__,
+            }
             progress(0.9, f"Writing {output_path.name}")
             if spill:
-                _combine_atomic(part_files, output_path, compression)
+                _combine_atomic(part_files, output_path, compression, metadata)
             else:
                 result = pl.concat([empty, *parts], how="diagonal_relaxed").select(empty.columns)
-                write_parquet_atomic(result, output_path, compression)
+                write_parquet_atomic(result, output_path, compression, metadata)
     finally:
         usage = monitor.stop() if own_monitor else None
     progress(1.0, "Done")
-    manifest = read_manifest(reference_dir)
-    metadata: dict[str, Any] = {
-        "user_name": user,
-        "sample_name": sample,
-        "partition_key": f"{user}/{sample}" if user and sample else None,
-        "source_vcf": str(vcf_path),
-        "output_file": str(output_path),
-        "vcf_sample": vcf_sample or (header.samples[0] if header.samples else None),
-        "genome_build": header.build,
-        "variant_type": variant_type,
-        "rows_in": header.records,
-        "rows_out": rows_out,
-        "alleles_matched": matched,
-        "chromosomes": chroms,
-        "file_size_mb": round(output_path.stat().st_size / 2**20, 3),
-        "reference_dir": str(reference_dir),
-        "reference_revision": manifest.get("revision"),
-        "program_version": __version__,
-    }
+    metadata["file_size_mb"] = round(output_path.stat().st_size / 2**20, 3)
     if usage is not None:
         metadata.update(usage.to_dict())
         metadata.pop("samples", None)
@@ -374,11 +427,17 @@ class _AllelesByChromosome:
         self.close()
 
 
-def _combine_atomic(part_files: list[Path], path: Path, compression: str) -> None:
+def _footer(metadata: dict[str, Any] | None) -> dict[str, str] | None:
+    return None if metadata is None else {OUTPUT_METADATA_KEY: json.dumps(metadata, default=str)}
+
+
+def _combine_atomic(part_files: list[Path], path: Path, compression: str,
+                    metadata: dict[str, Any] | None = None) -> None:
     """Stream the part files into one parquet file (bounded memory), written atomically."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
     try:
-        pl.scan_parquet(part_files).sink_parquet(tmp, compression=compression, statistics=True)
+        pl.scan_parquet(part_files).sink_parquet(tmp, compression=compression, statistics=True,
+                                                 metadata=_footer(metadata))
         os.replace(tmp, path)
     except OSError as exc:
         raise UserError(f"{path}: cannot write the output ({exc.strerror or exc})") from None
@@ -386,15 +445,20 @@ def _combine_atomic(part_files: list[Path], path: Path, compression: str) -> Non
         tmp.unlink(missing_ok=True)
 
 
-def write_parquet_atomic(df: pl.DataFrame, path: Path, compression: str = "zstd") -> None:
-    """Write to a temporary file in the same folder, then rename: a crash never leaves half a file."""
+def write_parquet_atomic(df: pl.DataFrame, path: Path, compression: str = "zstd",
+                         metadata: dict[str, Any] | None = None) -> None:
+    """Write to a temporary file in the same folder, then rename: a crash never leaves half a file.
+
+    `metadata` (the run's) goes into the file's footer under OUTPUT_METADATA_KEY.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"{path.parent}: cannot create the output folder ({exc.strerror})") from None
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
     try:
-        df.write_parquet(tmp, compression=compression, statistics=True)
+        df.write_parquet(tmp, compression=compression, statistics=True,
+                         metadata=_footer(metadata))
         os.replace(tmp, path)
     except OSError as exc:
         raise UserError(f"{path}: cannot write the output ({exc.strerror or exc})") from None

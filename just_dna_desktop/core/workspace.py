@@ -6,7 +6,10 @@ runs in the history:
 - new        never annotated (or its output was removed)
 - queued     a run is waiting for it
 - running    a run is annotating it now
-- annotated  its last good run read exactly the file that is there now
+- annotated  its last good run read exactly the file that is there now, with every chromosome
+- partial    the same, but the reference cache lacked some of the sample's chromosomes (a chosen
+             subset, a missing file): those alleles were not looked up; it becomes stale as soon
+             as one of those chromosome files arrives, so it is redone
 - failed     its last attempt failed or was cancelled, and the file has not changed since
 - stale      the file changed after its last good run, or that run used another revision of the
              reference than the one now in the cache (a reference update re-annotates everyone)
@@ -38,8 +41,8 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 VCF_SUFFIXES = (".vcf.gz", ".vcf")
-STATES = ("new", "queued", "running", "annotated", "failed", "stale")
-NEW, QUEUED, RUNNING, ANNOTATED, FAILED, STALE = STATES
+STATES = ("new", "queued", "running", "annotated", "partial", "failed", "stale")
+NEW, QUEUED, RUNNING, ANNOTATED, PARTIAL, FAILED, STALE = STATES
 
 
 class SampleExistsError(UserError):
@@ -116,11 +119,17 @@ class Sample:
         from .history import iso
 
         last = self.last_run
+        good = self.last_success.metadata if self.last_success is not None else {}
         return {
             "partition_key": self.key, "user": self.user, "sample": self.sample,
             "path": str(self.path), "state": self.state, "size": self.size,
             "modified": iso(self.mtime), "output": str(self.output),
             "output_exists": self.output.is_file(),
+            # what the last good result could not look up (None: never annotated)
+            "reference_chromosomes_missing": good.get("reference_chromosomes_missing")
+            if self.last_success is not None else None,
+            "alleles_not_looked_up": good.get("alleles_not_looked_up")
+            if self.last_success is not None else None,
             "last_run": None if last is None else {
                 "id": last.id, "status": last.status, "finished_at": iso(last.finished_at),
                 "error": last.error},
@@ -237,6 +246,7 @@ class Workspace:
         """Every sample with its state, sorted by user then sample."""
         runs = self.history.runs_by_partition() if self.history is not None else {}
         revision = self._reference_revision()
+        chromosomes = self._reference_chromosomes()
         samples = []
         for user, sample, path in self.files():
             try:
@@ -248,7 +258,7 @@ class Workspace:
             output = self.output_dir / user / sample / _output_name()
             samples.append(Sample(
                 user=user, sample=sample, path=path,
-                state=self._state(path, current, output, partition_runs, revision),
+                state=self._state(path, current, output, partition_runs, revision, chromosomes),
                 size=st.st_size, mtime=st.st_mtime, output=output,
                 last_run=partition_runs[0] if partition_runs else None,
                 last_success=next((r for r in partition_runs if r.status == "succeeded"), None)))
@@ -265,8 +275,17 @@ class Workspace:
 
         return read_manifest(Path(self.reference_dir)).get("revision")
 
+    def _reference_chromosomes(self) -> set[str] | None:
+        """Chromosomes the cache has files for now (None: no cache configured, cannot tell)."""
+        if self.reference_dir is None:
+            return None
+        from .reference import find_files
+
+        return set(find_files(Path(self.reference_dir)))
+
     def _state(self, path: Path, current: Fingerprint, output: Path, runs: list["Run"],
-               reference_revision: str | None = None) -> str:
+               reference_revision: str | None = None,
+               reference_chromosomes: set[str] | None = None) -> str:
         if runs and runs[0].status in (QUEUED, RUNNING):
             return runs[0].status
         for run in runs:
@@ -279,7 +298,13 @@ class Workspace:
                 used = (run.metadata or {}).get("reference_revision")
                 if reference_revision and used and used != reference_revision:
                     return STALE
-                return ANNOTATED if self.same_content(path, current, recorded) else STALE
+                if not self.same_content(path, current, recorded):
+                    return STALE
+                missing = set((run.metadata or {}).get("reference_chromosomes_missing") or ())
+                if not missing:
+                    return ANNOTATED
+                # Redo it once the cache can look up more of it.
+                return STALE if missing & (reference_chromosomes or set()) else PARTIAL
             if run.status in ("failed", "cancelled"):
                 if self.same_content(path, current, recorded):
                     return FAILED

@@ -355,7 +355,7 @@ class MainWindow(QMainWindow):
 
     def _refresh_lineage(self) -> None:
         outputs = [Node(e.key, f"{e.state}", {"annotated": "ok", "failed": "error", "running": "running",
-                                               "stale": "warn"}.get(e.state, "missing"))
+                                               "stale": "warn", "partial": "warn"}.get(e.state, "missing"))
                    for e in self.samples.entries()]
         self.reference_panel.lineage.set_graph(self.reference_panel.lineage.source,
                                                self.reference_panel.lineage.cache, outputs)

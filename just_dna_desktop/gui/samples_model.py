@@ -27,6 +27,8 @@ STATES = {
     "queued": ("#7f8c8d", "…", "Queued: waiting for its turn"),
     "running": ("#2e86de", "▶", "Annotating"),
     "annotated": ("#27ae60", "✓", "Annotated"),
+    "partial": ("#d4ac0d", "◐", "Partial: the reference lacks some of this sample's chromosomes, "
+                             "so their variants were not looked up"),
     "failed": ("#c0392b", "!", "Failed"),
     "stale": ("#e67e22", "↻", "Stale: the VCF or the reference changed since it was annotated"),
     "cancelled": ("#7f8c8d", "×", "Cancelled"),
