@@ -88,11 +88,11 @@ def main() -> int:
     shot(window, "03-results-clinically-flagged")
     window.results.clinical.setChecked(False)
 
-    window.show_tab(1)
+    window.show_tab(window.history_view)
     window.history_view.table.selectRow(0)
     shot(window, "04-run-history")
 
-    window.show_tab(2)
+    window.show_tab(window.reference_panel)
     shot(window, "05-reference-and-lineage")
 
     dialog = ImportDialog([Path("/home/me/Downloads/genome.vcf.gz"), Path("/home/me/Downloads/exome v2.vcf")],

@@ -13,18 +13,20 @@ from typing import Any
 
 import psutil
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
-                               QMainWindow, QMenu, QMessageBox, QPushButton, QSplitter,
-                               QStackedWidget, QTabWidget, QTreeView, QVBoxLayout, QWidget)
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu,
+                               QMessageBox, QPushButton, QSplitter, QStackedWidget, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from ..core import reference, settings as core_settings
 from ..core.demo import DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF, demo_sample_name
 from ..core.errors import Cancelled, UserError
 from ..core.history import History
 from ..core.metrics import ResourceMonitor
-from ..core.workspace import Sample, Workspace, is_vcf_name
+from ..core.workspace import Sample, Workspace
+from .actions import ACTIONS, build_menus, create_actions
 from .auto_annotation import FolderWatcher, WindowScheduler
+from .help_dialogs import AboutDialog, ShortcutsDialog
 from .history_view import HistoryView
 from .import_dialog import ImportDialog
 from .jobs import Job, JobManager
@@ -34,6 +36,7 @@ from .metrics_panel import MetricsPanel
 from .reference_panel import ReferencePanel, describe_files, describe_size
 from .responsiveness import EventLoopProbe
 from .results_view import ResultsView
+from .sample_tree import SampleTree, dropped_paths
 from .samples_model import SampleEntry, SamplesModel
 from .settings_dialog import SettingsDialog
 from .welcome import WelcomePage
@@ -41,46 +44,6 @@ from .welcome import WelcomePage
 log = logging.getLogger(__name__)
 PRIVACY_NOTE = "Everything stays on this computer: your VCFs and results are never uploaded."
 SCAN_INTERVAL_MS = 10_000
-
-
-def vcf_paths(event: QDragEnterEvent | QDropEvent) -> list[Path]:
-    mime = event.mimeData()
-    if not mime.hasUrls():
-        return []
-    return [Path(url.toLocalFile()) for url in mime.urls()
-            if url.isLocalFile() and is_vcf_name(Path(url.toLocalFile()).name)]
-
-
-class SampleTree(QTreeView):
-    """The users -> samples view; VCFs dropped on a user go to that user."""
-
-    files_dropped = Signal(list, str)  # paths, user ("" = none chosen)
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setAcceptDrops(True)
-        self.setDropIndicatorShown(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.setUniformRowHeights(True)
-        self.setAnimated(True)
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        event.acceptProposedAction() if vcf_paths(event) else event.ignore()
-
-    def dragMoveEvent(self, event: Any) -> None:
-        event.acceptProposedAction() if vcf_paths(event) else event.ignore()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = vcf_paths(event)
-        if not paths:
-            event.ignore()
-            return
-        index = self.indexAt(event.position().toPoint())
-        model = self.model()
-        user = model.user_of(index) if isinstance(model, SamplesModel) else None
-        event.acceptProposedAction()
-        self.files_dropped.emit(paths, user or "")
 
 
 class MainWindow(QMainWindow):
@@ -168,7 +131,7 @@ class MainWindow(QMainWindow):
         bottom.addWidget(self.jobs_panel)
         bottom.addWidget(self.metrics)
         bottom.setSizes([420, 860])
-        dock = QDockWidget("Jobs and metrics", self)
+        dock = self.jobs_dock = QDockWidget("Jobs and metrics", self)
         dock.setObjectName("jobsDock")
         dock.setWidget(bottom)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -189,7 +152,7 @@ class MainWindow(QMainWindow):
         self.probe.delay_ms.connect(self._show_lag)
         self.probe.start()
 
-        self._build_menus()
+        self._build_actions()
         self.tree.files_dropped.connect(self.import_files)
         self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.selectionModel().currentChanged.connect(self._sample_selected)
@@ -201,6 +164,8 @@ class MainWindow(QMainWindow):
         self.history_view.open_output.connect(lambda path: self.open_results(Path(path)))
         self.samples.counts_changed.connect(self._counts_changed)
         self.jobs.job_added.connect(self._job_added)
+        for signal in (self.jobs.job_added, self.jobs.job_done):
+            signal.connect(lambda *_: self._update_sample_actions())
 
         self.reference_panel.refresh()
         self._counts_changed(0, 0)
@@ -231,34 +196,72 @@ class MainWindow(QMainWindow):
         return watcher
 
     # -- menus ---------------------------------------------------------------------------------
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        add = QAction("&Add VCF…", self, shortcut=QKeySequence.StandardKey.Open)
-        add.triggered.connect(self.choose_files)
-        demo = QAction("Open the &demo", self)
-        demo.triggered.connect(self.open_demo)
-        prefs = QAction("&Settings…", self, shortcut=QKeySequence.StandardKey.Preferences)
-        prefs.triggered.connect(self.edit_settings)
-        data = QAction("Open the &data folder", self)
-        data.triggered.connect(lambda: _open_folder(self.settings.data_dir))
-        quit_ = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        quit_.triggered.connect(self.close)
-        for action in (add, demo, data, prefs):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        file_menu.addAction(quit_)
-        view = self.menuBar().addMenu("&View")
-        for i, name in enumerate(("&Results", "R&uns", "Re&ference")):
-            action = QAction(name, self, shortcut=QKeySequence(f"Ctrl+{i + 1}"))
-            action.triggered.connect(lambda _=False, i=i: self.show_tab(i))
-            view.addAction(action)
-        welcome = QAction("&Getting started", self)
-        welcome.triggered.connect(lambda: self.stack.setCurrentWidget(self.welcome))
-        self.menuBar().addMenu("&Help").addAction(welcome)
+    def _build_actions(self) -> None:
+        """The commands of gui/actions.py, connected here; menus and Help read the same table."""
+        handlers = {
+            "add_sample": self.choose_files, "open_demo": self.open_demo,
+            "open_data_folder": lambda: _open_folder(self.settings.data_dir),
+            "export_view": self.results.ask_export, "settings": self.edit_settings,
+            "quit": self.close,
+            "tab_results": lambda: self.show_tab(self.results),
+            "tab_runs": lambda: self.show_tab(self.history_view),
+            "tab_reference": lambda: self.show_tab(self.reference_panel),
+            "next_tab": lambda: self.step_tab(1), "previous_tab": lambda: self.step_tab(-1),
+            "focus_samples": self.tree.setFocus, "find": self.focus_filter,
+            "rescan": self.refresh_samples, "toggle_jobs": self.toggle_jobs,
+            "annotate": lambda: self._with_selected(lambda e: self.annotate(e.key)),
+            "cancel": lambda: self._with_selected(lambda e: self.cancel(e.key)),
+            "show_results": lambda: self._with_selected(self.open_sample),
+            "open_output_folder": lambda: self._with_selected(
+                lambda e: _open_folder(e.output_path.parent if e.output_path else None)),
+            "reveal_input": lambda: self._with_selected(
+                lambda e: _open_folder(e.vcf_path.parent if e.vcf_path else None)),
+            "show_history": lambda: self._with_selected(lambda e: self.show_history(e.user, e.sample)),
+            "getting_started": lambda: self.stack.setCurrentWidget(self.welcome),
+            "shortcuts": lambda: ShortcutsDialog(self).exec(),
+            "about": lambda: AboutDialog(self.reference_dir, self).exec(),
+        }
+        self.actions = create_actions(self, ACTIONS, handlers)
+        self.menus = build_menus(self.menuBar(), self.actions)
+        self._update_sample_actions()
 
-    def show_tab(self, index: int) -> None:
+    def show_tab(self, page: QWidget) -> None:
         self.stack.setCurrentWidget(self.tabs_page)
-        self.tabs.setCurrentIndex(index)
+        self.tabs.setCurrentWidget(page)
+
+    def step_tab(self, step: int) -> None:
+        """Ctrl+Tab / Ctrl+Shift+Tab: the next or previous tab, from wherever the focus is."""
+        self.stack.setCurrentWidget(self.tabs_page)
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
+
+    def focus_filter(self) -> None:
+        self.show_tab(self.results)
+        self.results.search.setFocus()
+        self.results.search.selectAll()
+
+    def toggle_jobs(self) -> None:
+        self.jobs_dock.setVisible(not self.jobs_dock.isVisible())
+
+    def selected_entry(self) -> SampleEntry | None:
+        return self.samples.entry(self.tree.currentIndex())
+
+    def _with_selected(self, action) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            action(entry)
+
+    def _update_sample_actions(self) -> None:
+        """The Sample menu's commands are enabled for what the selected sample allows."""
+        entry = self.selected_entry()
+        running = entry is not None and self.jobs.find(entry.key) is not None
+        has_output = bool(entry and entry.output_path and entry.output_path.is_file())
+        enabled = {"annotate": entry is not None and not running, "cancel": running,
+                   "show_results": has_output,
+                   "open_output_folder": bool(entry and entry.output_path
+                                              and entry.output_path.parent.is_dir()),
+                   "reveal_input": entry is not None, "show_history": entry is not None}
+        for name, value in enabled.items():
+            self.actions[name].setEnabled(value)
 
     def _expand_new_users(self, parent: QModelIndex, first: int, last: int) -> None:
         if not parent.isValid():
@@ -266,7 +269,7 @@ class MainWindow(QMainWindow):
                 self.tree.expand(self.samples.index(row, 0))
 
     def _show_reference(self) -> None:
-        self.show_tab(2)
+        self.show_tab(self.reference_panel)
 
     # -- status ---------------------------------------------------------------------------------
     def _show_lag(self, delay_ms: float) -> None:
@@ -361,6 +364,7 @@ class MainWindow(QMainWindow):
                                                self.reference_panel.lineage.cache, outputs)
 
     def _sample_selected(self, current: QModelIndex, previous: QModelIndex = QModelIndex()) -> None:
+        self._update_sample_actions()
         entry = self.samples.entry(current)
         if entry is None:
             return
@@ -373,13 +377,17 @@ class MainWindow(QMainWindow):
         if entry is not None and entry.state in ("new", "stale", "failed", "cancelled"):
             self.annotate(entry.key)
 
+    def open_sample(self, entry: SampleEntry) -> None:
+        if entry.output_path is not None and entry.output_path.is_file():
+            self.open_results(entry.output_path, entry.key)
+
     def open_results(self, path: Path, title: str | None = None) -> None:
         try:
             self.results.open(path, title)
         except Exception as exc:  # a damaged or foreign file: say so, keep the window
             QMessageBox.warning(self, "Cannot open", f"{path}: {exc}")
             return
-        self.show_tab(0)
+        self.show_tab(self.results)
         self.statusBar().showMessage(f"Opened {self.results.model.query.total_rows:,} rows in "
                                      f"{self.results.open_seconds:.2f} s", 5000)
 
@@ -387,22 +395,16 @@ class MainWindow(QMainWindow):
         self.sample_menu(self.tree.indexAt(point)).exec(self.tree.viewport().mapToGlobal(point))
 
     def sample_menu(self, index: QModelIndex) -> QMenu:
-        """The tree's context menu for a sample, a user, or the empty space."""
+        """The tree's context menu for a sample (the Sample menu's commands), a user, or the
+        empty space. A sample's menu selects it first, so the commands act on what was clicked."""
         entry = self.samples.entry(index)
         menu = QMenu(self)
         if entry is not None:
-            running = self.jobs.find(entry.key)
-            annotate = menu.addAction("Annotate now", lambda: self.annotate(entry.key))
-            annotate.setEnabled(running is None)
-            cancel = menu.addAction("Cancel", lambda: self.cancel(entry.key))
-            cancel.setEnabled(running is not None)
-            menu.addSeparator()
-            results = menu.addAction("Show results", lambda: self.open_results(entry.output_path, entry.key))
-            results.setEnabled(bool(entry.output_path and entry.output_path.is_file()))
-            folder = menu.addAction("Open output folder", lambda: _open_folder(entry.output_path.parent))
-            folder.setEnabled(bool(entry.output_path and entry.output_path.parent.is_dir()))
-            menu.addAction("Reveal input file", lambda: _open_folder(entry.vcf_path.parent))
-            menu.addAction("Show history", lambda: self.show_history(entry.user, entry.sample))
+            self.tree.setCurrentIndex(index)
+            self._update_sample_actions()
+            for name in ("annotate", "cancel", "", "show_results", "open_output_folder",
+                         "reveal_input", "show_history"):
+                menu.addAction(self.actions[name]) if name else menu.addSeparator()
         else:
             user = self.samples.user_of(index)
             if user:
@@ -416,7 +418,7 @@ class MainWindow(QMainWindow):
         self.history_view.user_filter.setCurrentText(user)
         self.history_view.text_filter.setText(f"{user}/{sample}" if sample else "")
         self.history_view.refresh()
-        self.show_tab(1)
+        self.show_tab(self.history_view)
 
     # -- import ---------------------------------------------------------------------------------
     def choose_files(self, user: str | None = None) -> None:
@@ -426,10 +428,10 @@ class MainWindow(QMainWindow):
             self.import_files([Path(f) for f in files], user if isinstance(user, str) else "")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        event.acceptProposedAction() if vcf_paths(event) else event.ignore()
+        event.acceptProposedAction() if dropped_paths(event) else event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = vcf_paths(event)
+        paths = dropped_paths(event)
         if paths:
             event.acceptProposedAction()
             self.import_files(paths, "")

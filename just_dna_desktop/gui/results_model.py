@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 import polars as pl
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from .results_query import ResultsQuery, ViewSpec, format_value
+from ..core.results_query import ResultsQuery, ViewSpec, format_value
 
 # Above this many rows a filter or sort is computed on the pool (it takes ~0.1-0.6 s on 5 M rows)
 # while the table keeps showing the current view.

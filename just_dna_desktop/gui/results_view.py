@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QHeaderView,
 
 from .jobs import Job, JobManager
 from .results_model import ResultsModel
-from .results_query import write_table
+from ..core.results_query import write_table
 
 # Columns worth seeing first; the rest stay one click away in the column picker.
 DEFAULT_COLUMNS = ("chrom", "start", "ref", "alt", "gt", "zygosity", "rsid", "tsa", "ma", "maf",
@@ -81,7 +81,7 @@ class ResultsView(QWidget):
         self.search.returnPressed.connect(self.apply_filter)
         self.clinical.toggled.connect(self.apply_filter)
         self.rare.toggled.connect(self.apply_filter)
-        self.export_button.clicked.connect(self._ask_export)
+        self.export_button.clicked.connect(self.ask_export)
         self.model.busy.connect(self._busy)
         self.model.view_changed.connect(self._show_count)
         self.model.view_failed.connect(lambda reason: self.count.setText(f"Filter failed: {reason}"))
@@ -163,7 +163,7 @@ class ResultsView(QWidget):
         chosen = [a.text() for a in self.columns_menu.actions() if a.isChecked()]
         self.model.set_visible_columns(chosen)
 
-    def _ask_export(self) -> None:
+    def ask_export(self) -> None:
         if self.model.query is None:
             return
         path, _ = QFileDialog.getSaveFileName(

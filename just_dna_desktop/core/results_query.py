@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import polars as pl
 
-from ..core.errors import UserError
+from .errors import UserError
 
 ROW = "__row"
 EXPORT_FORMATS = ("csv", "tsv", "parquet")
