@@ -153,11 +153,13 @@ def test_policy_queue_once_interval_and_no_retry_of_failures(env):
     assert scheduler.seconds_until_next() is None
     assert [s.key for s in scheduler.offer()] == ["alice/s1", "alice/s2"]
     assert scheduler.offer() == []  # already queued
-    # A second scheduler on the same history (the GUI beside `watch`) does not queue them again.
-    other = Scheduler(workspace, history, reference_dir, clock=clock)
-    assert other.offer() == []
-    assert {s.key: s.state for s in workspace.scan()} == {"alice/s1": "queued",
-                                                          "alice/s2": "queued"}
+    # The queue is in memory: the history has no row until a run starts.
+    assert history.list_runs() == []
+    assert {s.key: s.state for s in workspace.scan()} == {"alice/s1": "new", "alice/s2": "new"}
+    assert {s.key: s.state for s in scheduler.mark_queued(workspace.scan())} == {
+        "alice/s1": "queued", "alice/s2": "queued"}
+    assert [(q.key, q.reason) for q in scheduler.queued()] == [("alice/s1", "new"),
+                                                               ("alice/s2", "new")]
 
     assert scheduler.seconds_until_next() == 0.0
     first = scheduler.run_next()
@@ -177,6 +179,56 @@ def test_policy_queue_once_interval_and_no_retry_of_failures(env):
     with open(s1, "a") as handle:
         handle.write("21\t25999999\t.\tA\tG\t.\t.\t.\tGT\t0|1\n")
     assert [s.key for s in scheduler.offer()] == ["alice/s1"]
+
+
+def test_waiting_samples_leave_no_trace_in_the_history(env):
+    """500 waiting samples: no queued rows at start, no cancelled rows when the session ends."""
+    workspace, history, reference_dir = env
+    for i in range(500):
+        path = workspace.input_dir / f"user{i % 10}" / f"s{i:03}.vcf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("##fileformat=VCFv4.2\n")
+    for session in range(3):
+        scheduler = Scheduler(workspace, history, reference_dir, min_interval_seconds=3600)
+        assert len(scheduler.offer()) == 500
+        assert len(scheduler.queued()) == 500
+        assert scheduler.clear_queue() == 500
+    assert history.list_runs() == []
+    assert {s.state for s in workspace.scan()} == {"new"}
+
+
+def test_two_schedulers_on_one_history_run_each_partition_once(env):
+    """The window and `watch` both queue a sample in memory; whoever starts first runs it."""
+    workspace, history, reference_dir = env
+    copy_vcf(workspace.input_dir / "alice" / "s1.vcf")
+    copy_vcf(workspace.input_dir / "alice" / "s2.vcf")
+    window = Scheduler(workspace, history, reference_dir, min_interval_seconds=0)
+    watch = Scheduler(workspace, history, reference_dir, min_interval_seconds=0)
+    assert len(window.offer()) == len(watch.offer()) == 2
+    assert window.run_next().ok  # alice/s1
+    # `watch` skips s1 (annotated meanwhile) and runs s2.
+    result = watch.run_next()
+    assert result.ok and history.get_run(result.run_id).partition_key == "alice/s2"
+    assert window.run_next() is None and window.queued() == []  # s2 was dealt with elsewhere
+    runs = history.list_runs()
+    assert sorted(r.partition_key for r in runs) == ["alice/s1", "alice/s2"]
+    # A partition running in another process when its turn comes is left to that process.
+    copy_vcf(workspace.input_dir / "bob" / "b.vcf")
+    assert [s.key for s in window.offer()] == ["bob/b"]
+    history.record(partition_key="bob/b", user="bob", sample="b", status="running")
+    assert window.run_next() is None and window.queued() == []
+    assert [r.status for r in history.list_runs(partition_key="bob/b")] == ["running"]
+
+
+def test_run_now_takes_a_sample_out_of_the_queue(env):
+    workspace, history, reference_dir = env
+    copy_vcf(workspace.input_dir / "alice" / "s1.vcf")
+    scheduler = Scheduler(workspace, history, reference_dir, min_interval_seconds=3600)
+    scheduler.offer()
+    assert scheduler.is_queued("alice/s1")
+    result = scheduler.run_now(workspace.sample("alice", "s1"))
+    assert result.ok and not scheduler.is_queued("alice/s1")
+    assert [r.trigger for r in history.list_runs()] == ["manual"]
 
 
 def test_policy_off_queues_nothing_and_only_given_paths_are_offered(env):
@@ -270,5 +322,6 @@ def test_stopping_the_service_cancels_the_running_and_queued_runs(env):
     started = time.monotonic()
     service.stop()
     assert time.monotonic() - started < 3.0
-    assert sorted(r.status for r in history.list_runs()) == ["cancelled", "cancelled"]
-    assert not history.list_runs(status=["queued", "running"])
+    # The running one is cancelled; the waiting one never had a run.
+    assert [r.status for r in history.list_runs()] == ["cancelled"]
+    assert scheduler.queued() == []

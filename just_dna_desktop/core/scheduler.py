@@ -1,21 +1,26 @@
 """When samples get annotated: the auto-annotation policy of the settings file.
 
-- With `auto_annotate` on, a sample in state new or stale is queued automatically (a queued run in
-  the history, so the GUI and `watch` see each other's queues).
+- With `auto_annotate` on, a sample in state new or stale is queued automatically. The queue lives
+  in this object's memory, not in the run history: a run is recorded when it starts, so a session
+  with 500 waiting samples writes nothing for them (and leaves nothing to cancel when it closes).
+  `mark_queued` shows the queue in a scan; `queued()` lists it for a window or `watch`.
 - At most one automatic run starts per `min_interval_seconds`, counted start to start across
   every process sharing the history.
-- A partition never has two runs at once: queuing and claiming are checked in the history's
-  transactions, not just in this process's memory.
+- A partition never has two runs at once, across processes too: starting a run is an exclusive
+  insert in the history's transaction, and a sample that another process is running, or has dealt
+  with meanwhile, leaves the queue when its turn comes.
 - A failed sample is not queued again until its file changes (its state stays `failed`).
 - Nothing is queued while the reference is missing (`waiting_for_reference`).
 - Manual runs (`run_now`) skip the interval but not the one-run-per-partition rule.
 
 The scheduler is plain synchronous code: the `watch` loop or a GUI worker calls `offer`, then
-`run_next` when `seconds_until_next()` says so.
+`run_next` when `seconds_until_next()` says so. The queue is guarded by a lock, so a window may
+read it from the GUI thread while a pool thread offers or runs.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +31,7 @@ from .history import PartitionBusyError
 from .reference import find_files
 from .runner import AnnotationJob, EventCallback, ProgressCallback, RunResult, Target, \
     annotate_target, run_job
-from .workspace import NEW, STALE, Sample, Workspace
+from .workspace import NEW, QUEUED, STALE, Sample, Workspace
 
 if TYPE_CHECKING:
     from .history import History
@@ -36,11 +41,14 @@ MANUAL = "manual"
 ADHOC = "adhoc"
 
 
-@dataclass
-class QueuedRun:
-    run_id: int
+@dataclass(frozen=True)
+class QueuedSample:
+    """A sample waiting for its automatic run (in memory only)."""
+
     user: str
     sample: str
+    reason: str       # the state that queued it: new or stale
+    queued_at: float  # Unix time
 
     @property
     def key(self) -> str:
@@ -63,7 +71,8 @@ class Scheduler:
         self.compression = compression
         self.clock = clock
         self.target = target
-        self.queue: list[QueuedRun] = []
+        self.queue: list[QueuedSample] = []  # oldest first; read it through queued()
+        self._lock = threading.Lock()
         self.waiting_for_reference = False
 
     @classmethod
@@ -92,32 +101,49 @@ class Scheduler:
             return []
         wanted = None if paths is None else {Path(p).absolute() for p in paths}
         queued = []
+        now = self.clock()
         for sample in self.workspace.scan():
             if sample.state not in (NEW, STALE):
                 continue
             if wanted is not None and sample.path.absolute() not in wanted:
                 continue
-            if any(q.key == sample.key for q in self.queue):
-                continue
-            try:
-                run_id = self.history.record(trigger=AUTO, partition_key=sample.key,
-                                             user=sample.user, sample=sample.sample,
-                                             status="queued", exclusive=True,
-                                             config={"vcf": str(sample.path)})
-            except PartitionBusyError:
-                continue  # another process has it queued or running
-            self.history.add_event(run_id, f"queued: {sample.state} sample {sample.path}")
-            self.queue.append(QueuedRun(run_id, sample.user, sample.sample))
+            with self._lock:
+                if any(q.key == sample.key for q in self.queue):
+                    continue
+                self.queue.append(QueuedSample(sample.user, sample.sample, sample.state, now))
             queued.append(sample)
         return queued
 
-    def cancel_queued(self, reason: str = "the service stopped") -> int:
-        """Drop every queued run of this scheduler (recorded as cancelled)."""
-        count = 0
-        for item in self.queue:
-            self.history.update(item.run_id, status="cancelled", error=reason)
-            count += 1
-        self.queue.clear()
+    def queued(self) -> list[QueuedSample]:
+        """The waiting samples, next first (a copy: safe to keep)."""
+        with self._lock:
+            return list(self.queue)
+
+    def is_queued(self, key: str) -> bool:
+        with self._lock:
+            return any(q.key == key for q in self.queue)
+
+    def mark_queued(self, samples: list[Sample]) -> list[Sample]:
+        """Show the queue in a scan: new or stale samples waiting here become `queued`."""
+        with self._lock:
+            waiting = {q.key for q in self.queue}
+        for sample in samples:
+            if sample.key in waiting and sample.state in (NEW, STALE):
+                sample.state = QUEUED
+        return samples
+
+    def dequeue(self, key: str) -> bool:
+        """Take one sample out of the queue (it is offered again when it next changes)."""
+        with self._lock:
+            before = len(self.queue)
+            self.queue[:] = [q for q in self.queue if q.key != key]
+            return len(self.queue) != before
+
+    def clear_queue(self) -> int:
+        """Forget every waiting sample (the window or `watch` stops); returns how many."""
+        with self._lock:
+            count = len(self.queue)
+            self.queue.clear()
         return count
 
     # -- timing -----------------------------------------------------------------------------------
@@ -136,34 +162,35 @@ class Scheduler:
     def run_next(self, *, progress: ProgressCallback | None = None,
                  cancel: CancelToken | None = None, on_event: EventCallback | None = None,
                  on_start: Callable[[int], None] | None = None) -> RunResult | None:
-        """Start the first queued run if the interval allows; blocks until it ends. None if not due."""
+        """Start the first queued sample still due if the interval allows; blocks until its run
+        ends. None if nothing was due."""
         wait = self.seconds_until_next()
         if wait is None or wait > 0:
             return None
-        for item in list(self.queue):
-            sample = self.workspace.sample(item.user, item.sample)
-            if sample is None or sample.state != "queued" or sample.last_run is None \
-                    or sample.last_run.id != item.run_id:
-                # Its file went away or someone else dealt with it.
-                self.queue.remove(item)
-                self.history.update(item.run_id, status="cancelled",
-                                    error="the sample changed or disappeared before its turn")
-                continue
-            if not self.history.claim(item.run_id):
-                continue  # that partition is running elsewhere: try the next one
-            self.queue.remove(item)
-            return self._run(sample, item.run_id, AUTO, progress, cancel, on_event, on_start)
+        samples = {s.key: s for s in self.workspace.scan()}  # one scan, however many are skipped
+        for item in self.queued():
+            self.dequeue(item.key)
+            sample = samples.get(item.key)
+            if sample is None or sample.state not in (NEW, STALE):
+                continue  # its file went away, or someone else annotated or is annotating it
+            try:
+                run_id = self.history.record(
+                    trigger=AUTO, partition_key=sample.key, user=sample.user,
+                    sample=sample.sample, status="running", exclusive=True)
+            except PartitionBusyError:
+                continue  # another process started it just now: it is theirs
+            self.history.add_event(run_id, f"queued as a {item.reason} sample at "
+                                            f"{time.strftime('%H:%M:%S', time.localtime(item.queued_at))}")
+            return self._run(sample, run_id, AUTO, progress, cancel, on_event, on_start)
         return None
 
     def run_now(self, sample: Sample, *, progress: ProgressCallback | None = None,
                 cancel: CancelToken | None = None, on_event: EventCallback | None = None,
                 on_start: Callable[[int], None] | None = None) -> RunResult:
         """Annotate one sample now (a person asked); PartitionBusyError if it is already running."""
-        for item in [q for q in self.queue if q.key == sample.key]:
-            self.queue.remove(item)
-            self.history.update(item.run_id, status="cancelled", error="replaced by a manual run")
         run_id = self.history.record(trigger=MANUAL, partition_key=sample.key, user=sample.user,
                                      sample=sample.sample, status="running", exclusive=True)
+        self.dequeue(sample.key)
         return self._run(sample, run_id, MANUAL, progress, cancel, on_event, on_start)
 
     def job_for(self, sample: Sample) -> AnnotationJob:

@@ -214,8 +214,8 @@ class _Handler:
 class WatchService:
     """The headless `watch`: discover stable files, queue due samples, run them one by one.
 
-    Runs in its own thread; `stop()` cancels the current run (within ~2 s), cancels the queued
-    ones and stops watching.
+    Runs in its own thread; `stop()` cancels the current run (within ~2 s), forgets the queued
+    ones (they were never in the history) and stops watching.
     """
 
     def __init__(self, scheduler: "Scheduler", *, stable_seconds: float = 2.0,
@@ -252,7 +252,7 @@ class WatchService:
             self._thread.join(timeout)
             self._thread = None
         self.watcher.stop()
-        self.scheduler.cancel_queued()
+        self.scheduler.clear_queue()
 
     def __enter__(self) -> "WatchService":
         return self.start()

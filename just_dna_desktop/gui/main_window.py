@@ -315,8 +315,10 @@ class MainWindow(QMainWindow):
             self._rescan = True
             return
         self._scanning = True
-        workspace = self.workspace
-        job = Job("Scan the input folder", lambda job: workspace.scan(), kind="scan", quiet=True)
+        workspace, scheduler = self.workspace, self.scheduler
+        # Queued comes from the scheduler's in-memory queue, not from the history.
+        job = Job("Scan the input folder", lambda job: scheduler.mark_queued(workspace.scan()),
+                  kind="scan", quiet=True)
         job.signals.finished.connect(self._scanned)
         job.signals.failed.connect(lambda reason: self._scan_done())
         self.jobs.submit(job)
@@ -515,10 +517,11 @@ class MainWindow(QMainWindow):
     def _run_due(self) -> Job | None:
         """Start the next automatic run when one is queued and the minimum interval has passed."""
         scheduler = self.scheduler
-        if self._auto_job is not None and not self._auto_job.done or not scheduler.queue:
+        queued = scheduler.queued()
+        if self._auto_job is not None and not self._auto_job.done or not queued:
             return None
         wait = scheduler.seconds_until_next()
-        key = scheduler.queue[0].key
+        key = queued[0].key
         if wait is None or wait > 0 or self.jobs.find(key) is not None:
             return None
 
@@ -649,7 +652,7 @@ class MainWindow(QMainWindow):
         self.scan_timer.stop()
         self.auto_timer.stop()
         self.watcher.stop()
-        self.scheduler.cancel_queued("the window closed")
+        self.scheduler.clear_queue()
         self.probe.stop()
         self.jobs.cancel_all()
         self.jobs.wait(15_000)

@@ -175,3 +175,25 @@ def test_missing_reference_says_so_above_the_samples(qtbot, make_window, tmp_pat
     assert "not on this computer yet" in window.reference_banner.text()
     # The person's samples show without a click.
     assert window.tree.isExpanded(window.samples.index(0, 0))
+
+
+def test_waiting_samples_show_as_queued_from_the_queue_not_the_history(qtbot, make_window):
+    from just_dna_desktop.core import settings as core_settings
+    from just_dna_desktop.core.history import History
+
+    settings = core_settings.load_settings()
+    core_settings.write_settings(settings.settings_file, {"min_interval_seconds": 3600})
+    with History(settings.history_file) as history:  # an automatic run just started: all wait
+        run = history.record(trigger="auto", status="running")
+        history.update(run, status="succeeded")
+    for name in ("a", "b", "c"):
+        path = settings.input_dir / "alice" / f"{name}.vcf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(DEMO_VCF.read_bytes())
+    window = make_window()
+    qtbot.waitUntil(lambda: all(entry_state(window, f"alice/{n}") == "queued" for n in "abc"),
+                    timeout=20_000)
+    assert [q.key for q in window.scheduler.queued()] == ["alice/a", "alice/b", "alice/c"]
+    window.shutdown()
+    with History(settings.history_file) as history:
+        assert [r.id for r in history.list_runs()] == [run]  # nothing queued, nothing cancelled
