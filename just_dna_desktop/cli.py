@@ -514,14 +514,24 @@ def _error(message: str) -> None:
 def gui_main(argv: Sequence[str] | None = None) -> int:
     """Open the window (the gui-script entry point lands here too)."""
     import multiprocessing
+    import os
 
     multiprocessing.freeze_support()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Said before Qt is imported: a missing library (libxcb-cursor0 on many desktops) would
+    # otherwise end in an ImportError or Qt's abort.
+    from .system_packages import window_problem
+
+    problem = window_problem(argv, os.environ)
+    if problem:
+        _error(problem)
+        return EXIT_ERROR
     try:
         from .gui.app import run
     except ImportError as exc:
         _error(f"the window is not available: {exc}")
         return EXIT_ERROR
-    return run(list(sys.argv[1:] if argv is None else argv))
+    return run(argv)
 
 
 if __name__ == "__main__":

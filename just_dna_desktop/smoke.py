@@ -117,6 +117,11 @@ def run_smoke_test(report_path: Path, deadline: float = DEADLINE_SECONDS) -> int
 def _run(report: dict[str, Any], deadline: float) -> None:
     import asyncio
 
+    from .system_packages import window_problem
+
+    problem = window_problem(sys.argv[1:], os.environ)  # before Qt aborts the whole process
+    if problem:
+        raise RuntimeError(problem)
     import PySide6
     import qasync
     from PySide6.QtCore import qVersion

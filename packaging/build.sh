@@ -8,11 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-uv=(uv)
-if ! command -v uv >/dev/null 2>&1; then
-  python3 -m pip install --quiet uv
-  command -v uv >/dev/null 2>&1 || uv=(python3 -m uv)
-fi
+source scripts/ensure-uv.sh
 
 started=$SECONDS
 # A build environment of its own: the app's dependencies + the `build` group, without the dev

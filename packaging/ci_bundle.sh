@@ -5,18 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# PyInstaller reads shared-library dependencies with objdump (binutils); the .desktop check needs
-# desktop-file-utils; Xvfb comes with .ci/run's packages.
-need=()
-command -v objdump >/dev/null 2>&1 || need+=(binutils)
-command -v desktop-file-validate >/dev/null 2>&1 || need+=(desktop-file-utils)
-command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb xauth)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+# PyInstaller reads shared-library dependencies with objdump, the .desktop check needs
+# desktop-file-utils, the Xvfb smoke test xvfb, xauth and Qt's X11 libraries: the shared list.
+bash scripts/install-system-packages.sh qt xcb tests bundle
 
 desktop-file-validate just_dna_desktop/resources/just-dna-desktop.desktop
 ICONS_CHECK_ONLY=1 bash packaging/build.sh

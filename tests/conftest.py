@@ -6,6 +6,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
 
+from just_dna_desktop.system_packages import tests_problem  # noqa: E402  (no Qt in it)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Before pytest-qt imports PySide6: on a machine without Qt's system libraries, one line
+    naming them and the command that installs them, instead of an INTERNALERROR traceback."""
+    problem = tests_problem()
+    if problem:
+        pytest.exit(problem, returncode=pytest.ExitCode.USAGE_ERROR)
+
 
 @pytest.fixture(autouse=True)
 def isolated_paths(tmp_path, monkeypatch):
