@@ -11,7 +11,8 @@ missing=$(lacking "$@")
 [ -n "$missing" ] || exit 0
 
 packages=$(cut -f1 <<<"$missing" | awk '!seen[$0]++' | tr '\n' ' ')
-echo "This machine lacks what just-dna-desktop needs ($*):"
+echo "This machine lacks system packages just-dna-desktop needs ($*; the list:" \
+     "just_dna_desktop/resources/system-packages.txt):"
 while IFS=$'\t' read -r package provides why; do
   printf '  %-20s %-24s %s\n' "$package" "$provides" "$why"
 done <<<"$missing"
