@@ -30,12 +30,13 @@ CONTIG_LENGTHS: dict[str, dict[str, int]] = {
     },
 }
 
-# Names seen in `##reference=` and `assembly=` values, most specific first.
+# Names seen in `##reference=` and `assembly=` values, and in genotyping files' comments ("human
+# assembly build 37"), most specific first.
 _BUILD_NAMES = [
     ("T2T-CHM13", re.compile(r"chm13|t2t|\bhs1\b", re.I)),
-    ("GRCh38", re.compile(r"grch38|hg38|assembly38|\bb38\b|hs38|GCA_000001405\.15|GCF_000001405\.(2[6-9]|[3-9]\d)", re.I)),
-    ("GRCh37", re.compile(r"grch37|hg19|\bb37\b|hs37|human_g1k_v37|GCF_000001405\.(1[3-9]|2[0-5])", re.I)),
-    ("NCBI36", re.compile(r"ncbi36|hg18|\bb36\b", re.I)),
+    ("GRCh38", re.compile(r"grch38|hg38|assembly38|\bb38\b|hs38|GCA_000001405\.15|GCF_000001405\.(2[6-9]|[3-9]\d)|build\s*38\b", re.I)),
+    ("GRCh37", re.compile(r"grch37|hg19|\bb37\b|hs37|human_g1k_v37|GCF_000001405\.(1[3-9]|2[0-5])|build\s*37\b", re.I)),
+    ("NCBI36", re.compile(r"ncbi36|hg18|\bb36\b|build\s*36\b", re.I)),
 ]
 
 

@@ -64,19 +64,24 @@ _FOREIGN_MAGIC = [
 ]
 
 
-def open_vcf(path: Path | str) -> BinaryIO:
-    """Open plain, gzip or bgzip VCF text; refuse BCF and other binary files by their first bytes."""
-    path = Path(path)
+def open_binary(path: Path) -> BinaryIO:
+    """The file opened for reading, or a VcfError saying in words why it cannot be."""
     try:
-        raw = open(path, "rb")
+        return open(path, "rb")
     except FileNotFoundError:
         raise VcfError(path, "file not found") from None
     except IsADirectoryError:
-        raise VcfError(path, "is a folder, not a VCF file") from None
+        raise VcfError(path, "is a folder, not a file") from None
     except PermissionError:
         raise VcfError(path, "permission denied") from None
     except OSError as exc:
         raise VcfError(path, f"cannot open ({exc.strerror or exc})") from None
+
+
+def open_vcf(path: Path | str) -> BinaryIO:
+    """Open plain, gzip or bgzip VCF text; refuse BCF and other binary files by their first bytes."""
+    path = Path(path)
+    raw = open_binary(path)
     magic = raw.read(6)
     raw.seek(0)
     stream: BinaryIO = raw
