@@ -47,17 +47,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_path_flags(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("annotate", help="annotate one VCF file")
-    p.add_argument("vcf", type=Path)
+    p = sub.add_parser("annotate", help="annotate one VCF or genotyping file (23andMe, "
+                                        "AncestryDNA, MyHeritage, FTDNA, Living DNA, ...)")
+    p.add_argument("vcf", type=Path, metavar="FILE")
     p.add_argument("--user", help="user name (default: the VCF's folder under the input "
                                   "folder, else 'adhoc')")
-    p.add_argument("--sample", help="sample name (default: the file name without .vcf[.gz])")
+    p.add_argument("--sample", help="sample name (default: the file name without .vcf[.gz], "
+                                    ".txt, .csv, .zip...)")
     p.add_argument("--output", type=Path, help="output parquet (default: "
                                                "{output}/{user}/{sample}/user_annotated_vcf.parquet)")
     p.add_argument("--variant-type", choices=["all", "SNV"], help="reference rows to join")
     p.add_argument("--vcf-sample", help="which sample column of the VCF (default: the first)")
+    p.add_argument("--match-by", choices=["auto", "position", "rsid"], default="auto",
+                   help="join on (chromosome, position, alleles) or on the rsID; auto (default): "
+                        "position for a GRCh38 VCF, rsID for a VCF on another build and for "
+                        "every genotyping file")
     p.add_argument("--ignore-build-mismatch", action="store_true",
-                   help="annotate even if the VCF is not GRCh38")
+                   help="match a VCF by position even if it is not GRCh38")
     p.add_argument("--json", action="store_true", help="print the run metadata as JSON")
     _add_path_flags(p)
 
@@ -144,7 +150,8 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     output = args.output or settings.output_file(user, sample)
     return _annotate_and_record(args, settings, args.vcf, settings.reference_dir, output, user,
                                 sample, vcf_sample=args.vcf_sample,
-                                ignore_build_mismatch=args.ignore_build_mismatch)
+                                ignore_build_mismatch=args.ignore_build_mismatch,
+                                match_by=args.match_by)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -158,13 +165,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _annotate_and_record(args: argparse.Namespace, settings, vcf: Path, reference_dir: Path,
                          output: Path, user: str, sample: str, vcf_sample: str | None = None,
-                         ignore_build_mismatch: bool = False) -> int:
+                         ignore_build_mismatch: bool = False, match_by: str = "auto") -> int:
     """Annotate in this process, record the run in the history, print JSON or a summary."""
     from .core.annotate import annotate_vcf
     from .core.errors import Cancelled
     from .core.history import History
-    from .core.housekeeping import sweep
-    from .core.publish import publishing
     from .core.runner import AnnotationJob, job_config
     from .core.workspace import Workspace
 
@@ -181,33 +186,23 @@ def _annotate_and_record(args: argparse.Namespace, settings, vcf: Path, referenc
         job = AnnotationJob(vcf=vcf, reference_dir=reference_dir, output=output, user=user,
                             sample=sample, variant_type=settings.variant_type,
                             vcf_sample=vcf_sample, ignore_build_mismatch=ignore_build_mismatch,
-                            compression=settings.compression)
-        # One run per output file at a time (and per partition), across processes.
+                            match_by=match_by, compression=settings.compression)
         run_id = history.record(trigger=trigger, partition_key=partition_key, user=user,
                                 sample=sample, status="running", config=job_config(job, trigger),
-                                exclusive=True)
-        published: list[bool] = []
-
-        def record(footer: dict[str, Any]) -> None:  # the moment the output is replaced
-            history.update(run_id, status="succeeded", metadata=footer)
-            published.append(True)
-
-        sweep(output.parent)  # temporary files of killed runs
+                                exclusive=partition_key is not None)
         try:
-            with publishing(record):
-                metadata = annotate_vcf(vcf, reference_dir, output, user=user, sample=sample,
-                                        variant_type=settings.variant_type, vcf_sample=vcf_sample,
-                                        ignore_build_mismatch=ignore_build_mismatch,
-                                        compression=settings.compression,
-                                        progress=None if args.json else _terminal_progress())
-        except BaseException as exc:
-            if not published:  # a run whose output was replaced stays succeeded
-                cancelled = isinstance(exc, (Cancelled, KeyboardInterrupt))
-                _record_quietly(lambda: history.update(
-                    run_id, status="cancelled" if cancelled else "failed",
-                    error="cancelled" if cancelled else str(exc) or type(exc).__name__))
+            metadata = annotate_vcf(vcf, reference_dir, output, user=user, sample=sample,
+                                    variant_type=settings.variant_type, vcf_sample=vcf_sample,
+                                    ignore_build_mismatch=ignore_build_mismatch,
+                                    match_by=match_by, compression=settings.compression,
+                                    progress=None if args.json else _terminal_progress())
+        except (Cancelled, KeyboardInterrupt):
+            history.update(run_id, status="cancelled", error="cancelled")
             raise
-        history.update(run_id, status="succeeded", metadata=metadata)  # size and usage too
+        except Exception as exc:
+            history.update(run_id, status="failed", error=str(exc) or type(exc).__name__)
+            raise
+        history.update(run_id, status="succeeded", metadata=metadata)
     finally:
         history.close()
     metadata = {**metadata, "run_id": run_id}
@@ -216,14 +211,6 @@ def _annotate_and_record(args: argparse.Namespace, settings, vcf: Path, referenc
     else:
         _print_summary(metadata)
     return EXIT_OK
-
-
-def _record_quietly(write) -> None:
-    """Record a failure if the history lets us; the failure itself is what the person must see."""
-    try:
-        write()
-    except Exception:  # e.g. the disk that failed the annotation fails the history write too
-        pass
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
@@ -324,11 +311,26 @@ def _print_summary(m: dict[str, Any]) -> None:
     print(f"  output:   {m['output_file']} ({m['file_size_mb']:.2f} MB)")
     print(f"  records:  {m['rows_in']:,} in, {m['rows_out']:,} allele rows out, "
           f"{m['alleles_matched']:,} matched to an rsID")
+    for line in rsid_match_lines(m):
+        print(f"  {line}")
     print(f"  build:    {m['genome_build'] or 'not stated'}; variant types: {m['variant_type']}")
     for line in not_looked_up_lines(m):
         print(f"  {line}")
     print(f"  run:      {m['duration_sec']:.2f} s, CPU {m['cpu_percent']:.0f} %, "
           f"peak memory {m['peak_memory_mb']:.0f} MB")
+
+
+def rsid_match_lines(m: dict[str, Any]) -> list[str]:
+    """How an rsID run placed its markers, in words (nothing for a run matched by position)."""
+    if m.get("match_by") != "rsid":
+        return []
+    kind = "VCF" if m.get("input_format") == "vcf" else f"{m.get('input_format')} genotyping file"
+    return [f"matched:  by rsID ({kind}): {m.get('markers_in', 0):,} markers, "
+            f"{m.get('alleles_matched', 0):,} placed on GRCh38, "
+            f"{m.get('strand_flipped', 0):,} strand-flipped, "
+            f"{m.get('mismatched', 0):,} whose call is not the reference's alleles",
+            f"          {m.get('no_calls', 0):,} no-calls, {m.get('without_rsid', 0):,} without an "
+            "rsID (kept, unmatched)"]
 
 
 def not_looked_up_lines(m: dict[str, Any]) -> list[str]:
@@ -438,7 +440,6 @@ def cmd_watch(args: argparse.Namespace) -> int:
     import threading
 
     from .core.history import History
-    from .core.housekeeping import sweep_workspace
     from .core.scheduler import Scheduler
     from .core.watch import WatchService
     from .core.workspace import Workspace
@@ -456,9 +457,6 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     if history.recovered:
         log(f"marked {history.recovered} run(s) left by a stopped program as interrupted")
-    swept = sweep_workspace(settings.input_dir, settings.output_dir, settings.reference_dir)
-    if swept:
-        log(f"removed {len(swept)} temporary file(s) or folder(s) left by stopped programs")
     if not scheduler.auto_annotate:
         log("auto-annotation is off in the settings file: watching only")
     log(f"watching {settings.input_dir} (new files annotated at most once every "

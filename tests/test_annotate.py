@@ -199,14 +199,17 @@ def test_interrupted_write_keeps_the_previous_output(tmp_path, reference, monkey
     assert sorted(p.name for p in out.parent.iterdir()) == [out.name]
 
 
-def test_build_mismatch_is_refused_unless_overridden(tmp_path, reference):
+def test_build_mismatch_by_position_is_refused_unless_overridden(tmp_path, reference):
     vcf = write_vcf(tmp_path / "b37.vcf", [rec("21", 100, "A", "G")],
                     header="##fileformat=VCFv4.1\n##contig=<ID=21,length=48129895>\n")
     with pytest.raises(BuildMismatchError, match="GRCh37"):
+        annotate_vcf(vcf, reference, tmp_path / "o.parquet", match_by="position")
+    # by default it would be matched by rsID, but it has none: refused too, saying why
+    with pytest.raises(BuildMismatchError, match="none of its 1 alleles has an rsID"):
         annotate_vcf(vcf, reference, tmp_path / "o.parquet")
     assert not (tmp_path / "o.parquet").exists()
     meta = annotate_vcf(vcf, reference, tmp_path / "o.parquet", ignore_build_mismatch=True)
-    assert meta["alleles_matched"] == 1
+    assert meta["alleles_matched"] == 1 and meta["match_by"] == "position"
 
 
 def test_missing_reference_is_a_clear_error(tmp_path):
@@ -228,7 +231,7 @@ def test_build_mismatch_is_refused_before_the_body_is_read(tmp_path, reference):
     vcf = write_vcf(tmp_path / "b37.vcf", ["21\tnot-a-position\t.\tA\tG\t.\t.\t.\tGT\t0/1"],
                     header="##fileformat=VCFv4.1\n##reference=hs37d5.fa\n")
     with pytest.raises(BuildMismatchError, match="GRCh37"):
-        annotate_vcf(vcf, reference, tmp_path / "o.parquet")
+        annotate_vcf(vcf, reference, tmp_path / "o.parquet", match_by="position")
 
 
 def test_cancel_while_reading_the_vcf(tmp_path, reference):

@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from just_dna_desktop import cli
+from just_dna_desktop.core.annotate import read_output_metadata
 
 CORPUS = Path(__file__).resolve().parent / "data" / "vcf-conformance"
 FILES = sorted(CORPUS.glob("*/*/*.vcf"))
@@ -119,14 +120,18 @@ def test_valid_files_are_accepted(vcf, tmp_path, cache_dir, capsys):
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_grch37_file_needs_the_override(version, tmp_path, cache_dir, capsys):
+def test_grch37_file_is_matched_by_rsid_or_by_position_with_the_override(version, tmp_path,
+                                                                         cache_dir, capsys):
     vcf = CORPUS / version / "passed" / "complexfile_passed_000.vcf"  # ##reference=GRCh37
-    code, err, output = run_annotate(vcf, tmp_path, cache_dir, capsys)
+    code, err, output = run_annotate(vcf, tmp_path, cache_dir, capsys, "--match-by", "position")
     assert code == 1 and "GRCh37" in err and "GRCh38" in err and "--ignore-build-mismatch" in err
     assert not output.exists()
+    code, err, output = run_annotate(vcf, tmp_path, cache_dir, capsys)  # auto: by its rsIDs
+    assert code == 0, err
+    assert read_output_metadata(output)["match_by"] == "rsid"
     code, err, output = run_annotate(vcf, tmp_path, cache_dir, capsys, "--ignore-build-mismatch")
     assert code == 0, err
-    assert output.is_file()
+    assert read_output_metadata(output)["match_by"] == "position"
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -309,14 +309,15 @@ def test_contig_lengths_vote():
     assert detect_build({}, None, ["GCF_000001405.26"]) == "GRCh38"
 
 
-def test_cli_refuses_a_grch37_vcf_unless_told(write, tmp_path, capsys):
+def test_cli_refuses_a_grch37_vcf_by_position_unless_told(write, tmp_path, capsys):
     reference = tmp_path / "cache" / "ensembl_variations" / "data"
     reference.mkdir(parents=True)
     pl.DataFrame({"chrom": ["1"], "start": pl.Series([100], dtype=pl.UInt32), "id": ["rs7"],
                   "ref": ["A"], "alt": ["G"]}).write_parquet(reference / "homo_sapiens-chr1.parquet")
     path = write(vcf_text(rec(), header=HEADER + GRCH37_CONTIGS), "b37.vcf")
     output = tmp_path / "out" / "b37.parquet"
-    argv = ["annotate", str(path), "--output", str(output), "--cache-dir", str(tmp_path / "cache")]
+    argv = ["annotate", str(path), "--output", str(output), "--cache-dir", str(tmp_path / "cache"),
+            "--match-by", "position"]  # (by default a GRCh37 VCF is matched by its rsIDs)
     assert cli.main(argv) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: {path}: ") and err.count("\n") == 1

@@ -17,7 +17,10 @@ streamed into the output: a whole genome peaks under 300 MB (benchmarks/README.m
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -28,11 +31,11 @@ from .. import __version__
 from .build import REFERENCE_BUILD
 from .cancel import CancelToken
 from .errors import BuildMismatchError, ReferenceMissingError, UserError
-from . import prepared
-from .housekeeping import temp_dir, temp_file
-from .publish import replace_output
+from . import prepared, rsid_match
+from .genotypes import InputFormat, detect_format, own_chromosome, read_markers
 from .metrics import ResourceMonitor
 from .reference import CHROMOSOMES, find_files, read_manifest, sort_key
+from .rsid_match import rs_number
 from .vcf import ALLELE_SCHEMA, AlleleBlocks, read_header
 
 JOIN_KEYS = ["start", "ref", "alt"]
@@ -213,13 +216,42 @@ def check_build(header_build: str | None, path: Path, ignore: bool) -> None:
             "positions would not match (lift it over, or pass --ignore-build-mismatch)")
 
 
+MATCH_BY = ("auto", "position", "rsid")
+
+
+def match_method(fmt: InputFormat, build: str | None, match_by: str, path: Path,
+                 ignore_build_mismatch: bool = False) -> str:
+    """How this input is matched: `position` or `rsid`.
+
+    `auto`: by position for a GRCh38 VCF (or one that does not say its build), by rsID for a VCF
+    on another build and for every genotyping file; `--ignore-build-mismatch` keeps a VCF on
+    positions whatever its build. Chip markers are never matched by position.
+    """
+    if match_by not in MATCH_BY:
+        raise UserError(f"unknown match method {match_by!r}: use one of {', '.join(MATCH_BY)}")
+    if not fmt.is_vcf:
+        if match_by == "position":
+            raise UserError(f"{path}: a genotyping file ({fmt.name}) is matched by rsID only: its "
+                            "positions are on another build than the reference's "
+                            f"{REFERENCE_BUILD}")
+        return "rsid"
+    if match_by == "auto":
+        other_build = build is not None and build != REFERENCE_BUILD
+        return "rsid" if other_build and not ignore_build_mismatch else "position"
+    if match_by == "position":
+        check_build(build, path, ignore_build_mismatch)
+    return match_by
+
+
 def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: Path | str, *,
                  user: str | None = None, sample: str | None = None,
                  variant_type: str = "all", vcf_sample: str | None = None,
-                 ignore_build_mismatch: bool = False, compression: str = "zstd",
-                 progress: Progress | None = None, cancel: CancelToken | None = None,
+                 ignore_build_mismatch: bool = False, match_by: str = "auto",
+                 compression: str = "zstd", progress: Progress | None = None,
+                 cancel: CancelToken | None = None,
                  monitor: ResourceMonitor | None = None) -> dict[str, Any]:
-    """Annotate one VCF into `output_path` (written atomically) and return the run's metadata."""
+    """Annotate one sample file (a VCF or a genotyping file, told apart by content) into
+    `output_path` (written atomically) and return the run's metadata."""
     vcf_path, reference_dir, output_path = Path(vcf_path), Path(reference_dir), Path(output_path)
     progress = progress or (lambda fraction, message: None)
     cancel = cancel or CancelToken()
@@ -232,80 +264,28 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
         if not files:
             raise ReferenceMissingError(
                 f"{reference_dir}: no reference files here; run `just-dna-desktop reference download`")
+        fmt = detect_format(vcf_path)
         # The header alone tells the build: refuse a mismatch before reading a whole genome.
-        check_build(read_header(vcf_path).build, vcf_path, ignore_build_mismatch)
-        progress(0.0, f"Reading {vcf_path.name}")
-
-        def read_progress(done: int) -> None:
-            cancel.raise_if_cancelled()
-            progress(0.05, f"Reading {vcf_path.name}: {done / 1e6:,.0f} MB")
-
-        columns = reference_columns([p for paths in files.values() for p in paths][:1])
-        empty = pl.DataFrame(schema={**ALLELE_SCHEMA, **columns})
-        with AlleleBlocks(vcf_path, vcf_sample, on_block=read_progress) as blocks, \
-                _AllelesByChromosome(output_path) as alleles:
-            header = blocks.header
-            for frame in blocks:
-                alleles.add(frame)
-            cancel.raise_if_cancelled()
-            chroms = alleles.chromosomes()
-            # A big input goes out one chromosome at a time through temporary part files, so
-            # memory holds one chromosome's result, not the genome's.
-            spill = alleles.spilled
-            parts: list[pl.DataFrame] = []
-            part_files: list[Path] = []
-            rows_out = matched = 0
-            gaps = ReferenceGaps()
-            for index, chrom in enumerate(chroms):
-                cancel.raise_if_cancelled()
-                progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
-                fraction = 0.1 + 0.8 * index / max(len(chroms), 1)
-                sources = reference_sources(
-                    files[chrom], reference_dir,
-                    lambda: progress(fraction, f"Preparing chromosome {chrom} (one-time)")
-                ) if chrom in files else None
-                for number, part in enumerate(alleles.batches(chrom)):
-                    cancel.raise_if_cancelled()
-                    if sources is not None:
-                        part = annotate_part(part, sources, variant_type)
-                    else:
-                        gaps.add(chrom, part.height)
-                    rows_out += part.height
-                    matched += part.height - (part["rsid"].null_count()
-                                              if "rsid" in part.columns else part.height)
-                    if spill:
-                        part_files.append(_spill(part, empty, output_path, alleles.temp_path(
-                            f"out-{index}-{number}.parquet")))
-                    else:
-                        parts.append(part)
-                    del part
-            cancel.raise_if_cancelled()
-            metadata: dict[str, Any] = {
-                "user_name": user,
-                "sample_name": sample,
-                "partition_key": f"{user}/{sample}" if user and sample else None,
-                "source_vcf": str(vcf_path),
-                "output_file": str(output_path),
-                "input_format": "vcf",
-                "match_by": "position",
-                "vcf_sample": vcf_sample or (header.samples[0] if header.samples else None),
-                "genome_build": header.build,
-                "variant_type": variant_type,
-                "rows_in": header.records,
-                "rows_out": rows_out,
-                "alleles_matched": matched,
-                "chromosomes": chroms,
-                **gaps.metadata(),
-                "reference_dir": str(reference_dir),
-                "reference_revision": read_manifest(reference_dir).get("revision"),
-                "program_version": __version__,
-            }
-            progress(0.9, f"Writing {output_path.name}")
-            if spill:
-                _combine_atomic(part_files, output_path, compression, metadata)
-            else:
-                result = pl.concat([empty, *parts], how="diagonal_relaxed").select(empty.columns)
-                write_parquet_atomic(result, output_path, compression, metadata)
+        build = read_header(vcf_path).build if fmt.is_vcf else fmt.build
+        method = match_method(fmt, build, match_by, vcf_path, ignore_build_mismatch)
+        run: dict[str, Any] = {
+            "user_name": user,
+            "sample_name": sample,
+            "partition_key": f"{user}/{sample}" if user and sample else None,
+            "source_vcf": str(vcf_path),
+            "output_file": str(output_path),
+            "input_format": fmt.name,
+            "match_by": method,
+            "genome_build": build,
+            "variant_type": variant_type,
+            "reference_dir": str(reference_dir),
+            "reference_revision": read_manifest(reference_dir).get("revision"),
+            "program_version": __version__,
+        }
+        annotate = _annotate_by_rsid if method == "rsid" else _annotate_by_position
+        metadata = annotate(vcf_path, fmt, files, reference_dir, output_path, run,
+                            variant_type=variant_type, vcf_sample=vcf_sample,
+                            compression=compression, progress=progress, cancel=cancel)
     finally:
         usage = monitor.stop() if own_monitor else None
     progress(1.0, "Done")
@@ -313,6 +293,162 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
     if usage is not None:
         metadata.update(usage.to_dict())
         metadata.pop("samples", None)
+    return metadata
+
+
+def _reading_progress(path: Path, progress: Progress, cancel: CancelToken) -> Callable[[int], None]:
+    def read_progress(done: int) -> None:
+        cancel.raise_if_cancelled()
+        progress(0.05, f"Reading {path.name}: {done / 1e6:,.0f} MB")
+
+    progress(0.0, f"Reading {path.name}")
+    return read_progress
+
+
+def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, list[Path]],
+                          reference_dir: Path, output_path: Path, run: dict[str, Any], *,
+                          variant_type: str, vcf_sample: str | None, compression: str,
+                          progress: Progress, cancel: CancelToken) -> dict[str, Any]:
+    """A VCF's allele rows joined on (chrom, start, ref, alt); returns `run` plus its counts."""
+    read_progress = _reading_progress(vcf_path, progress, cancel)
+    columns = reference_columns([p for paths in files.values() for p in paths][:1])
+    empty = pl.DataFrame(schema={**ALLELE_SCHEMA, **columns})
+    with AlleleBlocks(vcf_path, vcf_sample, on_block=read_progress) as blocks, \
+            _AllelesByChromosome(output_path) as alleles:
+        header = blocks.header
+        for frame in blocks:
+            alleles.add(frame)
+        cancel.raise_if_cancelled()
+        chroms = alleles.chromosomes()
+        # A big input goes out one chromosome at a time through temporary part files, so
+        # memory holds one chromosome's result, not the genome's.
+        spill = alleles.spilled
+        parts: list[pl.DataFrame] = []
+        part_files: list[Path] = []
+        rows_out = matched = 0
+        gaps = ReferenceGaps()
+        for index, chrom in enumerate(chroms):
+            cancel.raise_if_cancelled()
+            progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
+            fraction = 0.1 + 0.8 * index / max(len(chroms), 1)
+            sources = reference_sources(
+                files[chrom], reference_dir,
+                lambda: progress(fraction, f"Preparing chromosome {chrom} (one-time)")
+            ) if chrom in files else None
+            for number, part in enumerate(alleles.batches(chrom)):
+                cancel.raise_if_cancelled()
+                if sources is not None:
+                    part = annotate_part(part, sources, variant_type)
+                else:
+                    gaps.add(chrom, part.height)
+                rows_out += part.height
+                matched += part.height - (part["rsid"].null_count()
+                                          if "rsid" in part.columns else part.height)
+                if spill:
+                    part_files.append(_spill(part, empty, output_path, alleles.temp_path(
+                        f"out-{index}-{number}.parquet")))
+                else:
+                    parts.append(part)
+                del part
+        cancel.raise_if_cancelled()
+        metadata: dict[str, Any] = {
+            **run,
+            "vcf_sample": vcf_sample or (header.samples[0] if header.samples else None),
+            "rows_in": header.records,
+            "rows_out": rows_out,
+            "alleles_matched": matched,
+            "chromosomes": chroms,
+            **gaps.metadata(),
+        }
+        progress(0.9, f"Writing {output_path.name}")
+        if spill:
+            _combine_atomic(part_files, output_path, compression, metadata)
+        else:
+            result = pl.concat([empty, *parts], how="diagonal_relaxed").select(empty.columns)
+            write_parquet_atomic(result, output_path, compression, metadata)
+    return metadata
+
+
+def _refuse_without_rsids(path: Path, fmt: InputFormat, build: str | None,
+                          markers: pl.DataFrame) -> None:
+    """Matching by rsID with no rsID at all would be an empty result that looks like one."""
+    example = (markers["marker_id"].drop_nulls().head(1).to_list() or [None])[0]
+    if fmt.is_vcf and build not in (None, REFERENCE_BUILD):
+        raise BuildMismatchError(
+            f"{path}: this VCF looks like {build}, but the reference is {REFERENCE_BUILD}, and none "
+            f"of its {markers.height:,} alleles has an rsID to match by instead; lift it over, add "
+            "rsIDs (`bcftools annotate`), or pass --ignore-build-mismatch to match positions anyway")
+    raise UserError(f"{path}: none of its {markers.height:,} "
+                    f"{'alleles' if fmt.is_vcf else 'markers'} has an rsID (the first ID is "
+                    f"{example!r}); nothing could be matched by rsID")
+
+
+# An rsID run's own columns, before MATCHED_COLUMNS and the reference's: a chip file's marker, or
+# a VCF's allele row (its REF/ALT as `source_ref`/`source_alt`, on its own build).
+CHIP_COLUMNS = {"marker_id": pl.String, "source_chrom": pl.String, "source_pos": pl.UInt32,
+                "gt": pl.String}
+VCF_BY_RSID_COLUMNS = {"marker_id": pl.String, "source_chrom": pl.String,
+                       "source_pos": pl.UInt32, "source_ref": pl.String, "source_alt": pl.String,
+                       "qual": pl.Float64, "filter": pl.String, "gt": pl.String}
+
+
+def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]],
+                      reference_dir: Path, output_path: Path, run: dict[str, Any], *,
+                      variant_type: str, vcf_sample: str | None, compression: str,
+                      progress: Progress, cancel: CancelToken) -> dict[str, Any]:
+    """Markers (or a VCF's allele rows) placed on GRCh38 by their rsID (core/rsid_match.py)."""
+    read_progress = _reading_progress(path, progress, cancel)
+    extra: dict[str, Any] = {}
+    if fmt.is_vcf:
+        with AlleleBlocks(path, vcf_sample, on_block=read_progress) as blocks:
+            frames = [frame.select(marker_id="id", source_chrom="chrom", source_pos="start",
+                                   source_ref="ref", source_alt="alt", qual="qual",
+                                   filter="filter", gt="gt", genotype="genotype",
+                                   own_chrom="chrom") for frame in blocks]
+        header = blocks.header
+        own_columns = VCF_BY_RSID_COLUMNS
+        markers = pl.concat(frames) if frames else pl.DataFrame(
+            schema={**own_columns, "genotype": pl.List(pl.String), "own_chrom": pl.String})
+        extra = {"vcf_sample": vcf_sample or (header.samples[0] if header.samples else None),
+                 "rows_in": header.records}
+    else:
+        _, markers = read_markers(path, fmt, on_block=read_progress)
+        markers = markers.with_columns(own_chrom=own_chromosome(pl.col("source_chrom")))
+        own_columns = CHIP_COLUMNS
+        extra = {"rows_in": markers.height}
+    cancel.raise_if_cancelled()
+    if markers.height and markers.select(rs_number(pl.col("marker_id")).is_null().all()).item():
+        _refuse_without_rsids(path, fmt, run["genome_build"], markers)
+    gaps = ReferenceGaps()
+    chroms = markers["own_chrom"].drop_nulls().unique().to_list()
+    for chrom, count in markers["own_chrom"].drop_nulls().value_counts().iter_rows():
+        if chrom not in files:
+            gaps.add(chrom, count)
+
+    def sources(paths: list[Path]) -> Callable[[], list[ReferenceSource]]:
+        return lambda: reference_sources(paths, reference_dir)
+
+    def lookup_progress(chrom: str, index: int, count: int) -> None:
+        progress(0.1 + 0.8 * index / max(count, 1), f"Looking up rsIDs on chromosome {chrom}")
+
+    result, payload, counts = rsid_match.match(
+        markers, {chrom: sources(paths) for chrom, paths in files.items()}, variant_type,
+        cancel, lookup_progress)
+    columns = reference_columns([p for paths in files.values() for p in paths][:1])
+    empty = pl.DataFrame(schema={**own_columns, **rsid_match.MATCHED_COLUMNS, **columns})
+    payload = payload.rename({n: _output_name(n) for n in payload.columns})
+    result = pl.concat([empty, result.hstack(payload).with_columns(
+        alts=pl.col("alt").str.split("|"))], how="diagonal_relaxed").select(empty.columns)
+    metadata = {
+        **run, **extra,
+        "rows_out": result.height,
+        "chromosomes": sorted(chroms, key=sort_key),
+        **counts.metadata(),
+        **gaps.metadata(),
+    }
+    cancel.raise_if_cancelled()
+    progress(0.9, f"Writing {output_path.name}")
+    write_parquet_atomic(result, output_path, compression, metadata)
     return metadata
 
 
@@ -390,7 +526,8 @@ class _AllelesByChromosome:
         if self._dir is None:
             try:
                 self._output.parent.mkdir(parents=True, exist_ok=True)
-                self._dir = temp_dir(self._output)  # owner-tagged: swept if we are killed
+                self._dir = Path(tempfile.mkdtemp(prefix=f".{self._output.name}.",
+                                                  suffix=".tmp", dir=self._output.parent))
             except OSError as exc:
                 raise UserError(f"{self._output}: cannot write the output "
                                 f"({exc.strerror or exc})") from None
@@ -432,11 +569,11 @@ def _footer(metadata: dict[str, Any] | None) -> dict[str, str] | None:
 def _combine_atomic(part_files: list[Path], path: Path, compression: str,
                     metadata: dict[str, Any] | None = None) -> None:
     """Stream the part files into one parquet file (bounded memory), written atomically."""
-    tmp = temp_file(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
     try:
         pl.scan_parquet(part_files).sink_parquet(tmp, compression=compression, statistics=True,
                                                  metadata=_footer(metadata))
-        replace_output(tmp, path, metadata)  # and the run is recorded, if one is
+        os.replace(tmp, path)
     except OSError as exc:
         raise UserError(f"{path}: cannot write the output ({exc.strerror or exc})") from None
     finally:
@@ -453,11 +590,11 @@ def write_parquet_atomic(df: pl.DataFrame, path: Path, compression: str = "zstd"
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"{path.parent}: cannot create the output folder ({exc.strerror})") from None
-    tmp = temp_file(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
     try:
         df.write_parquet(tmp, compression=compression, statistics=True,
                          metadata=_footer(metadata))
-        replace_output(tmp, path, metadata)  # and the run is recorded, if one is
+        os.replace(tmp, path)
     except OSError as exc:
         raise UserError(f"{path}: cannot write the output ({exc.strerror or exc})") from None
     finally:

@@ -176,8 +176,7 @@ class Scheduler:
             try:
                 run_id = self.history.record(
                     trigger=AUTO, partition_key=sample.key, user=sample.user,
-                    sample=sample.sample, status="running", exclusive=True,
-                    config={"output": str(self.workspace.output_file(sample.user, sample.sample))})
+                    sample=sample.sample, status="running", exclusive=True)
             except PartitionBusyError:
                 continue  # another process started it just now: it is theirs
             self.history.add_event(run_id, f"queued as a {item.reason} sample at "
@@ -189,10 +188,8 @@ class Scheduler:
                 cancel: CancelToken | None = None, on_event: EventCallback | None = None,
                 on_start: Callable[[int], None] | None = None) -> RunResult:
         """Annotate one sample now (a person asked); PartitionBusyError if it is already running."""
-        run_id = self.history.record(
-            trigger=MANUAL, partition_key=sample.key, user=sample.user, sample=sample.sample,
-            status="running", exclusive=True,
-            config={"output": str(self.workspace.output_file(sample.user, sample.sample))})
+        run_id = self.history.record(trigger=MANUAL, partition_key=sample.key, user=sample.user,
+                                     sample=sample.sample, status="running", exclusive=True)
         self.dequeue(sample.key)
         return self._run(sample, run_id, MANUAL, progress, cancel, on_event, on_start)
 
