@@ -1,0 +1,337 @@
+"""What one annotated sample holds: the numbers a person asks first, and what the run could not do.
+
+`summarize(path)` is the one function the Summary tab, `report` (JSON and HTML) and the smoke test
+share. It reads the output parquet lazily: one scan feeds every count (polars shares it between
+the queries), and only the few columns the counts need are decoded, so a 5-million-row genome takes
+a fraction of a second (benchmarks/summary.py).
+
+Definitions (issue 13):
+- carried: the allele rows the person carries: zygosity `het`, `hom_alt` or `haploid_alt`, and,
+  for a record with several ALT alleles, only the alleles in the person's genotype (a `0/1` call at
+  `A -> C,G` carries C, not G; every ALT allele of a record shares the record's zygosity);
+- clinical: per Ensembl `clin_*` flag, the carried rows where it is true, and `any` of them;
+- rare_carried: carried rows whose site's minor allele frequency (`maf`) is below 1 %;
+- per_chromosome, the MAF histogram and the variant types (`tsa`) are of carried rows too.
+The run's own record (the parquet footer's `just_dna_desktop` key) says what could not be looked up.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .errors import UserError
+from .reference import sort_key
+from .reference_schema import CLINICAL_SIGNIFICANCES
+
+CARRIED_ZYGOSITY = ("het", "hom_alt", "haploid_alt")
+RARE_MAF = 0.01
+# Histogram bins of the minor allele frequency (0.5 at most, by definition); RARE_MAF is an edge,
+# so the bins below it add up to rare_carried.
+MAF_EDGES = (0.0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
+# The parquet footer key the annotation writes its run metadata under (JSON).
+METADATA_KEY = "just_dna_desktop"
+# The order a person reads clinical flags in: what may matter most first.
+FLAG_ORDER = ("pathogenic", "likely_pathogenic", "risk_factor", "drug_response",
+              "confers_sensitivity", "association", "protective", "histocompatibility",
+              "uncertain_significance", "other", "not_provided", "likely_benign", "benign")
+assert sorted(FLAG_ORDER) == sorted(CLINICAL_SIGNIFICANCES)
+REQUIRED_COLUMNS = ("chrom", "start", "ref", "alt", "zygosity", "rsid")
+# The flagged-variant table's columns (those present), in the order the report shows them.
+FLAGGED_COLUMNS = ("rsid", "chrom", "start", "ref", "alt", "gt", "genotype", "zygosity", "maf",
+                   "ma", "tsa", "marker_id", "allele_check")
+UNMATCHED = "not in reference"  # the `tsa` bucket of carried alleles the reference lacks
+
+
+@dataclass
+class SampleSummary:
+    """The numbers of one sample (keys as in issue 13), the flagged rows and the run's limits."""
+
+    sample: str
+    path: Path
+    allele_rows: int
+    matched: int
+    zygosity: dict[str, int]
+    carried: int
+    clinical: dict[str, int]
+    rare_carried: int
+    rare_carried_ref_is_minor: int
+    per_chromosome: dict[str, int]
+    maf_histogram: list[dict[str, Any]]
+    maf_unknown: int
+    tsa: dict[str, int]
+    run: dict[str, Any] = field(default_factory=dict)
+    limitations: list[str] = field(default_factory=list)
+    flagged: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.run.get("reference_chromosomes_missing"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The numbers as JSON-ready data (`report --json`, the smoke test)."""
+        return {
+            "sample": self.sample,
+            "file": str(self.path),
+            "allele_rows": self.allele_rows,
+            "matched": self.matched,
+            "zygosity": self.zygosity,
+            "carried": self.carried,
+            "clinical": self.clinical,
+            "rare_carried": self.rare_carried,
+            "rare_carried_ref_is_minor": self.rare_carried_ref_is_minor,
+            "per_chromosome": self.per_chromosome,
+            "maf_histogram": {"bins": self.maf_histogram, "unknown": self.maf_unknown},
+            "tsa": self.tsa,
+            "partial": self.partial,
+            "limitations": self.limitations,
+            "run": self.run,
+        }
+
+
+def summarize(path: Path | str, sample: str | None = None,
+              run: dict[str, Any] | None = None) -> SampleSummary:
+    """The summary of one annotated output file.
+
+    `run` is the run's metadata when the file's footer has none (an output written before the
+    footer existed: the caller may have it from the run history).
+
+    Two queries over the file, run together: every count comes from one group-by of a few cheap
+    per-row keys (a small table, whatever the genome's size); the flagged rows are a filter on
+    the `clin_*` flags, and the clinical counts are taken from those rows. No wide column (the
+    reference's 40 others) is ever decoded.
+    """
+    path = Path(path)
+    schema = _schema(path)
+    run = read_run_metadata(path) or dict(run or {})
+    clinical_columns = [c for c in schema if c.startswith("clin_") and schema[c] == pl.Boolean]
+    clinical_columns.sort(key=lambda c: _flag_rank(c.removeprefix("clin_")))
+    maf = pl.col("maf") if "maf" in schema else pl.lit(None, pl.Float32)
+    ref_is_minor = (pl.col("ma") == pl.col("ref")).fill_null(False) if "ma" in schema else pl.lit(False)
+    bin_index = pl.when(maf.is_not_null()).then(
+        pl.sum_horizontal([(maf >= edge).cast(pl.Int8) for edge in MAF_EDGES[1:-1]]))
+    keys = pl.scan_parquet(path).select(
+        "chrom", "zygosity",
+        tsa=pl.col("tsa").fill_null(UNMATCHED) if "tsa" in schema else pl.lit(UNMATCHED),
+        carried=carried_expression(schema),
+        maf_bin=bin_index,
+        ref_is_minor=ref_is_minor,
+        matched=pl.col("rsid").is_not_null(),
+    )
+    counts = keys.group_by("chrom", "zygosity", "tsa", "carried", "maf_bin", "ref_is_minor").agg(
+        rows=pl.len(), matched=pl.col("matched").sum())
+    flagged = _flagged_rows(path, schema, clinical_columns)
+    try:
+        counts_df, flagged_df = pl.collect_all([counts, flagged])
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise UserError(f"{path}: cannot read it ({_first_line(exc)})") from None
+
+    carried = counts_df.filter(pl.col("carried"))
+    rare_bins = sum(1 for edge in MAF_EDGES[1:] if edge <= RARE_MAF)
+    rare = carried.filter(pl.col("maf_bin") < rare_bins)
+    bins = dict(carried.group_by("maf_bin").agg(pl.col("rows").sum()).rows())
+    per_chromosome = dict(counts_df.group_by("chrom").agg(
+        pl.col("rows").filter(pl.col("carried")).sum()).rows())
+    clinical = {c: int(flagged_df[c].sum()) for c in clinical_columns}
+    clinical["any"] = flagged_df.height
+    summary = SampleSummary(
+        sample=sample or _sample_name(path, run),
+        path=path,
+        allele_rows=int(counts_df["rows"].sum()),
+        matched=int(counts_df["matched"].sum()),
+        zygosity=_counts(counts_df, "zygosity", missing="no genotype"),
+        carried=int(carried["rows"].sum()),
+        clinical=clinical,
+        rare_carried=int(rare["rows"].sum()),
+        rare_carried_ref_is_minor=int(rare.filter(pl.col("ref_is_minor"))["rows"].sum()),
+        per_chromosome={c: int(per_chromosome[c]) for c in sorted(per_chromosome, key=sort_key)},
+        maf_histogram=[{"from": low, "to": high, "count": int(bins.get(i, 0))}
+                       for i, (low, high) in enumerate(zip(MAF_EDGES, MAF_EDGES[1:]))],
+        maf_unknown=int(bins.get(None, 0)),
+        tsa=_counts(carried, "tsa"),
+        run=_run_record(run, path),
+        flagged=flagged_df.select(pl.exclude(clinical_columns)),
+    )
+    summary.limitations = limitations(summary.run, has_metadata=bool(run))
+    return summary
+
+
+def carried_expression(schema: dict[str, pl.DataType]) -> pl.Expr:
+    """True for an allele row the person carries (see the module docstring)."""
+    carried = pl.col("zygosity").is_in(CARRIED_ZYGOSITY).fill_null(False)
+    if "genotype" in schema and isinstance(schema["genotype"], pl.List):
+        # The first two alleles compared directly (a diploid call), the rest through `contains`:
+        # 1.5x faster than `contains` on every row of a genome.
+        genotype, alt = pl.col("genotype"), pl.col("alt")
+        in_genotype = ((genotype.list.get(0, null_on_oob=True) == alt)
+                       | (genotype.list.get(1, null_on_oob=True) == alt)
+                       | genotype.list.slice(2).list.contains(alt))
+        carried = carried & in_genotype.fill_null(False)
+    return carried
+
+
+def flags_expression(clinical_columns: list[str]) -> pl.Expr:
+    """The row's true clin_* flags as a list of names (`pathogenic`, ...), most serious first."""
+    return pl.concat_list([pl.when(pl.col(c).fill_null(False)).then(pl.lit(c.removeprefix("clin_")))
+                           for c in clinical_columns]).list.drop_nulls()
+
+
+def _flagged_rows(path: Path, schema: dict[str, pl.DataType],
+                  clinical_columns: list[str]) -> pl.LazyFrame:
+    """Carried, clinically flagged rows with their clin_* columns and `flags`: most serious flag
+    first, then by position. The flags filter comes first: the reader then decodes the other
+    columns only where a row may pass."""
+    columns = [c for c in FLAGGED_COLUMNS if c in schema]
+    if not clinical_columns:
+        return (pl.scan_parquet(path).select(columns).head(0)
+                .with_columns(flags=pl.lit([], pl.List(pl.String))))
+    any_flag = pl.any_horizontal([pl.col(c).fill_null(False) for c in clinical_columns])
+    rank = pl.min_horizontal([pl.when(pl.col(c).fill_null(False)).then(_flag_rank(c[5:]))
+                              for c in clinical_columns])
+    chrom_rank = pl.col("chrom").replace_strict(
+        {c: i for i, c in enumerate(_CHROMOSOME_ORDER)}, default=len(_CHROMOSOME_ORDER),
+        return_dtype=pl.Int32)
+    return (pl.scan_parquet(path)
+            .filter(any_flag & pl.col("zygosity").is_in(CARRIED_ZYGOSITY))
+            .filter(carried_expression(schema))
+            .with_columns(flags=flags_expression(clinical_columns), _rank=rank,
+                          _chrom_rank=chrom_rank)
+            .sort(["_rank", "_chrom_rank", "chrom", "start"])
+            .select(*columns, *clinical_columns, "flags"))
+
+
+_CHROMOSOME_ORDER = [str(n) for n in range(1, 23)] + ["X", "Y", "MT"]
+
+
+def _flag_rank(name: str) -> int:
+    return FLAG_ORDER.index(name) if name in FLAG_ORDER else len(FLAG_ORDER)
+
+
+def _counts(counts: pl.DataFrame, key: str, missing: str = "unknown") -> dict[str, int]:
+    """{value of `key`: allele rows}, largest first (ties by name)."""
+    pairs = [(missing if k is None else str(k), int(v))
+             for k, v in counts.group_by(key).agg(pl.col("rows").sum()).rows()]
+    return dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
+
+
+def _schema(path: Path) -> dict[str, pl.DataType]:
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    try:
+        schema = dict(pl.read_parquet_schema(path))
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise UserError(f"{path}: not a parquet file ({_first_line(exc)})") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in schema]
+    if missing:
+        raise UserError(f"{path}: not an annotated sample (no {', '.join(missing)} column"
+                        f"{'s' if len(missing) > 1 else ''})")
+    return schema
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def read_run_metadata(path: Path | str) -> dict[str, Any]:
+    """The run's metadata the annotation stored in the parquet footer ({} when there is none)."""
+    try:
+        raw = pl.read_parquet_metadata(path).get(METADATA_KEY)
+    except (pl.exceptions.PolarsError, OSError):
+        return {}
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+# What of the run's metadata a summary carries: how it was made, and what it could not do. Paths
+# stay out (the report is a document a person may share); the input's file name is enough.
+RUN_KEYS = ("partition_key", "vcf_sample", "input_format", "match_by", "genome_build",
+            "variant_type", "rows_in", "rows_out", "alleles_matched",
+            "reference_chromosomes_missing", "alleles_not_looked_up", "contigs_not_in_reference",
+            "alleles_on_other_contigs", "markers_in", "no_calls", "without_rsid",
+            "strand_flipped", "mismatched", "gvcf", "reference_blocks_skipped",
+            "symbolic_alleles_skipped", "reference_repo", "reference_revision", "program_version")
+
+
+def _run_record(run: dict[str, Any], path: Path) -> dict[str, Any]:
+    record = {key: run[key] for key in RUN_KEYS if key in run}
+    source = run.get("source_vcf") or run.get("source_file")
+    if source:
+        record["source_file"] = Path(str(source)).name
+    try:
+        written = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+        record["output_written"] = written.isoformat(timespec="seconds")
+    except OSError:
+        pass
+    return record
+
+
+def _sample_name(path: Path, run: dict[str, Any]) -> str:
+    """`user/sample` from the run, else from the workspace layout `{user}/{sample}/file.parquet`."""
+    if run.get("partition_key"):
+        return str(run["partition_key"])
+    if run.get("user_name") and run.get("sample_name"):
+        return f"{run['user_name']}/{run['sample_name']}"
+    parent = path.parent
+    return f"{parent.parent.name}/{parent.name}" if parent.parent.name else parent.name
+
+
+def limitations(run: dict[str, Any], has_metadata: bool = True) -> list[str]:
+    """What the run could not do, as sentences a person can read (empty: nothing left out)."""
+    if not has_metadata:
+        return ["This file carries no record of how it was made (it was written by an older "
+                "version): which reference revision it used, and whether every chromosome was "
+                "looked up, is unknown. Annotate it again to know."]
+    notes = []
+    if "reference_chromosomes_missing" not in run:
+        notes.append("This result was made by an earlier version that did not record whether "
+                     "every chromosome was looked up. Annotate it again to know.")
+    missing = list(run.get("reference_chromosomes_missing") or [])
+    if missing:
+        alleles = run.get("alleles_not_looked_up")
+        count = f"{alleles:,} alleles" if isinstance(alleles, int) else "their alleles"
+        notes.append(f"Partial: chromosome{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                     f"{'were' if len(missing) > 1 else 'was'} not looked up (the reference "
+                     f"cache lacks {'them' if len(missing) > 1 else 'it'}): {count} have no "
+                     "annotation. Download the missing reference files and annotate again.")
+    others = run.get("alleles_on_other_contigs")
+    if others:
+        contigs = list(run.get("contigs_not_in_reference") or [])
+        named = f" ({', '.join(contigs[:5])}{', …' if len(contigs) > 5 else ''})" if contigs else ""
+        notes.append(f"{others:,} alleles lie on contigs the reference does not cover{named}; "
+                     "they stay unannotated.")
+    if run.get("variant_type") == "SNV":
+        notes.append("Only single-nucleotide variants were looked up (the variant type setting "
+                     "is SNV): insertions, deletions and other types have no annotation.")
+    build = run.get("genome_build")
+    if build and build != "GRCh38" and run.get("match_by", "position") == "position":
+        notes.append(f"The input says it is {build}, but it was matched by position against the "
+                     "GRCh38 reference: its matches may be wrong.")
+    for key, text in (("without_rsid", "markers have no rsID, so they could not be placed on "
+                                       "GRCh38 and have no annotation"),
+                      ("mismatched", "calls do not match the reference's alleles on either "
+                                     "strand; they are kept, marked `mismatch`"),
+                      ("no_calls", "markers were not called by the chip (no-calls)")):
+        value = run.get(key)
+        if isinstance(value, int) and value > 0:
+            notes.append(f"{value:,} {text}.")
+    return notes
+
+
+def maf_bin_label(low: float, high: float) -> str:
+    """`0.1–0.5 %`, `1–5 %`, `40–50 %`: a bin as a person reads it."""
+    def percent(value: float) -> str:
+        number = value * 100
+        return f"{number:g}" if math.isclose(number, round(number, 1)) else f"{number:.2g}"
+    return f"{percent(low)}–{percent(high)} %"

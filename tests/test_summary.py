@@ -1,0 +1,260 @@
+"""core.summary against independent computations on real data, annotated through the real engine.
+
+The numbers are recomputed here in plain Python, row by row (no polars expressions), from the
+output's rows and, where they depend on the genotype alone, straight from the VCF's text: the
+bundled demo (HG00096, chr21, against the real Ensembl slice) and the 1000 Genomes-derived
+100-sample file of the VCF conformance suite (tests/data/vcf-conformance, Apache-2.0), several of
+its samples each annotated against a reference built from the file's own records.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from just_dna_desktop.core.annotate import annotate_vcf
+from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_VCF
+from just_dna_desktop.core.errors import UserError
+from just_dna_desktop.core.reference import sort_key
+from just_dna_desktop.core.reference_schema import CLINICAL_COLUMNS
+from just_dna_desktop.core.summary import MAF_EDGES, METADATA_KEY, summarize
+
+from reference_factory import write_vcf
+from sample_data import (MULTI_SAMPLE_VCF, annotate_1000_genomes, vcf_samples,
+                         write_multi_sample_reference)
+
+CARRIED = {"het", "hom_alt", "haploid_alt"}
+
+
+# -- the expected numbers, in plain Python -----------------------------------------------------
+
+def expected_from_rows(rows: list[dict]) -> dict:
+    """Every number of the summary, one row at a time."""
+    carried = [r for r in rows
+               if r["zygosity"] in CARRIED and r["genotype"] is not None and r["alt"] in r["genotype"]]
+    clinical = {c: sum(1 for r in carried if r.get(c) is True) for c in CLINICAL_COLUMNS}
+    clinical["any"] = sum(1 for r in carried if any(r.get(c) is True for c in CLINICAL_COLUMNS))
+    chromosomes: dict[str, int] = {}
+    for r in sorted(rows, key=lambda r: sort_key(r["chrom"])):
+        chromosomes.setdefault(r["chrom"], 0)
+    for r in carried:
+        chromosomes[r["chrom"]] += 1
+    bins = [0] * (len(MAF_EDGES) - 1)
+    unknown = 0
+    for r in carried:
+        maf = r["maf"]
+        if maf is None:
+            unknown += 1
+            continue
+        for i in range(len(bins)):
+            last = i == len(bins) - 1
+            if MAF_EDGES[i] <= maf and (last or maf < MAF_EDGES[i + 1]):
+                bins[i] += 1
+                break
+    rare = [r for r in carried if r["maf"] is not None and r["maf"] < 0.01]
+    return {
+        "allele_rows": len(rows),
+        "matched": sum(1 for r in rows if r["rsid"] is not None),
+        "zygosity": dict(Counter(r["zygosity"] for r in rows)),
+        "carried": len(carried),
+        "clinical": clinical,
+        "rare_carried": len(rare),
+        "rare_carried_ref_is_minor": sum(1 for r in rare if r["ma"] is not None and r["ma"] == r["ref"]),
+        "per_chromosome": chromosomes,
+        "maf_bins": bins,
+        "maf_unknown": unknown,
+        "tsa": dict(Counter(r["tsa"] or "not in reference" for r in carried)),
+        "flagged": sorted((r["chrom"], r["start"], r["alt"]) for r in carried
+                          if any(r.get(c) is True for c in CLINICAL_COLUMNS)),
+    }
+
+
+def carried_from_vcf(path: Path, sample: str) -> Counter:
+    """Carried alleles per chromosome, read from the VCF's text: ALT number k is carried when the
+    call has no missing allele and names k."""
+    counts: Counter = Counter()
+    column = None
+    for line in path.read_text().splitlines():
+        if line.startswith("#CHROM"):
+            column = line.split("\t").index(sample)
+        if not line or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        gt = fields[column].split(":")[0]
+        calls = gt.replace("|", "/").split("/")
+        chrom = fields[0].removeprefix("chr")
+        counts.setdefault(chrom, 0)
+        if "." in calls or not gt:
+            continue
+        for number, _alt in enumerate(fields[4].split(","), start=1):
+            if str(number) in calls:
+                counts[chrom] += 1
+    return counts
+
+
+def assert_matches(summary, rows: list[dict]) -> None:
+    expected = expected_from_rows(rows)
+    got = summary.to_dict()
+    for key in ("allele_rows", "matched", "zygosity", "carried", "clinical", "rare_carried",
+                "rare_carried_ref_is_minor", "per_chromosome", "tsa"):
+        assert got[key] == expected[key], key
+    assert list(got["per_chromosome"]) == list(expected["per_chromosome"])  # natural order
+    assert [b["count"] for b in got["maf_histogram"]["bins"]] == expected["maf_bins"]
+    assert got["maf_histogram"]["unknown"] == expected["maf_unknown"]
+    flagged = summary.flagged
+    assert sorted(zip(flagged["chrom"], flagged["start"], flagged["alt"])) == expected["flagged"]
+    assert flagged.height == got["clinical"]["any"]
+
+
+# -- the demo ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_output(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "demo" / "HG00096" / "user_annotated_vcf.parquet"
+    annotate_vcf(DEMO_VCF, DEMO_REFERENCE_DIR, out, user="demo", sample="HG00096")
+    return out
+
+
+def test_demo_numbers_match_an_independent_count(demo_output):
+    summary = summarize(demo_output)
+    rows = pl.read_parquet(demo_output).to_dicts()
+    assert_matches(summary, rows)
+    # Known facts of HG00096's 132 calls: two carried alleles, both SNVs on chromosome 21.
+    assert summary.allele_rows == 132 and summary.matched == 132
+    assert summary.carried == 2 and summary.zygosity == {"hom_ref": 130, "het": 1, "hom_alt": 1}
+    assert summary.per_chromosome == {"21": 2} == dict(carried_from_vcf(DEMO_VCF, "HG00096"))
+    assert summary.tsa == {"SNV": 2}
+
+
+def test_the_maf_bins_add_up(demo_output):
+    summary = summarize(demo_output)
+    counts = [b["count"] for b in summary.maf_histogram]
+    assert sum(counts) + summary.maf_unknown == summary.carried
+    below = [b["count"] for b in summary.maf_histogram if b["to"] <= 0.01]
+    assert sum(below) == summary.rare_carried
+
+
+# -- the 1000 Genomes multi-sample file ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def multi_sample_reference(tmp_path_factory) -> Path:
+    return write_multi_sample_reference(tmp_path_factory.mktemp("ref"))
+
+
+@pytest.mark.parametrize("index", [0, 1, 2, 7, 33, 99])
+def test_1000_genomes_samples_match_an_independent_count(index, multi_sample_reference, tmp_path):
+    sample = vcf_samples(MULTI_SAMPLE_VCF)[index]
+    out = tmp_path / "out.parquet"
+    annotate_1000_genomes(multi_sample_reference, out, sample)
+    summary = summarize(out, sample=sample)
+    rows = pl.read_parquet(out).to_dicts()
+    assert_matches(summary, rows)
+    assert summary.sample == sample
+    assert summary.per_chromosome == dict(carried_from_vcf(MULTI_SAMPLE_VCF, sample))
+
+
+def test_the_1000_genomes_file_exercises_what_matters(multi_sample_reference, tmp_path):
+    """Across its samples the file has flagged, rare, unmatched and multi-allelic carried alleles:
+    the comparisons above are not of zeros."""
+    totals: Counter = Counter()
+    for sample in vcf_samples(MULTI_SAMPLE_VCF)[:40]:
+        out = tmp_path / f"{sample}.parquet"
+        annotate_1000_genomes(multi_sample_reference, out, sample)
+        s = summarize(out)
+        totals.update(carried=s.carried, flagged=s.clinical["any"], rare=s.rare_carried,
+                      ref_minor=s.rare_carried_ref_is_minor, unknown=s.maf_unknown,
+                      unmatched=s.tsa.get("not in reference", 0), pathogenic=s.clinical["clin_pathogenic"])
+    assert all(totals[k] > 0 for k in ("carried", "flagged", "rare", "ref_minor", "unknown",
+                                       "unmatched", "pathogenic")), totals
+
+
+def test_only_the_alleles_in_the_genotype_are_carried(tmp_path, multi_sample_reference):
+    """`0/1` at A -> C,G carries C; `1/2` carries both; `2` (haploid) only G; `./1` neither."""
+    vcf = write_vcf(tmp_path / "in.vcf", [
+        "1\t100\t.\tA\tC,G\t50\tPASS\t.\tGT\t0/1",
+        "1\t200\t.\tA\tC,G\t50\tPASS\t.\tGT\t1/2",
+        "1\t300\t.\tA\tC,G\t50\tPASS\t.\tGT\t2",
+        "1\t400\t.\tA\tC\t50\tPASS\t.\tGT\t./1",
+        "1\t500\t.\tA\tC\t50\tPASS\t.\tGT\t1|1",
+    ], header="##fileformat=VCFv4.2\n")
+    out = tmp_path / "out.parquet"
+    annotate_vcf(vcf, multi_sample_reference, out)
+    summary = summarize(out)
+    assert summary.carried == 1 + 2 + 1 + 0 + 1
+    assert summary.zygosity == {"het": 4, "haploid_alt": 2, "missing": 1, "hom_alt": 1}
+    assert summary.tsa == {"not in reference": 5}
+    assert summary.matched == 0
+
+
+# -- the run's own record: what it could not do ----------------------------------------------
+
+def with_footer(source: Path, target: Path, run: dict) -> Path:
+    pl.read_parquet(source).write_parquet(target, metadata={METADATA_KEY: json.dumps(run)})
+    return target
+
+
+def test_a_partial_run_says_so(demo_output, tmp_path):
+    run = {"partition_key": "alice/genome", "reference_revision": "abc123",
+           "program_version": "9.9", "source_vcf": "/home/alice/secret/genome.vcf.gz",
+           "reference_chromosomes_missing": ["1", "X"], "alleles_not_looked_up": 12345,
+           "contigs_not_in_reference": ["GL000220.1"], "alleles_on_other_contigs": 3}
+    summary = summarize(with_footer(demo_output, tmp_path / "x.parquet", run))
+    data = summary.to_dict()
+    assert data["partial"] is True and data["sample"] == "alice/genome"
+    assert data["run"]["reference_revision"] == "abc123" and data["run"]["program_version"] == "9.9"
+    assert data["run"]["source_file"] == "genome.vcf.gz"  # the name, never the person's folders
+    assert "/home/alice" not in json.dumps(data["run"])
+    assert data["limitations"][0].startswith("Partial: chromosomes 1, X were not looked up")
+    assert "12,345 alleles" in data["limitations"][0]
+    assert "3 alleles lie on contigs" in data["limitations"][1] and "GL000220.1" in data["limitations"][1]
+
+
+def test_a_complete_run_has_no_limitations(demo_output, tmp_path):
+    run = {"reference_chromosomes_missing": [], "alleles_not_looked_up": 0,
+           "contigs_not_in_reference": [], "alleles_on_other_contigs": 0, "variant_type": "all",
+           "genome_build": "GRCh38", "match_by": "position"}
+    summary = summarize(with_footer(demo_output, tmp_path / "x.parquet", run))
+    assert summary.partial is False and summary.limitations == []
+
+
+def test_an_output_without_a_run_record_says_what_is_unknown(demo_output):
+    summary = summarize(demo_output, run=None)
+    if summary.run.get("program_version"):  # the engine writes the footer: nothing unknown
+        assert not any("no record" in note for note in summary.limitations)
+    else:
+        assert "no record of how it was made" in summary.limitations[0]
+
+
+def test_the_run_from_the_history_fills_in_for_a_missing_footer(demo_output, tmp_path):
+    plain = tmp_path / "plain.parquet"
+    pl.read_parquet(demo_output).write_parquet(plain)  # no footer
+    summary = summarize(plain, run={"reference_chromosomes_missing": ["22"],
+                                    "alleles_not_looked_up": 5})
+    assert summary.partial and "chromosome 22 was not looked up" in summary.limitations[0]
+
+
+# -- files that are not annotated samples ------------------------------------------------------
+
+def test_a_missing_file_is_one_line(tmp_path):
+    with pytest.raises(UserError, match=r"nothing\.parquet: no such file$"):
+        summarize(tmp_path / "nothing.parquet")
+
+
+def test_a_file_that_is_not_parquet_is_one_line(tmp_path):
+    path = tmp_path / "genome.parquet"
+    path.write_text("##fileformat=VCFv4.2\n")
+    with pytest.raises(UserError, match="genome.parquet: not a parquet file") as error:
+        summarize(path)
+    assert "\n" not in str(error.value)
+
+
+def test_a_foreign_parquet_is_one_line(tmp_path):
+    path = tmp_path / "other.parquet"
+    pl.DataFrame({"chrom": ["1"], "start": [1]}).write_parquet(path)
+    with pytest.raises(UserError, match=r"other.parquet: not an annotated sample \(no ref, alt, "
+                                        r"zygosity, rsid columns\)"):
+        summarize(path)
