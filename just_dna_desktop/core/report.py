@@ -1,0 +1,272 @@
+"""The saved report of one sample: a single, self-contained HTML file.
+
+It is a medical document that stays on the computer, so it loads nothing when opened: the style is
+inline, the charts are SVG written here (core/svg_charts.py), there are no scripts, fonts or
+images, and a Content-Security-Policy forbids any load that might slip in. The only addresses in it
+are the dbSNP and ClinVar links of each flagged rsID (core/links.py), which a person has to click.
+It prints (a print stylesheet), and it says which reference revision and program version produced
+the result, and when. Written to a temporary file beside the target, then renamed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+from typing import Any, Iterable
+
+from .. import __version__
+from .errors import UserError
+from .links import clinvar_url, dbsnp_url
+from .summary import UNMATCHED, SampleSummary, maf_bin_label
+from .svg_charts import column_chart, row_chart
+
+STYLE = """
+:root { --text: #1d1f22; --muted: #5f6670; --line: #d5d9de; --card: #f4f6f8; --bar: #2e86de;
+        --warn-bg: #fff4e5; --warn: #b35c00; --link: #0b62c4; --page: #ffffff; }
+@media screen and (prefers-color-scheme: dark) {
+  :root { --text: #e6e6e6; --muted: #a3a9b1; --line: #474a4f; --card: #26282b; --bar: #5dade2;
+          --warn-bg: #3a2a14; --warn: #f0a35a; --link: #7cc0f0; --page: #1e1f22; }
+}
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
+       color: var(--text); background: var(--page); margin: 0 auto; max-width: 980px;
+       padding: 24px 28px 48px; }
+h1 { font-size: 22px; margin: 0 0 4px; }
+h2 { font-size: 17px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+p.sub, .muted { color: var(--muted); }
+a { color: var(--link); }
+.status { margin: 14px 0; padding: 10px 14px; border-radius: 6px; background: var(--card); }
+.status.partial { background: var(--warn-bg); border-left: 4px solid var(--warn); }
+.status ul { margin: 6px 0 0; padding-left: 20px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; }
+.card { background: var(--card); border-radius: 6px; padding: 10px 12px; }
+.card .value { font-size: 24px; font-weight: 600; }
+.card .what { color: var(--muted); font-size: 12.5px; }
+.charts { display: flex; flex-wrap: wrap; gap: 18px 28px; }
+figure { margin: 0; }
+figcaption { font-weight: 600; margin-bottom: 4px; }
+svg.chart { max-width: 100%; height: auto; }
+svg .bar { fill: var(--bar); }
+svg .grid { stroke: var(--line); stroke-dasharray: 2 3; }
+svg .axis { stroke: var(--muted); }
+svg .label { fill: var(--text); }
+svg .axis-title { fill: var(--muted); }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: var(--card); }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.flag { display: inline-block; margin: 0 4px 2px 0; padding: 0 6px; border-radius: 9px;
+        background: var(--card); border: 1px solid var(--line); font-size: 12px; white-space: nowrap; }
+.flag.serious { border-color: var(--warn); color: var(--warn); }
+footer { margin-top: 32px; color: var(--muted); font-size: 12.5px; }
+dl.about { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0; }
+dl.about dt { color: var(--muted); }
+dl.about dd { margin: 0; }
+@media print {
+  :root { --text: #000; --muted: #444; --line: #bbb; --card: #f1f1f1; --bar: #555;
+          --warn-bg: #fff; --warn: #000; --link: #000; --page: #fff; }
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  h2 { break-after: avoid; }
+  figure, .card, tr { break-inside: avoid; }
+  thead { display: table-header-group; }
+  a { text-decoration: none; }
+  a.out::after { content: " (" attr(href) ")"; font-size: 8pt; color: #444; word-break: break-all; }
+}
+@page { margin: 16mm 14mm; }
+"""
+# Nothing may load: not a style, font, image, script or frame. Links still work (navigation).
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+SERIOUS_FLAGS = {"pathogenic", "likely_pathogenic", "risk_factor", "drug_response"}
+
+
+def render_report(summary: SampleSummary, generated: datetime | None = None) -> str:
+    """The whole HTML document for `summary`."""
+    generated = generated or datetime.now(timezone.utc).astimezone()
+    title = f"Genome summary: {summary.sample}"
+    sections = [
+        f"<header><h1>{escape(title)}</h1><p class='sub'>Made on this computer by "
+        f"just-dna-desktop {escape(__version__)} on {escape(generated.strftime('%Y-%m-%d %H:%M %Z'))}"
+        f" from the annotated file <code>{escape(summary.path.name)}</code>.</p></header>",
+        _status(summary),
+        _cards(summary),
+        _charts(summary),
+        _clinical_table(summary),
+        _flagged_table(summary),
+        _about(summary, generated),
+    ]
+    return ("<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
+            f"<meta http-equiv='Content-Security-Policy' content=\"{CONTENT_SECURITY_POLICY}\">\n"
+            "<meta name='referrer' content='no-referrer'>\n"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
+            f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+            + "\n".join(sections) + "\n</body>\n</html>\n")
+
+
+def write_report(summary: SampleSummary, path: Path | str, generated: datetime | None = None) -> Path:
+    """Write the report to `path` atomically (a temporary file in the same folder, renamed)."""
+    path = Path(path)
+    text = render_report(summary, generated)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write the report ({exc.strerror or exc})") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _number(value: int) -> str:
+    return f"{value:,}"
+
+
+def _alleles(count: int) -> str:
+    return f"{count:,} allele{'' if count == 1 else 's'}"
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "–"
+
+
+def _status(summary: SampleSummary) -> str:
+    if not summary.limitations:
+        return ("<div class='status'>Complete: every allele of the sample was looked up in the "
+                "reference.</div>")
+    kind = "partial" if summary.partial else "notes"
+    heading = ("Partial result: some of this sample was not looked up." if summary.partial
+               else "What this result could not do:")
+    items = "".join(f"<li>{escape(note)}</li>" for note in summary.limitations)
+    return f"<div class='status {kind}'><strong>{heading}</strong><ul>{items}</ul></div>"
+
+
+def _cards(summary: SampleSummary) -> str:
+    cards = [
+        (_number(summary.allele_rows), "allele rows in the file"),
+        (_number(summary.matched), f"known to Ensembl (have an rsID), "
+                                   f"{_percent(summary.matched, summary.allele_rows)}"),
+        (_number(summary.carried), "alleles you carry (het, hom-alt or haploid alt)"),
+        (_number(summary.clinical.get("any", 0)), "carried alleles with a clinical flag"),
+        (_number(summary.rare_carried), "carried alleles at rare sites (MAF < 1 %)"),
+    ]
+    body = "".join(f"<div class='card'><div class='value'>{value}</div>"
+                   f"<div class='what'>{escape(what)}</div></div>" for value, what in cards)
+    return f"<section><h2>In numbers</h2><div class='cards'>{body}</div>{_rare_note(summary)}</section>"
+
+
+def _rare_note(summary: SampleSummary) -> str:
+    if not summary.rare_carried_ref_is_minor:
+        return ""
+    return (f"<p class='muted'>At {_number(summary.rare_carried_ref_is_minor)} of the rare sites "
+            "the reference genome itself carries the rare allele: there you carry the common one."
+            "</p>")
+
+
+def _charts(summary: SampleSummary) -> str:
+    chromosomes = list(summary.per_chromosome)
+    per_chromosome = column_chart(
+        chromosomes, [summary.per_chromosome[c] for c in chromosomes],
+        title="Carried alleles per chromosome", x_label="chromosome", y_label="carried alleles")
+    labels = [maf_bin_label(b["from"], b["to"]) for b in summary.maf_histogram]
+    maf = column_chart(labels, [b["count"] for b in summary.maf_histogram],
+                       title="Minor allele frequency of carried alleles",
+                       x_label="minor allele frequency of the site (MAF)", y_label="carried alleles",
+                       width=460)
+    zygosity = row_chart(list(summary.zygosity), list(summary.zygosity.values()),
+                         title="Allele rows by zygosity", value_label="allele rows")
+    tsa = row_chart(list(summary.tsa), list(summary.tsa.values()),
+                    title="Carried alleles by variant type", value_label="carried alleles")
+    unknown = (f"<p class='muted'>{_alleles(summary.maf_unknown)} carried "
+               f"{'has' if summary.maf_unknown == 1 else 'have'} no frequency in the reference.</p>"
+               if summary.maf_unknown else "")
+    return ("<section><h2>Where and what</h2>"
+            f"<figure><figcaption>Carried alleles per chromosome</figcaption>{per_chromosome}</figure>"
+            "<div class='charts'>"
+            f"<figure><figcaption>How common are the sites you carry?</figcaption>{maf}{unknown}"
+            "</figure>"
+            f"<figure><figcaption>Zygosity (all allele rows)</figcaption>{zygosity}</figure>"
+            f"<figure><figcaption>Variant types (carried; “{UNMATCHED}”: no annotation)"
+            f"</figcaption>{tsa}</figure>"
+            "</div></section>")
+
+
+def _clinical_table(summary: SampleSummary) -> str:
+    rows = "".join(f"<tr><td>{escape(column.removeprefix('clin_').replace('_', ' '))}</td>"
+                   f"<td class='num'>{_number(count)}</td></tr>"
+                   for column, count in summary.clinical.items() if column != "any")
+    if not rows:
+        return ("<section><h2>Clinical flags</h2><p>This file has no clinical flag columns.</p>"
+                "</section>")
+    return ("<section><h2>Clinical flags of the alleles you carry</h2>"
+            "<p class='muted'>Ensembl's clinical significance flags (from ClinVar and other "
+            "sources) of the carried alleles; one allele can have several.</p>"
+            "<table><thead><tr><th>flag</th><th class='num'>carried alleles</th></tr></thead>"
+            f"<tbody>{rows}<tr><th>any flag</th><th class='num'>"
+            f"{_number(summary.clinical.get('any', 0))}</th></tr></tbody></table></section>")
+
+
+def _flagged_table(summary: SampleSummary) -> str:
+    flagged = summary.flagged
+    head = ("<section><h2>Carried alleles with a clinical flag</h2>"
+            "<p class='muted'>Most serious flag first. A flag says what has been reported about "
+            "a variant somewhere, not what it means for you: a genetic counsellor or doctor can "
+            "say that. The links open dbSNP and ClinVar in your browser: that is the only time "
+            "anything (the rsID you click) leaves this computer.</p>")
+    if flagged.height == 0:
+        return head + "<p>None of the alleles you carry has a clinical flag.</p></section>"
+    rows = [_flagged_row(row) for row in flagged.iter_rows(named=True)]
+    return (head + "<table><thead><tr><th>rsID</th><th>position</th><th>change</th>"
+            "<th>genotype</th><th>zygosity</th><th>flags</th><th class='num'>MAF</th>"
+            f"<th>links</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>")
+
+
+def _flagged_row(row: dict[str, Any]) -> str:
+    rsid = row.get("rsid")
+    links = [(name, url) for name, url in (("dbSNP", dbsnp_url(rsid)), ("ClinVar", clinvar_url(rsid)))
+             if url]
+    link_html = " ".join(f"<a class='out' href='{escape(url)}' rel='noopener noreferrer' "
+                         f"target='_blank'>{name}</a>" for name, url in links)
+    genotype = row.get("genotype")
+    genotype_text = "/".join("." if g is None else g for g in genotype) if genotype else (row.get("gt") or "")
+    flags = "".join(f"<span class='flag{' serious' if f in SERIOUS_FLAGS else ''}'>"
+                    f"{escape(f.replace('_', ' '))}</span>" for f in row.get("flags") or [])
+    maf = row.get("maf")
+    return (f"<tr><td>{escape(str(rsid or ''))}</td>"
+            f"<td>{escape(str(row['chrom']))}:{_number(row['start'])}</td>"
+            f"<td>{escape(_short(row['ref']))}&gt;{escape(_short(row['alt']))}</td>"
+            f"<td>{escape(genotype_text)}</td><td>{escape(str(row.get('zygosity') or ''))}</td>"
+            f"<td>{flags}</td><td class='num'>{'' if maf is None else f'{maf:.4g}'}</td>"
+            f"<td>{link_html}</td></tr>")
+
+
+def _short(allele: str | None, limit: int = 12) -> str:
+    allele = allele or ""
+    return allele if len(allele) <= limit else f"{allele[:limit]}…"
+
+
+def _about(summary: SampleSummary, generated: datetime) -> str:
+    run = summary.run
+    items: Iterable[tuple[str, Any]] = (
+        ("sample", summary.sample),
+        ("input file", run.get("source_file")),
+        ("input format", run.get("input_format")),
+        ("matched by", run.get("match_by")),
+        ("genome build of the input", run.get("genome_build")),
+        ("variant types looked up", run.get("variant_type")),
+        ("reference", "Ensembl variation (just-dna-seq/ensembl_variations), GRCh38"),
+        ("reference revision", run.get("reference_revision") or "unknown"),
+        ("annotated by", f"just-dna-desktop {run['program_version']}"
+         if run.get("program_version") else "unknown version"),
+        ("result file written", run.get("output_written")),
+        ("report made", f"{generated.isoformat(timespec='seconds')} by just-dna-desktop {__version__}"),
+    )
+    rows = "".join(f"<dt>{escape(label)}</dt><dd>{escape(str(value))}</dd>"
+                   for label, value in items if value not in (None, ""))
+    return ("<footer><h2>About this report</h2>"
+            f"<dl class='about'>{rows}</dl>"
+            "<p>This file was made on your computer and loads nothing from the network. "
+            "It is not a diagnosis.</p></footer>")

@@ -1,0 +1,262 @@
+"""The saved HTML report: self-contained (nothing loads from anywhere), complete, printable, and
+written atomically; and the `report` command that makes it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from just_dna_desktop import __version__, cli
+from just_dna_desktop.core import report as report_module
+from just_dna_desktop.core.annotate import annotate_vcf
+from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_VCF
+from just_dna_desktop.core.errors import UserError
+from just_dna_desktop.core.report import render_report, write_report
+from just_dna_desktop.core.summary import METADATA_KEY, summarize
+
+from sample_data import annotate_1000_genomes, write_multi_sample_reference
+
+# Attributes through which a page loads something by itself (a link's href is a navigation).
+LOADING_ATTRIBUTES = {"src", "srcset", "data", "poster", "background", "action", "formaction",
+                      "xlink:href", "manifest", "codebase", "archive", "lowsrc", "dynsrc"}
+LOADING_TAGS = {"script", "iframe", "frame", "object", "embed", "img", "image", "video", "audio",
+                "source", "track", "link", "base", "form", "portal", "use", "feimage"}
+
+
+class Page(HTMLParser):
+    """Every tag, attribute, style and text of a page, for assertions."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.styles: list[str] = []
+        self.text: list[str] = []
+        self._in_style = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+        self._in_style = tag == "style"
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        (self.styles if self._in_style else self.text).append(data)
+
+    def anchors(self) -> list[str]:
+        return [attrs["href"] for tag, attrs in self.tags if tag == "a" and "href" in attrs]
+
+
+def assert_self_contained(text: str) -> Page:
+    page = Page(text)
+    for tag, attrs in page.tags:
+        assert tag not in LOADING_TAGS, f"<{tag}> loads something"
+        assert not LOADING_ATTRIBUTES & set(attrs), f"<{tag} {attrs}> loads something"
+        assert "style" not in attrs or "url(" not in attrs["style"]
+        if "href" in attrs:
+            assert tag == "a", f"<{tag} href> would load"
+    css = "".join(page.styles)
+    assert "url(" not in css and "@import" not in css and "@font-face" not in css
+    # Every address in the file is a link a person clicks: dbSNP or ClinVar of a listed rsID.
+    for href in page.anchors():
+        assert href.startswith(("https://www.ncbi.nlm.nih.gov/snp/rs",
+                                "https://www.ncbi.nlm.nih.gov/clinvar/?term=rs")), href
+    stripped = text
+    for href in page.anchors():
+        stripped = stripped.replace(href, "")
+    assert "http://" not in stripped and "https://" not in stripped and "//" not in css
+    policy = [a for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+    assert policy and "default-src 'none'" in policy[0]["content"]
+    return page
+
+
+@pytest.fixture(scope="module")
+def flagged_output(tmp_path_factory) -> Path:
+    """A 1000 Genomes sample with carried, clinically flagged alleles, with a run record whose
+    reference lacked chromosome X."""
+    base = tmp_path_factory.mktemp("flagged")
+    reference = write_multi_sample_reference(base / "cache")
+    out = base / "alice" / "HG00097" / "user_annotated_vcf.parquet"
+    annotate_1000_genomes(reference, out, "HG00097", user="alice", sample="HG00097")
+    run = {"partition_key": "alice/HG00097", "reference_revision": "3f2c1a9",
+           "program_version": "0.1.0", "input_format": "vcf", "match_by": "position",
+           "reference_chromosomes_missing": ["X"], "alleles_not_looked_up": 17,
+           "source_vcf": "/home/alice/Private/genome.vcf.gz"}
+    pl.read_parquet(out).write_parquet(out, metadata={METADATA_KEY: json.dumps(run)})
+    return out
+
+
+def test_the_report_loads_nothing_and_links_each_flagged_rsid(flagged_output, tmp_path):
+    summary = summarize(flagged_output)
+    assert summary.flagged.height >= 1
+    text = write_report(summary, tmp_path / "report.html").read_text(encoding="utf-8")
+    page = assert_self_contained(text)
+    anchors = page.anchors()
+    for rsid in summary.flagged["rsid"]:
+        assert f"https://www.ncbi.nlm.nih.gov/snp/{rsid}" in anchors
+        assert f"https://www.ncbi.nlm.nih.gov/clinvar/?term={rsid}" in anchors
+    for tag, attrs in page.tags:
+        if tag == "a":
+            assert "noreferrer" in attrs.get("rel", "")
+    assert sum(1 for tag, _ in page.tags if tag == "svg") == 4  # the charts are inline SVG
+
+
+def test_the_report_holds_the_numbers_the_provenance_and_the_limits(flagged_output):
+    summary = summarize(flagged_output)
+    text = render_report(summary)
+    words = " ".join(" ".join(Page(text).text).split())
+    assert "Genome summary: alice/HG00097" in words
+    for label, value in (("allele rows in the file", summary.allele_rows),
+                         ("alleles you carry", summary.carried),
+                         ("carried alleles with a clinical flag", summary.clinical["any"])):
+        assert f"{value:,} {label}" in words
+    assert "reference revision 3f2c1a9" in words
+    assert f"just-dna-desktop {__version__}" in words
+    assert "Partial result" in words and "chromosome X was not looked up" in words
+    assert "17 alleles have no annotation" in words
+    assert "genome.vcf.gz" in words and "/home/alice" not in text  # the name, not the folders
+    flagged_row = summary.flagged.row(0, named=True)
+    assert f"{flagged_row['chrom']}:{flagged_row['start']:,}" in words
+    assert "pathogenic" in words
+    assert "not a diagnosis" in words
+
+
+def test_the_report_prints(flagged_output):
+    css = "".join(Page(render_report(summarize(flagged_output))).styles)
+    assert "@media print" in css and "@page" in css
+    assert "break-inside: avoid" in css
+
+
+def test_a_sample_without_flags_says_so(tmp_path):
+    out = tmp_path / "demo.parquet"
+    annotate_vcf(DEMO_VCF, DEMO_REFERENCE_DIR, out)
+    text = render_report(summarize(out))
+    assert_self_contained(text)
+    assert Page(text).anchors() == []
+    assert "None of the alleles you carry has a clinical flag." in text
+
+
+def test_text_from_the_file_is_escaped(flagged_output, tmp_path):
+    """A sample name or value from a file never becomes markup or a link."""
+    summary = summarize(flagged_output, sample="<script>alert(1)</script>")
+    summary.flagged = summary.flagged.with_columns(rsid=pl.lit("rs1\"><img src=x>"))
+    text = render_report(summary)
+    assert "<script>" not in text and "<img" not in text
+    assert_self_contained(text)
+
+
+def test_writing_is_atomic(flagged_output, tmp_path, monkeypatch):
+    target = tmp_path / "report.html"
+    target.write_text("the earlier report")
+    summary = summarize(flagged_output)
+
+    def broken(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report_module.os, "replace", broken)
+    with pytest.raises(UserError, match="report.html: cannot write the report"):
+        write_report(summary, target)
+    assert target.read_text() == "the earlier report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _unshare_works() -> bool:
+    return bool(shutil.which("unshare")) and subprocess.run(
+        ["unshare", "-n", "true"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_chromium_renders_it_with_the_network_cut_off(flagged_output, tmp_path):
+    """A real browser, in a network namespace of its own (or with every host unresolvable), draws
+    the whole report: the render is not blank and has the report's colours."""
+    from PIL import Image
+
+    html = write_report(summarize(flagged_output), tmp_path / "report.html")
+    png = tmp_path / "report.png"
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--host-resolver-rules=MAP * ~NOTFOUND",
+               "--hide-scrollbars", "--window-size=1000,1400", f"--screenshot={png}", html.as_uri()]
+    if _unshare_works():
+        command = ["unshare", "-n", *command]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "HOME": str(tmp_path)})
+    assert result.returncode == 0 and png.is_file(), result.stderr
+    image = Image.open(png).convert("RGB")
+    colours = image.getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 50  # text and charts, not an empty page
+    # the chart bars' blue (#2e86de) is drawn
+    assert any(abs(r - 0x2e) < 12 and abs(g - 0x86) < 12 and abs(b - 0xde) < 12
+               for _, (r, g, b) in colours)
+
+
+# -- the command -------------------------------------------------------------------------------
+
+def test_cli_report_json_has_the_issue_keys(flagged_output, capsys):
+    assert cli.main(["report", str(flagged_output), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    for key in ("sample", "allele_rows", "matched", "zygosity", "carried", "clinical",
+                "rare_carried", "per_chromosome", "maf_histogram", "tsa"):
+        assert key in data
+    assert data["sample"] == "alice/HG00097" and data["partial"] is True
+    assert data["clinical"]["any"] == sum(1 for _ in summarize(flagged_output).flagged.iter_rows())
+    assert set(data["clinical"]) >= {"clin_pathogenic", "clin_benign", "any"}
+
+
+def test_cli_report_writes_html_for_a_workspace_sample(tmp_path, capsys):
+    data = tmp_path / "data"
+    output = data / "output" / "users" / "bob" / "HG00096" / "user_annotated_vcf.parquet"
+    annotate_vcf(DEMO_VCF, DEMO_REFERENCE_DIR, output, user="bob", sample="HG00096")
+    target = tmp_path / "out" / "bob.html"
+    assert cli.main(["report", "bob/HG00096", "--output", str(target),
+                     "--data-dir", str(data)]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {target}"
+    assert_self_contained(target.read_text(encoding="utf-8"))
+    assert cli.main(["report", "bob/HG00096", "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "bob/HG00096" in out and "carried:     2 (het 1, hom_alt 1)" in out
+
+
+@pytest.mark.parametrize("target, message", [
+    ("nobody/nothing", "nobody/nothing: no results yet"),
+    ("justaword", "justaword: not a USER/SAMPLE name nor an annotated .parquet file"),
+    ("missing.parquet", "missing.parquet: no such file"),
+    ("../etc", "user name '..' is not allowed"),
+])
+def test_cli_report_errors_are_one_line(target, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["report", target]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and message in err, err
+
+
+def test_cli_report_refuses_a_foreign_file_in_one_line(tmp_path, capsys):
+    foreign = tmp_path / "table.parquet"
+    pl.DataFrame({"a": [1]}).write_parquet(foreign)
+    not_parquet = tmp_path / "genome.vcf"
+    not_parquet.write_text("##fileformat=VCFv4.2\n")
+    for path, reason in ((foreign, "not an annotated sample"), (not_parquet, "not a parquet file")):
+        assert cli.main(["report", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"error: {path}: {reason}" in err, err
+
+
+def test_the_report_command_never_reaches_the_network(flagged_output, tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the report command tried to open a connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    assert cli.main(["report", str(flagged_output), "--output", str(tmp_path / "r.html")]) == 0
