@@ -16,11 +16,11 @@ import pytest
 
 from just_dna_desktop import __version__, cli
 from just_dna_desktop.core import report as report_module
-from just_dna_desktop.core.annotate import annotate_vcf
+from just_dna_desktop.core.annotate import OUTPUT_METADATA_KEY, annotate_vcf
 from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_VCF
 from just_dna_desktop.core.errors import UserError
 from just_dna_desktop.core.report import render_report, write_report
-from just_dna_desktop.core.summary import METADATA_KEY, summarize
+from just_dna_desktop.core.summary import summarize
 
 from sample_data import annotate_1000_genomes, write_multi_sample_reference
 
@@ -93,7 +93,7 @@ def flagged_output(tmp_path_factory) -> Path:
            "program_version": "0.1.0", "input_format": "vcf", "match_by": "position",
            "reference_chromosomes_missing": ["X"], "alleles_not_looked_up": 17,
            "source_vcf": "/home/alice/Private/genome.vcf.gz"}
-    pl.read_parquet(out).write_parquet(out, metadata={METADATA_KEY: json.dumps(run)})
+    pl.read_parquet(out).write_parquet(out, metadata={OUTPUT_METADATA_KEY: json.dumps(run)})
     return out
 
 

@@ -16,12 +16,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from just_dna_desktop.core.annotate import annotate_vcf
+from just_dna_desktop import __version__
+from just_dna_desktop.core.annotate import OUTPUT_METADATA_KEY, annotate_vcf
 from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_VCF
 from just_dna_desktop.core.errors import UserError
 from just_dna_desktop.core.reference import sort_key
 from just_dna_desktop.core.reference_schema import CLINICAL_COLUMNS
-from just_dna_desktop.core.summary import MAF_EDGES, METADATA_KEY, summarize
+from just_dna_desktop.core.summary import MAF_EDGES, summarize
 
 from reference_factory import write_vcf
 from sample_data import (MULTI_SAMPLE_VCF, annotate_1000_genomes, vcf_samples,
@@ -193,7 +194,7 @@ def test_only_the_alleles_in_the_genotype_are_carried(tmp_path, multi_sample_ref
 # -- the run's own record: what it could not do ----------------------------------------------
 
 def with_footer(source: Path, target: Path, run: dict) -> Path:
-    pl.read_parquet(source).write_parquet(target, metadata={METADATA_KEY: json.dumps(run)})
+    pl.read_parquet(source).write_parquet(target, metadata={OUTPUT_METADATA_KEY: json.dumps(run)})
     return target
 
 
@@ -221,12 +222,39 @@ def test_a_complete_run_has_no_limitations(demo_output, tmp_path):
     assert summary.partial is False and summary.limitations == []
 
 
-def test_an_output_without_a_run_record_says_what_is_unknown(demo_output):
-    summary = summarize(demo_output, run=None)
-    if summary.run.get("program_version"):  # the engine writes the footer: nothing unknown
-        assert not any("no record" in note for note in summary.limitations)
-    else:
-        assert "no record of how it was made" in summary.limitations[0]
+def test_the_engine_records_the_run_in_the_file(demo_output):
+    summary = summarize(demo_output)
+    assert summary.run["program_version"] == __version__
+    assert summary.run["input_format"] == "vcf" and summary.run["match_by"] == "position"
+    assert summary.run["source_file"] == DEMO_VCF.name
+    assert summary.partial is False and summary.limitations == []
+
+
+def test_a_sample_on_a_chromosome_the_cache_lacks_is_partial(multi_sample_reference, tmp_path):
+    """The demo's chromosome 21 against a cache holding only chromosome 1, through the engine."""
+    out = tmp_path / "out.parquet"
+    annotate_vcf(DEMO_VCF, multi_sample_reference, out)
+    summary = summarize(out)
+    assert summary.partial and summary.run["reference_chromosomes_missing"] == ["21"]
+    assert summary.limitations[0] == (
+        "Partial: chromosome 21 was not looked up (the reference cache lacks it): 132 alleles "
+        "have no annotation. Download the missing reference files and annotate again.")
+    assert summary.matched == 0 and summary.carried == 2  # carried is the genotype's, matched or not
+
+
+def test_a_grch37_input_matched_by_position_is_flagged(multi_sample_reference, tmp_path):
+    out = tmp_path / "out.parquet"
+    annotate_1000_genomes(multi_sample_reference, out, "HG00096")
+    notes = summarize(out).limitations
+    assert any(note.startswith("The input says it is GRCh37") for note in notes), notes
+
+
+def test_an_output_without_a_run_record_says_what_is_unknown(demo_output, tmp_path):
+    plain = tmp_path / "plain.parquet"
+    pl.read_parquet(demo_output).write_parquet(plain)  # no footer, as written before it existed
+    summary = summarize(plain)
+    assert summary.run.keys() == {"output_written"}
+    assert "no record of how it was made" in summary.limitations[0]
 
 
 def test_the_run_from_the_history_fills_in_for_a_missing_footer(demo_output, tmp_path):

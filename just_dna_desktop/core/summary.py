@@ -12,12 +12,12 @@ Definitions (issue 13):
 - clinical: per Ensembl `clin_*` flag, the carried rows where it is true, and `any` of them;
 - rare_carried: carried rows whose site's minor allele frequency (`maf`) is below 1 %;
 - per_chromosome, the MAF histogram and the variant types (`tsa`) are of carried rows too.
-The run's own record (the parquet footer's `just_dna_desktop` key) says what could not be looked up.
+The run's own record (the output's footer, core.annotate.read_output_metadata) says what could not
+be looked up.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -26,6 +26,7 @@ from typing import Any
 
 import polars as pl
 
+from .annotate import read_output_metadata
 from .errors import UserError
 from .reference import sort_key
 from .reference_schema import CLINICAL_SIGNIFICANCES
@@ -35,8 +36,6 @@ RARE_MAF = 0.01
 # Histogram bins of the minor allele frequency (0.5 at most, by definition); RARE_MAF is an edge,
 # so the bins below it add up to rare_carried.
 MAF_EDGES = (0.0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
-# The parquet footer key the annotation writes its run metadata under (JSON).
-METADATA_KEY = "just_dna_desktop"
 # The order a person reads clinical flags in: what may matter most first.
 FLAG_ORDER = ("pathogenic", "likely_pathogenic", "risk_factor", "drug_response",
               "confers_sensitivity", "association", "protective", "histocompatibility",
@@ -109,7 +108,7 @@ def summarize(path: Path | str, sample: str | None = None,
     """
     path = Path(path)
     schema = _schema(path)
-    run = read_run_metadata(path) or dict(run or {})
+    run = read_output_metadata(path) or dict(run or {})
     clinical_columns = [c for c in schema if c.startswith("clin_") and schema[c] == pl.Boolean]
     clinical_columns.sort(key=lambda c: _flag_rank(c.removeprefix("clin_")))
     maf = pl.col("maf") if "maf" in schema else pl.lit(None, pl.Float32)
@@ -237,21 +236,6 @@ def _schema(path: Path) -> dict[str, pl.DataType]:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def read_run_metadata(path: Path | str) -> dict[str, Any]:
-    """The run's metadata the annotation stored in the parquet footer ({} when there is none)."""
-    try:
-        raw = pl.read_parquet_metadata(path).get(METADATA_KEY)
-    except (pl.exceptions.PolarsError, OSError):
-        return {}
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 # What of the run's metadata a summary carries: how it was made, and what it could not do. Paths
