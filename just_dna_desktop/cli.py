@@ -182,6 +182,8 @@ def _annotate_and_record(args: argparse.Namespace, settings, vcf: Path, referenc
     from .core.annotate import annotate_vcf
     from .core.errors import Cancelled
     from .core.history import History
+    from .core.housekeeping import sweep
+    from .core.publish import publishing
     from .core.runner import AnnotationJob, job_config
     from .core.workspace import Workspace
 
@@ -199,22 +201,32 @@ def _annotate_and_record(args: argparse.Namespace, settings, vcf: Path, referenc
                             sample=sample, variant_type=settings.variant_type,
                             vcf_sample=vcf_sample, ignore_build_mismatch=ignore_build_mismatch,
                             match_by=match_by, compression=settings.compression)
+        # One run per output file at a time (and per partition), across processes.
         run_id = history.record(trigger=trigger, partition_key=partition_key, user=user,
                                 sample=sample, status="running", config=job_config(job, trigger),
-                                exclusive=partition_key is not None)
+                                exclusive=True)
+        published: list[bool] = []
+
+        def record(footer: dict[str, Any]) -> None:  # the moment the output is replaced
+            history.update(run_id, status="succeeded", metadata=footer)
+            published.append(True)
+
+        sweep(output.parent)  # temporary files of killed runs
         try:
-            metadata = annotate_vcf(vcf, reference_dir, output, user=user, sample=sample,
-                                    variant_type=settings.variant_type, vcf_sample=vcf_sample,
-                                    ignore_build_mismatch=ignore_build_mismatch,
-                                    match_by=match_by, compression=settings.compression,
-                                    progress=None if args.json else _terminal_progress())
-        except (Cancelled, KeyboardInterrupt):
-            history.update(run_id, status="cancelled", error="cancelled")
+            with publishing(record):
+                metadata = annotate_vcf(vcf, reference_dir, output, user=user, sample=sample,
+                                        variant_type=settings.variant_type, vcf_sample=vcf_sample,
+                                        ignore_build_mismatch=ignore_build_mismatch,
+                                        match_by=match_by, compression=settings.compression,
+                                        progress=None if args.json else _terminal_progress())
+        except BaseException as exc:
+            if not published:  # a run whose output was replaced stays succeeded
+                cancelled = isinstance(exc, (Cancelled, KeyboardInterrupt))
+                _record_quietly(lambda: history.update(
+                    run_id, status="cancelled" if cancelled else "failed",
+                    error="cancelled" if cancelled else str(exc) or type(exc).__name__))
             raise
-        except Exception as exc:
-            history.update(run_id, status="failed", error=str(exc) or type(exc).__name__)
-            raise
-        history.update(run_id, status="succeeded", metadata=metadata)
+        history.update(run_id, status="succeeded", metadata=metadata)  # size and usage too
     finally:
         history.close()
     metadata = {**metadata, "run_id": run_id}
@@ -223,6 +235,14 @@ def _annotate_and_record(args: argparse.Namespace, settings, vcf: Path, referenc
     else:
         _print_summary(metadata)
     return EXIT_OK
+
+
+def _record_quietly(write) -> None:
+    """Record a failure if the history lets us; the failure itself is what the person must see."""
+    try:
+        write()
+    except Exception:  # e.g. the disk that failed the annotation fails the history write too
+        pass
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
@@ -452,6 +472,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     import threading
 
     from .core.history import History
+    from .core.housekeeping import sweep_workspace
     from .core.scheduler import Scheduler
     from .core.watch import WatchService
     from .core.workspace import Workspace
@@ -469,6 +490,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     if history.recovered:
         log(f"marked {history.recovered} run(s) left by a stopped program as interrupted")
+    swept = sweep_workspace(settings.input_dir, settings.output_dir, settings.reference_dir)
+    if swept:
+        log(f"removed {len(swept)} temporary file(s) or folder(s) left by stopped programs")
     if not scheduler.auto_annotate:
         log("auto-annotation is off in the settings file: watching only")
     log(f"watching {settings.input_dir} (new files annotated at most once every "

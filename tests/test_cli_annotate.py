@@ -63,3 +63,48 @@ def test_folder_flags_work_before_and_after_the_command(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["output_file"].startswith(str(tmp_path / "before"))
     assert main(["demo", "--data-dir", str(tmp_path / "after"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["output_file"].startswith(str(tmp_path / "after"))
+
+
+def test_two_annotate_processes_never_write_one_output_at_once(tmp_path):
+    """Two real `annotate` processes with the same --user/--sample outside the input folder: the
+    second is refused while the first runs, so the one run in the history is the file on disk."""
+    import os
+    import signal
+    import time
+
+    from just_dna_desktop.core.annotate import read_output_metadata
+    from just_dna_desktop.core.history import History
+    from just_dna_desktop.core.settings import load_settings
+
+    write_reference(tmp_path / "cache" / "ensembl_variations", "21", [(100, "rs100", "A", "G")])
+    big = tmp_path / "big" / "me.vcf"  # big enough to catch it running (~2 s of hashing/reading)
+    big.parent.mkdir()
+    with open(big, "w") as handle:
+        handle.write("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+        handle.writelines(f"21\t{100 + i}\t.\tA\tG\t.\t.\t.\n" for i in range(400_000))
+    (tmp_path / "small").mkdir()
+    small = write_vcf(tmp_path / "small" / "me.vcf", ["21\t100\t.\tA\tG\t.\t.\t.\tGT\t0/1"])
+    command = [sys.executable, "-m", "just_dna_desktop", "annotate", "--user", "bob", "--json"]
+    history = History(load_settings().history_file)
+    first = subprocess.Popen(command + [str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not history.list_runs(status="running") and first.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.005)
+        os.kill(first.pid, signal.SIGSTOP)  # hold it mid-run, whatever the machine's speed
+        assert history.list_runs(status="running"), first.communicate()
+        second = subprocess.run(command + [str(small)], capture_output=True, text=True,
+                                timeout=60)
+        os.kill(first.pid, signal.SIGCONT)
+        out, err = first.communicate(timeout=120)
+    finally:
+        first.kill()
+    assert first.returncode == 0, err
+    assert second.returncode == 1 and second.stderr.startswith("error: ")
+    output = tmp_path / "data" / "output" / "users" / "bob" / "me" / "user_annotated_vcf.parquet"
+    assert f"{output}: run #" in second.stderr and "is writing this file now" in second.stderr
+    runs = history.list_runs()
+    assert [r.status for r in runs] == ["succeeded"]
+    assert read_output_metadata(output)["rows_in"] == runs[0].metadata["rows_in"] == 400_000
+    history.close()

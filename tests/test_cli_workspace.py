@@ -90,6 +90,23 @@ def test_annotate_refuses_hostile_names_for_its_output_folder(data, capsys):
     assert not (data / "output").exists()
 
 
+def test_watch_sweeps_what_killed_programs_left_at_start_up(data, tmp_path):
+    from workspace_helpers import leftovers_of_a_dead_process
+
+    sample_dir = data / "output" / "users" / "alice" / "s0"
+    leftovers_of_a_dead_process(sample_dir / "user_annotated_vcf.parquet")
+    env = dict(os.environ, PYTHONPATH=str(PROJECT))
+    proc = subprocess.Popen([sys.executable, "-m", "just_dna_desktop", "watch"], cwd=tmp_path,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = proc.stdout.readline()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert first.startswith("removed 3 temporary file(s) or folder(s)"), first
+    assert list(sample_dir.iterdir()) == []
+
+
 def test_watch_end_to_end(data, tmp_path):
     """`watch` on an empty workspace, then a VCF copied into input/users/alice/."""
     env = dict(os.environ, PYTHONPATH=str(PROJECT))

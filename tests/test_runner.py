@@ -147,3 +147,116 @@ def test_a_partition_already_running_is_refused(setup):
     with pytest.raises(PartitionBusyError):
         run_job(job, history=history, partition_key="alice/s1")
     assert not job.output.exists()
+
+
+# -- the child never outlives its supervisor; history and output never disagree ------------------
+
+SUPERVISOR = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import workspace_helpers
+from just_dna_desktop.core.history import History
+from just_dna_desktop.core.runner import AnnotationJob, run_job
+
+vcf, reference_dir, output, history_file, pid_file, target = sys.argv[2:8]
+job = AnnotationJob(vcf=Path(vcf), reference_dir=Path(reference_dir), output=Path(output),
+                    user="alice", sample="s1")
+
+def on_event(level, message):
+    if message == "wrote a partial file":
+        Path(pid_file).write_text(str(child[0]))
+
+child = []
+run_job(job, history=History(history_file), partition_key="alice/s1",
+        target=getattr(workspace_helpers, target), on_start=child.append, on_event=on_event)
+"""
+
+
+def _alive(pid):
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.parametrize("target", ["slow_target", "undying_slow_target"])
+def test_killing_the_supervisor_ends_its_child_and_the_next_run_sweeps_its_files(setup, tmp_path,
+                                                                              target):
+    """kill -9 of a real supervising process (as of `watch`): its annotation child ends too, on
+    Linux by the parent-death signal, everywhere by the thread watching the parent's sentinel
+    (`undying_slow_target` switches the signal off to prove the thread alone suffices)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    job, history = setup
+    assert run_job(job, history=history, partition_key="alice/s1").ok
+    old_bytes = job.output.read_bytes()
+    pid_file = tmp_path / "child.pid"
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISOR, str(Path(__file__).parent), str(job.vcf),
+         str(job.reference_dir), str(job.output), str(history.path), str(pid_file), target])
+    try:
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        child = int(pid_file.read_text())
+        assert len(list(job.output.parent.iterdir())) == 3  # output, half file, spill folder
+        supervisor.kill()
+        supervisor.wait(10)
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child), "the annotation child outlived its supervisor"
+    finally:
+        supervisor.kill()
+    assert job.output.read_bytes() == old_bytes
+    # The next start marks the dead run interrupted; the next run of the partition sweeps.
+    assert History(history.path).recovered == 1
+    assert run_job(job, history=history, partition_key="alice/s1").ok
+    assert [p.name for p in job.output.parent.iterdir()] == [job.output.name]
+
+
+def test_a_child_that_dies_after_replacing_the_output_leaves_the_run_succeeded(setup):
+    """Whoever replaces the output records the run: the parent's view of the death changes
+    nothing about a run whose output is on disk."""
+    from workspace_helpers import annotate_then_die_target
+
+    job, history = setup
+    result = run_job(job, history=history, partition_key="alice/s1",
+                     target=annotate_then_die_target)
+    assert result.ok, result.error
+    run = history.get_run(result.run_id)
+    assert run.status == "succeeded" and run.error is None
+    assert run.metadata["rows_out"] == pl.read_parquet(job.output).height == 132
+    assert any("ended after writing its output" in e.message and "SIGKILL" in e.message
+               for e in history.events(run.id))
+
+
+def test_termination_waits_until_the_output_and_its_record_are_both_done(tmp_path):
+    from just_dna_desktop.core.publish import deferred_signals, publishing, replace_output
+
+    seen = []
+    tmp, output = tmp_path / ".out.tmp", tmp_path / "out.parquet"
+    tmp.write_bytes(b"new")
+
+    def record(metadata):
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives between the rename and the record
+        time.sleep(0.05)
+        seen.append(("recorded", output.read_bytes(), metadata))
+
+    def on_term(signum, frame):
+        seen.append(("terminated",))
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        with publishing(record):
+            replace_output(tmp, output, {"rows_out": 1})
+        with deferred_signals():
+            pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert seen == [("recorded", b"new", {"rows_out": 1}), ("terminated",)]

@@ -40,17 +40,40 @@ def copy_vcf(target: Path) -> Path:
 
 
 def slow_target(job, progress, event):
-    """A job body that writes a half output file and then waits to be cancelled or killed."""
+    """A job body that leaves what a real annotation leaves mid-run (a half output file and a
+    spill folder with a part file, under the real owner-tagged names), then waits to be cancelled
+    or killed."""
+    from just_dna_desktop.core.housekeeping import temp_dir, temp_file
+
     progress(0.1, "pretending to work")
     job.output.parent.mkdir(parents=True, exist_ok=True)
-    import os
-
-    partial = job.output.with_name(f".{job.output.name}.{os.getpid()}.1.tmp")
-    partial.write_bytes(b"half a parquet file")
+    temp_file(job.output).write_bytes(b"half a parquet file")
+    (temp_dir(job.output) / "in-0-0.parquet").write_bytes(b"x" * 100_000)
     event("info", "wrote a partial file")
     for _ in range(600):
         time.sleep(0.1)
     raise Cancelled("never reached")
+
+
+def undying_slow_target(job, progress, event):
+    """slow_target without Linux's parent-death signal: only the sentinel thread can end it."""
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, 0)  # PR_SET_PDEATHSIG = 0
+    return slow_target(job, progress, event)
+
+
+def annotate_then_die_target(job, progress, event):
+    """A real annotation, after which the child is killed before it can report to its parent."""
+    import os
+    import signal
+
+    from just_dna_desktop.core.runner import annotate_target
+
+    annotate_target(job, progress, event)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def failing_target(job, progress, event):
@@ -67,3 +90,25 @@ def deaf_target(job, progress, event):
     event("info", "deaf now")
     time.sleep(60)
     return {}
+
+
+MAKE_LEFTOVERS = """
+import sys
+from pathlib import Path
+from just_dna_desktop.core.housekeeping import temp_dir, temp_file
+output = Path(sys.argv[1])
+temp_file(output).write_bytes(b"half a file")
+(temp_dir(output) / "in-0-0.parquet").write_bytes(b"x" * 1000)
+temp_file(output.with_name("s1.vcf"), "part").write_bytes(b"an import")
+"""
+
+
+def leftovers_of_a_dead_process(output: Path) -> list[str]:
+    """Temporary names made beside `output` by a real process that has exited since (as after a
+    kill -9): a half output file, a spill folder, an import's part file."""
+    import subprocess
+    import sys
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-c", MAKE_LEFTOVERS, str(output)], check=True)
+    return sorted(p.name for p in output.parent.iterdir())

@@ -17,10 +17,7 @@ streamed into the output: a whole genome peaks under 300 MB (benchmarks/README.m
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -33,6 +30,8 @@ from .cancel import CancelToken
 from .errors import BuildMismatchError, ReferenceMissingError, UserError
 from . import prepared, rsid_match
 from .genotypes import InputFormat, detect_format, own_chromosome, read_markers
+from .housekeeping import temp_dir, temp_file
+from .publish import replace_output
 from .metrics import ResourceMonitor
 from .reference import CHROMOSOMES, find_files, read_manifest, sort_key
 from .rsid_match import rs_number
@@ -526,8 +525,7 @@ class _AllelesByChromosome:
         if self._dir is None:
             try:
                 self._output.parent.mkdir(parents=True, exist_ok=True)
-                self._dir = Path(tempfile.mkdtemp(prefix=f".{self._output.name}.",
-                                                  suffix=".tmp", dir=self._output.parent))
+                self._dir = temp_dir(self._output)  # owner-tagged: swept if we are killed
             except OSError as exc:
                 raise UserError(f"{self._output}: cannot write the output "
                                 f"({exc.strerror or exc})") from None
@@ -569,11 +567,11 @@ def _footer(metadata: dict[str, Any] | None) -> dict[str, str] | None:
 def _combine_atomic(part_files: list[Path], path: Path, compression: str,
                     metadata: dict[str, Any] | None = None) -> None:
     """Stream the part files into one parquet file (bounded memory), written atomically."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    tmp = temp_file(path)
     try:
         pl.scan_parquet(part_files).sink_parquet(tmp, compression=compression, statistics=True,
                                                  metadata=_footer(metadata))
-        os.replace(tmp, path)
+        replace_output(tmp, path, metadata)  # and the run is recorded, if one is
     except OSError as exc:
         raise UserError(f"{path}: cannot write the output ({exc.strerror or exc})") from None
     finally:
@@ -590,11 +588,11 @@ def write_parquet_atomic(df: pl.DataFrame, path: Path, compression: str = "zstd"
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"{path.parent}: cannot create the output folder ({exc.strerror})") from None
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    tmp = temp_file(path)
     try:
         df.write_parquet(tmp, compression=compression, statistics=True,
                          metadata=_footer(metadata))
-        os.replace(tmp, path)
+        replace_output(tmp, path, metadata)  # and the run is recorded, if one is
     except OSError as exc:
         raise UserError(f"{path}: cannot write the output ({exc.strerror or exc})") from None
     finally:

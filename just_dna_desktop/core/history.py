@@ -80,6 +80,15 @@ class PartitionBusyError(UserError):
     """Another run of the same `{user}/{sample}` is already queued or running."""
 
 
+class OutputBusyError(PartitionBusyError):
+    """Another run is writing the same output file now (ad-hoc runs included)."""
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name one file (links, `..` and case on Windows resolved)."""
+    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
 def iso(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
@@ -162,7 +171,9 @@ def owner_alive(owner: str | None) -> bool | None:
     if host != socket.gethostname():
         return None
     try:
-        return abs(psutil.Process(pid).create_time() - started) < 0.02
+        process = psutil.Process(pid)
+        return abs(process.create_time() - started) < 0.02 \
+            and process.status() != psutil.STATUS_ZOMBIE  # dead, just not reaped yet
     except psutil.Error:
         return False
 
@@ -309,9 +320,10 @@ class History:
                config: dict[str, Any] | None = None, exclusive: bool = False) -> int:
         """Add a run and return its id.
 
-        With `exclusive` (for runs of a partition), refuse with PartitionBusyError when the same
-        partition already has a run in the way: queuing is refused by a queued or running run,
-        starting (status running) only by a running one. Check and insert are one transaction.
+        With `exclusive`, refuse with PartitionBusyError when the same partition already has a
+        run in the way (queuing is refused by a queued or running run, starting only by a running
+        one), and with OutputBusyError when a running run writes the same output file
+        (`config["output"]`), ad-hoc runs included. Check and insert are one transaction.
         """
         if status not in RUN_STATUSES:
             raise ValueError(f"unknown run status {status!r}")
@@ -327,6 +339,14 @@ class History:
                 if busy is not None:
                     raise PartitionBusyError(f"{partition_key} already has a {busy['status']} "
                                              f"run (#{busy['id']})")
+            output = (config or {}).get("output") if exclusive else None
+            if output:
+                for row in conn.execute("SELECT id, config FROM runs WHERE status = 'running'"):
+                    other = json.loads(row["config"] or "{}").get("output")
+                    if other and same_file(other, output):
+                        raise OutputBusyError(f"{output}: run #{row['id']} is writing this file "
+                                              "now; wait for it to finish, or choose another "
+                                              "output")
             cursor = conn.execute(
                 "INSERT INTO runs (kind, trigger, partition_key, user, sample, status, created_at,"
                 " started_at, owner, config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

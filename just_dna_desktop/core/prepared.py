@@ -26,6 +26,8 @@ from pathlib import Path
 
 import polars as pl
 
+from .housekeeping import temp_file
+
 FORMAT_VERSION = 3
 # Small files are read directly: preparing them would not pay for itself.
 MIN_SOURCE_BYTES = 32 << 20
@@ -73,7 +75,7 @@ def build(source: Path, target: Path) -> None:
         frame = frame.with_columns(id=pl.when(exact).then(None).otherwise(pl.col("id")),
                                    rs=pl.when(exact).then(number))
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = temp_file(target)  # owner-tagged: swept if this process is killed
     try:
         frame.sink_parquet(tmp, compression="lz4", row_group_size=ROW_GROUP_ROWS, statistics=True)
         _stamp_path(target).unlink(missing_ok=True)

@@ -9,8 +9,12 @@ even a run that is killed has its peak recorded. `run_job` blocks: call it from 
 
 from __future__ import annotations
 
+import _thread
 import multiprocessing
+import os
 import signal
+import sys
+import threading
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -20,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 
 from .cancel import CancelToken
+from .housekeeping import sweep
 from .metrics import ResourceMonitor
 
 if TYPE_CHECKING:
@@ -93,14 +98,56 @@ class _Terminated(BaseException):
     """Raised in the child on SIGTERM so `finally` blocks (temporary files) still run."""
 
 
-def _child_main(target: Target, job: AnnotationJob, conn: Connection) -> None:
+ORPHAN_GRACE_SECONDS = 2.0  # after the supervisor died: time to clean up before a hard exit
+EXIT_ORPHANED = 3
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent(grace: float = ORPHAN_GRACE_SECONDS) -> None:
+    """In the child: end this process when its supervisor dies, however it dies (kill -9 too).
+
+    Linux delivers SIGTERM on the parent's death (prctl); everywhere, a thread waits on the
+    parent's sentinel and then asks the main thread to stop the same way. Either way the SIGTERM
+    handler unwinds (temporary files removed, the output untouched); if the main thread is stuck
+    in native code, the process exits hard after `grace` seconds, and the owner-tagged leftovers
+    are swept by the next run.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+        except (OSError, AttributeError):
+            pass  # the sentinel thread below still covers it
+
+    def wait_for_parent() -> None:
+        parent.join()  # returns once the parent is gone (its end of the sentinel pipe closed)
+        _thread.interrupt_main(signal.SIGTERM)
+        time.sleep(grace)
+        os._exit(EXIT_ORPHANED)
+
+    threading.Thread(target=wait_for_parent, name="parent-watch", daemon=True).start()
+
+
+def _child_main(target: Target, job: AnnotationJob, conn: Connection,
+                record_to: tuple[str, int] | None = None) -> None:
+    """The child's body: run `target`, report over `conn`; with `record_to` = (history file, run
+    id), record the run as succeeded the moment the output is replaced (core/publish.py)."""
     # Ctrl-C in a terminal reaches the whole process group: let the parent decide.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    terminating = False
 
     def on_term(signum: int, frame: Any) -> None:
-        raise _Terminated()
+        nonlocal terminating
+        if not terminating:  # once: a second request must not cut the clean-up short
+            terminating = True
+            raise _Terminated()
 
     signal.signal(signal.SIGTERM, on_term)
+    _die_with_parent()
 
     def send(*message: Any) -> None:
         try:
@@ -109,10 +156,22 @@ def _child_main(target: Target, job: AnnotationJob, conn: Connection) -> None:
             pass  # the parent is gone; nothing to tell
 
     from .errors import Cancelled, UserError
+    from .publish import publishing
 
+    history = None
     try:
-        metadata = target(job, lambda f, m: send("progress", float(f), str(m)),
-                          lambda level, m: send("event", str(level), str(m)))
+        record = None
+        if record_to is not None:
+            from .history import History
+
+            history = History(record_to[0], recover=False)
+
+            def record(metadata: dict) -> None:
+                history.update(record_to[1], status="succeeded", metadata=metadata)
+
+        with publishing(record):
+            metadata = target(job, lambda f, m: send("progress", float(f), str(m)),
+                              lambda level, m: send("event", str(level), str(m)))
         send("succeeded", metadata)
     except _Terminated:
         send("cancelled", "cancelled")
@@ -125,6 +184,8 @@ def _child_main(target: Target, job: AnnotationJob, conn: Connection) -> None:
     except Exception as exc:  # a bug: keep the traceback in the run's events
         send("failed", f"unexpected {type(exc).__name__}: {exc}", traceback.format_exc())
     finally:
+        if history is not None:
+            history.close()
         conn.close()
 
 
@@ -148,14 +209,6 @@ def _stop(process: multiprocessing.process.BaseProcess, grace: float) -> None:
     if process.is_alive():
         process.kill()
     process.join(5)
-
-
-def _remove_partial_output(output: Path, pid: int | None) -> None:
-    """A killed child cannot clean up: remove the temporary files it left beside the output."""
-    if pid is None or not output.parent.is_dir():
-        return
-    for leftover in output.parent.glob(f".{output.name}.{pid}.*.tmp"):
-        leftover.unlink(missing_ok=True)
 
 
 def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int | None = None,
@@ -182,16 +235,18 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
 
     config = job_config(job, trigger)
     if history is not None:
-        if run_id is None:
+        if run_id is None:  # one run per partition and per output file, across processes
             run_id = history.record(trigger=trigger, partition_key=partition_key, user=job.user,
                                     sample=job.sample, status="running", config=config,
-                                    exclusive=partition_key is not None)
+                                    exclusive=True)
         else:
             history.update(run_id, status="running", config=config)
+    sweep(job.output.parent)  # what killed runs left here (ours are owner-tagged)
 
     ctx = multiprocessing.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child_main, args=(target, job, sender), daemon=True,
+    record_to = (str(history.path), run_id) if history is not None and run_id is not None else None
+    process = ctx.Process(target=_child_main, args=(target, job, sender, record_to), daemon=True,
                           name=f"annotate-{job.user}-{job.sample}")
     started = time.perf_counter()
     try:
@@ -243,7 +298,7 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
         usage = monitor.stop()
         receiver.close()
         if outcome is None or outcome[0] != "succeeded":
-            _remove_partial_output(job.output, process.pid)
+            sweep(job.output.parent)  # a killed child cannot clean up; its files are tagged
 
     wall = round(time.perf_counter() - started, 3)
     process_metrics: dict[str, Any] = {"process_duration_sec": wall}
@@ -272,6 +327,15 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
 
 def _finish(history: "History | None", result: RunResult,
             event: Callable[[str, str], None]) -> None:
+    if history is not None and result.run_id is not None and not result.ok:
+        run = history.get_run(result.run_id)
+        if run is not None and run.status == "succeeded":
+            # The child replaced the output and recorded it, then died or failed: the output is
+            # complete and the history says so; this only adds how the process ended.
+            event("warning", f"the annotation process ended after writing its output: "
+                             f"{result.error}")
+            result.status, result.error = "succeeded", None
+            result.metadata = {**run.metadata, **result.metadata}
     if result.ok:
         m = result.metadata
         event("info", f"succeeded: {m.get('rows_out', '?')} rows, {m.get('alleles_matched', '?')} "

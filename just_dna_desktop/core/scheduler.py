@@ -176,7 +176,8 @@ class Scheduler:
             try:
                 run_id = self.history.record(
                     trigger=AUTO, partition_key=sample.key, user=sample.user,
-                    sample=sample.sample, status="running", exclusive=True)
+                    sample=sample.sample, status="running", exclusive=True,
+                    config={"output": str(self.workspace.output_file(sample.user, sample.sample))})
             except PartitionBusyError:
                 continue  # another process started it just now: it is theirs
             self.history.add_event(run_id, f"queued as a {item.reason} sample at "
@@ -188,8 +189,10 @@ class Scheduler:
                 cancel: CancelToken | None = None, on_event: EventCallback | None = None,
                 on_start: Callable[[int], None] | None = None) -> RunResult:
         """Annotate one sample now (a person asked); PartitionBusyError if it is already running."""
-        run_id = self.history.record(trigger=MANUAL, partition_key=sample.key, user=sample.user,
-                                     sample=sample.sample, status="running", exclusive=True)
+        run_id = self.history.record(
+            trigger=MANUAL, partition_key=sample.key, user=sample.user, sample=sample.sample,
+            status="running", exclusive=True,
+            config={"output": str(self.workspace.output_file(sample.user, sample.sample))})
         self.dequeue(sample.key)
         return self._run(sample, run_id, MANUAL, progress, cancel, on_event, on_start)
 

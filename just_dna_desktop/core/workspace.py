@@ -27,12 +27,12 @@ import hashlib
 import os
 import shutil
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import UserError
+from .housekeeping import temp_file
 from .names import check_name, name_problem
 from .vcf import read_header
 
@@ -362,7 +362,7 @@ class Workspace:
         target = user_dir / f"{sample}{suffix}"
         self._refuse_existing(user_dir, user, sample)
 
-        tmp = user_dir / f".{target.name}.{os.getpid()}.{time.monotonic_ns()}.part"
+        tmp = temp_file(target, "part")  # owner-tagged: swept if this process is killed
         try:
             with open(source, "rb") as src, open(tmp, "xb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)

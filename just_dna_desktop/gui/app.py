@@ -7,7 +7,6 @@ import asyncio
 import logging
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from ..core import settings as core_settings
 from ..core.errors import UserError
+from ..core.housekeeping import demo_dir, sweep_workspace
 
 log = logging.getLogger(__name__)
 ICON = core_settings.RESOURCES_DIR / "icons" / "just-dna-desktop-256.png"
@@ -67,8 +67,9 @@ def apply_theme(app: QApplication, theme: str = "system") -> None:
 
 
 def demo_workspace(base: Path | None = None) -> Path:
-    """A data folder for `--demo`: a fresh temporary one unless a folder is given."""
-    return Path(base) if base else Path(tempfile.mkdtemp(prefix="just-dna-demo-"))
+    """A data folder for `--demo`: a fresh temporary one (owner-tagged, so a killed window's is
+    swept at the next start) unless a folder is given."""
+    return Path(base) if base else demo_dir()
 
 
 def create_window(args: argparse.Namespace):
@@ -81,6 +82,8 @@ def create_window(args: argparse.Namespace):
     elif args.data_dir:
         flags["data_dir"] = args.data_dir
     settings = core_settings.load_settings(flags)
+    # Leftovers of killed runs and windows (their owners are gone; live ones are never touched).
+    sweep_workspace(settings.input_dir, settings.output_dir, settings.reference_dir)
     window = MainWindow(settings, reference_dir=DEMO_REFERENCE_DIR if args.demo else None,
                         demo=args.demo)
     if args.demo:

@@ -129,6 +129,27 @@ def test_open_the_demo_without_the_real_reference(qtbot, make_window, tmp_path):
     assert run.config["reference_dir"] == str(DEMO_REFERENCE_DIR)
 
 
+def test_the_window_sweeps_leftovers_and_its_demo_folder_names_its_owner(qtbot, tmp_path):
+    from workspace_helpers import leftovers_of_a_dead_process
+
+    from just_dna_desktop.core import housekeeping
+    from just_dna_desktop.gui.app import create_window, demo_workspace, parse_args
+
+    data = tmp_path / "data"
+    sample_dir = data / "output" / "users" / "alice" / "s0"
+    leftovers_of_a_dead_process(sample_dir / "user_annotated_vcf.parquet")
+    window = create_window(parse_args(["--data-dir", str(data)]))
+    qtbot.addWidget(window)
+    window.shutdown()
+    assert list(sample_dir.iterdir()) == []
+    demo = demo_workspace()
+    try:
+        assert demo.name.startswith(f"just-dna-demo-{housekeeping.owner_tag()}-")
+        assert not housekeeping.is_leftover(demo)
+    finally:
+        demo.rmdir()
+
+
 def test_app_parses_its_flags_and_builds_the_demo_window(qtbot, tmp_path):
     from just_dna_desktop.gui.app import create_window, parse_args
 
