@@ -293,7 +293,7 @@ def cmd_reference(args: argparse.Namespace) -> int:
     print(f"  repo:       {info.repo_id or 'unknown'}")
     print(f"  revision:   {info.revision or 'unknown'}")
     for label, paths in (("missing", info.missing), ("partial", info.partial),
-                         ("unverified", info.unverified)):
+                         ("corrupt", info.corrupt), ("unverified", info.unverified)):
         if paths and info.status != "missing":
             print(f"  {label + ':':<11} {len(paths)} file(s): {', '.join(paths[:3])}"
                   f"{', ...' if len(paths) > 3 else ''}")

@@ -395,10 +395,21 @@ def test_cli_download_status_verify_end_to_end(hub, dataset, ref_dir, capsys):
     assert verify_report["corrupt"] == [CHR22] and verify_report["passed"] is False
     assert captured.err.startswith("error: 1 reference file(s)") and captured.err.count("\n") == 1
     assert cli.main(["reference", "status", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["status"] == "unverified"
+    status = json.loads(capsys.readouterr().out)
+    assert status["status"] == "incomplete" and status["corrupt"] == [CHR22]
+    # It keeps saying so until the file is fetched again.
+    assert cli.main(["reference", "verify"]) == 1
+    captured = capsys.readouterr()
+    assert f"corrupt: {CHR22}" in captured.out and "no checksum" not in captured.out
+    assert "1 corrupt" in captured.err
 
     assert cli.main(["reference", "download", "--chromosomes", "21,22"]) == 0
     assert path.read_bytes() == dataset[CHR22]
+    assert cli.main(["reference", "verify"]) == 0
+    capsys.readouterr()
+    assert cli.main(["reference", "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["status"] == "cached" and status["corrupt"] == []
 
 
 def test_cli_errors_are_one_line_and_survive_a_missing_stderr(hub, ref_dir, capsys, monkeypatch):

@@ -89,7 +89,7 @@ def test_only_a_partial_file_is_incomplete_not_missing(ref):
     assert reference.status(ref).status == "incomplete"
 
 
-def test_verify_rehashes_and_drops_corrupt_files_from_the_manifest(ref):
+def test_verify_rehashes_and_keeps_saying_corrupt_until_the_file_is_fetched_again(ref):
     verified_cache(ref, {CHR21: b"a" * 100, CHR22: b"b" * 50})
     path = ref / CHR22
     info = path.stat()
@@ -102,8 +102,18 @@ def test_verify_rehashes_and_drops_corrupt_files_from_the_manifest(ref):
     assert report.ok == [CHR21] and report.corrupt == [CHR22] and not report.passed
     assert report.bytes_hashed == 150
     assert (CHR21, 100, 100) in seen and (CHR22, 50, 50) in seen
-    assert CHR22 not in reference.read_manifest(ref)["files"]
-    assert reference.status(ref).status == "unverified"
+    assert reference.read_manifest(ref)["files"][CHR22]["corrupt"] is True
+    info = reference.status(ref)
+    assert info.status == "incomplete" and info.corrupt == [CHR22] and CHR22 in info.unverified
+    # The second verify (and the third) still knows what the file should be.
+    for _ in range(2):
+        again = reference.verify(ref)
+        assert again.corrupt == [CHR22] and again.unknown == [] and not again.passed
+    # Put right (as a download does): ok again, and the mark is gone.
+    path.write_bytes(b"b" * 50)
+    assert reference.verify(ref).passed
+    assert "corrupt" not in reference.read_manifest(ref)["files"][CHR22]
+    assert reference.status(ref).status == "cached"
 
 
 def test_verify_refreshes_a_good_file_that_was_only_touched(ref):

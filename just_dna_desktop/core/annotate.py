@@ -27,13 +27,14 @@ import polars as pl
 from .. import __version__
 from .build import REFERENCE_BUILD
 from .cancel import CancelToken
-from .errors import BuildMismatchError, ReferenceMissingError, UserError
+from .errors import BuildMismatchError, ReferenceMissingError, UserError, write_failure
 from . import prepared, rsid_match
 from .genotypes import InputFormat, detect_format, own_chromosome, read_markers
-from .housekeeping import temp_dir, temp_file
+from .housekeeping import discard, temp_dir, temp_file
 from .publish import replace_output
 from .metrics import ResourceMonitor
 from .reference import CHROMOSOMES, find_files, read_manifest, sort_key
+from .reference import reading as reading_reference
 from .rsid_match import rs_number
 from .vcf import ALLELE_SCHEMA, AlleleBlocks, read_header
 
@@ -105,7 +106,9 @@ def reference_columns(files: list[Path]) -> dict[str, pl.DataType]:
     """Output names and types of the reference's columns: `id` becomes `rsid`, clashes get `_ensembl`."""
     schema: dict[str, pl.DataType] = {}
     for path in files:
-        for name, dtype in pl.read_parquet_schema(path).items():
+        with reading_reference(path):
+            names = pl.read_parquet_schema(path)
+        for name, dtype in names.items():
             if name in SKIPPED_REFERENCE_COLUMNS:
                 continue
             schema.setdefault(_output_name(name), dtype)
@@ -140,8 +143,9 @@ def reference_sources(files: list[Path], reference_dir: Path | None = None,
                     and not prepared.is_fresh(path, prepared.prepared_path(reference_dir, path)):
                 announce_build()
             copy = prepared.usable_copy(reference_dir, path)
-        sources.append(ReferenceSource(copy or path, dict(pl.read_parquet_schema(path)),
-                                       copy is not None))
+        with reading_reference(path):
+            schema = dict(pl.read_parquet_schema(path))
+        sources.append(ReferenceSource(copy or path, schema, copy is not None))
     return sources
 
 
@@ -168,7 +172,8 @@ def reference_rows(sources: list[ReferenceSource], positions: pl.Series,
             scan = scan.filter(pl.col("tsa") == "SNV")
         if source.prepared and "id" in schema:
             scan = scan.with_columns(prepared.prepared_id())
-        frames.append(scan.select(wanted).collect())
+        with reading_reference(source.read_path, prepared_copy=source.prepared):
+            frames.append(scan.select(wanted).collect())
     df = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
     df = df.with_columns(alts=pl.col("alt").str.to_uppercase().str.split("|"))
     keys = df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
@@ -462,9 +467,9 @@ def _spill(part: pl.DataFrame, empty: pl.DataFrame, output_path: Path, path: Pat
 def _write_temporary(df: pl.DataFrame, path: Path, output_path: Path) -> None:
     try:
         df.write_parquet(path, compression="lz4", statistics=False)
-    except OSError as exc:
-        path.unlink(missing_ok=True)
-        raise UserError(f"{output_path}: cannot write the output ({exc.strerror or exc})") from None
+    except (OSError, pl.exceptions.ComputeError) as exc:
+        discard(path)
+        raise write_failure(output_path, exc) from None
 
 
 class _AllelesByChromosome:
@@ -527,8 +532,7 @@ class _AllelesByChromosome:
                 self._output.parent.mkdir(parents=True, exist_ok=True)
                 self._dir = temp_dir(self._output)  # owner-tagged: swept if we are killed
             except OSError as exc:
-                raise UserError(f"{self._output}: cannot write the output "
-                                f"({exc.strerror or exc})") from None
+                raise write_failure(self._output, exc) from None
         return self._dir / name
 
     def chromosomes(self) -> list[str]:
@@ -572,10 +576,10 @@ def _combine_atomic(part_files: list[Path], path: Path, compression: str,
         pl.scan_parquet(part_files).sink_parquet(tmp, compression=compression, statistics=True,
                                                  metadata=_footer(metadata))
         replace_output(tmp, path, metadata)  # and the run is recorded, if one is
-    except OSError as exc:
-        raise UserError(f"{path}: cannot write the output ({exc.strerror or exc})") from None
+    except (OSError, pl.exceptions.ComputeError) as exc:
+        raise write_failure(path, exc) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)  # never in place of the error above
 
 
 def write_parquet_atomic(df: pl.DataFrame, path: Path, compression: str = "zstd",
@@ -593,7 +597,7 @@ def write_parquet_atomic(df: pl.DataFrame, path: Path, compression: str = "zstd"
         df.write_parquet(tmp, compression=compression, statistics=True,
                          metadata=_footer(metadata))
         replace_output(tmp, path, metadata)  # and the run is recorded, if one is
-    except OSError as exc:
-        raise UserError(f"{path}: cannot write the output ({exc.strerror or exc})") from None
+    except (OSError, pl.exceptions.ComputeError) as exc:
+        raise write_failure(path, exc) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)  # never in place of the error above

@@ -28,5 +28,47 @@ class ReferenceMissingError(UserError):
     """The reference cache is missing or unusable."""
 
 
+class ReferenceDamagedError(ReferenceMissingError):
+    """A reference file (or its prepared copy) that cannot be read: truncated, corrupted."""
+
+
+class OutputWriteError(UserError):
+    """An output, or a temporary part of it, that cannot be written: disk full, read-only folder."""
+
+
+# Below this much free space a failed write is taken for a full disk (polars does not always
+# pass the OS's "No space left on device" through: a write cut short can read as a bad file).
+NEARLY_FULL_BYTES = 64 << 20
+
+
+def write_failure(path: Path, exc: BaseException) -> OutputWriteError:
+    """A failed write of `path` (an OSError, or polars' wrapper of one) as one line that says
+    what to do. Writing is the disk's business, never a bug."""
+    import errno
+    import shutil
+
+    reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+    code = exc.errno if isinstance(exc, OSError) else None
+    folder = path.parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if code == errno.ENOSPC or "os error 28" in reason or "No space left" in reason \
+            or (free is not None and free < NEARLY_FULL_BYTES):
+        left = f"{free / 2**20:,.0f} MB free" if free is not None else "no space left"
+        return OutputWriteError(f"{path}: cannot write the output: the disk is full ({left} in "
+                                f"{folder}); free some space, then run it again")
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "os error 30" in reason \
+            or "os error 13" in reason:
+        return OutputWriteError(f"{path}: cannot write the output: {folder} is read-only for "
+                                f"this program ({reason}); make it writable or choose another "
+                                "output folder")
+    if not isinstance(exc, OSError):  # polars' wrapper: the OS's reason may be lost on the way
+        return OutputWriteError(f"{path}: cannot write the output ({reason}); check the free "
+                                f"space and the disk holding {folder}, then run it again")
+    return OutputWriteError(f"{path}: cannot write the output ({reason})")
+
+
 class Cancelled(Exception):
     """A job was cancelled by the person; not an error, but it ends the job."""

@@ -111,6 +111,15 @@ def is_leftover(path: Path) -> bool:
     return bool(_LEGACY_DEMO.match(name)) and _old(path)
 
 
+def discard(path: Path) -> None:
+    """Remove a temporary file if possible; a failure here must never hide the error being
+    handled (a read-only folder refuses even this), and the file is swept later anyway."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 def remove(path: Path) -> bool:
     """Rename to a garbage name, then delete (a file or a whole folder); False if it stays."""
     garbage = path if path.name.startswith(GARBAGE_PREFIX) else \

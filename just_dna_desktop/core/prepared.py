@@ -26,7 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .housekeeping import temp_file
+from .housekeeping import discard, temp_file
 
 FORMAT_VERSION = 3
 # Small files are read directly: preparing them would not pay for itself.
@@ -82,7 +82,7 @@ def build(source: Path, target: Path) -> None:
         os.replace(tmp, target)
         _stamp_path(target).write_text(json.dumps(_stamp(source)), encoding="utf-8")
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
 
 
 def usable_copy(reference_dir: Path, source: Path, build_if_missing: bool = True) -> Path | None:

@@ -7,17 +7,18 @@ Every layout the dataset has had is accepted, found by chromosome from the file 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .cancel import CancelToken
-from .errors import UserError
+from .errors import ReferenceDamagedError, UserError
 
 CHROMOSOMES = [str(i) for i in range(1, 23)] + ["X", "Y", "MT"]
 EXPECTED_FILES = [f"data/homo_sapiens-chr{c}.parquet" for c in CHROMOSOMES]
@@ -81,6 +82,7 @@ class ReferenceStatus:
     missing: list[str] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
     partial: list[str] = field(default_factory=list)
+    corrupt: list[str] = field(default_factory=list)  # found corrupt by `verify`, not fetched since
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -111,6 +113,26 @@ def find_files(reference_dir: Path) -> dict[str, list[Path]]:
         if chrom is not None and path.is_file():
             found.setdefault(chrom, []).append(path)
     return dict(sorted(found.items(), key=lambda item: sort_key(item[0])))
+
+
+@contextlib.contextmanager
+def reading(path: Path, prepared_copy: bool = False) -> Iterator[None]:
+    """Around a read of one reference file: a file that cannot be read (truncated, corrupted)
+    becomes one line naming it and saying what to do, instead of a parquet decoder's message."""
+    import polars as pl
+
+    try:
+        yield
+    except (OSError, pl.exceptions.ComputeError, pl.exceptions.PanicException) as exc:
+        reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+        reason = reason.removeprefix("parquet: ").splitlines()[0] if reason else type(exc).__name__
+        if prepared_copy:
+            raise ReferenceDamagedError(
+                f"{path}: this prepared copy of a reference file is damaged ({reason}); delete "
+                "it and run again (it is rebuilt from the downloaded file)") from None
+        raise ReferenceDamagedError(
+            f"{path}: this reference file is damaged ({reason}); run `just-dna-desktop reference "
+            "verify`, then `just-dna-desktop reference download` to fetch it again") from None
 
 
 def expected_files(reference_dir: Path) -> list[str]:
@@ -152,9 +174,9 @@ def is_vouched(path: Path, entry: dict[str, Any] | None) -> bool:
     """True when the manifest verified this very file: same size and modification time since.
 
     A file rewritten, truncated or copied over after verification no longer matches, so it is
-    never taken for cached on trust.
+    never taken for cached on trust; nor is one that `verify` found corrupt.
     """
-    if not entry or "sha256" not in entry:
+    if not entry or "sha256" not in entry or entry.get("corrupt"):
         return False
     try:
         info = path.stat()
@@ -189,8 +211,9 @@ def verify(reference_dir: Path, on_progress: Callable[[str, int, int], None] | N
     """Re-hash every reference file against the manifest; no network.
 
     Good files get their manifest entry refreshed (so a mere `touch` does not demote them);
-    corrupt ones lose it, so `status` stops calling the cache cached and `download` fetches them
-    again. `on_progress(repo_path, file_bytes_done, file_size)` reports hashing.
+    corrupt ones keep their expected checksum, marked corrupt, so every later `verify` and
+    `status` still says so until `download` fetches them again.
+    `on_progress(repo_path, file_bytes_done, file_size)` reports hashing.
     """
     manifest = read_manifest(reference_dir)
     recorded: dict[str, dict[str, Any]] = dict(manifest.get("files") or {})
@@ -223,7 +246,7 @@ def verify(reference_dir: Path, on_progress: Callable[[str, int, int], None] | N
             recorded[rel] = manifest_entry(path, digest)
         else:
             report.corrupt.append(rel)
-            recorded.pop(rel, None)
+            recorded[rel] = {**entry, "corrupt": True}
     for rel in report.missing:
         recorded.pop(rel, None)
     if manifest or recorded:
@@ -253,12 +276,13 @@ def status(reference_dir: Path) -> ReferenceStatus:
         missing = [f for f in EXPECTED_FILES if chromosome_of(f) not in files]
         in_use = sorted(present, key=_path_order)
     unverified = [f for f in in_use if not is_vouched(present[f], recorded.get(f))]
+    corrupt = [f for f in in_use if (recorded.get(f) or {}).get("corrupt")]
     partial = (sorted(p.relative_to(reference_dir).as_posix()
                       for p in reference_dir.rglob("*" + PARTIAL_SUFFIX))
                if reference_dir.is_dir() else [])
     if not all_files and not partial:
         state = "missing"
-    elif missing or partial:
+    elif missing or partial or corrupt:
         state = "incomplete"
     elif unverified:
         state = "unverified"
@@ -268,4 +292,4 @@ def status(reference_dir: Path) -> ReferenceStatus:
                            total_size_gb=round(size / 1e9, 3), status=state,
                            revision=manifest.get("revision"), repo_id=manifest.get("repo_id"),
                            chromosomes=list(files), missing=missing, unverified=unverified,
-                           partial=partial)
+                           partial=partial, corrupt=corrupt)
