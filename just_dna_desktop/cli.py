@@ -131,6 +131,8 @@ def _settings(args: argparse.Namespace):
              for name in ("data_dir", "state_dir", "cache_dir", "input_dir", "output_dir")}
     if getattr(args, "variant_type", None):
         flags["variant_type"] = args.variant_type
+    if getattr(args, "min_interval", None) is not None:
+        flags["min_interval_seconds"] = args.min_interval  # checked like the file's (nan, inf)
     return load_settings(flags)
 
 
@@ -479,11 +481,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     history = History(settings.history_file)
+    history.check_writable()  # a read-only history would fail every run: say so now
     workspace = Workspace.from_settings(settings, history)
-    overrides = {}
-    if args.min_interval is not None:
-        overrides["min_interval_seconds"] = args.min_interval
-    scheduler = Scheduler.from_settings(settings, workspace, history, **overrides)
+    scheduler = Scheduler.from_settings(settings, workspace, history)
 
     def log(message: str) -> None:
         print(message, flush=True)

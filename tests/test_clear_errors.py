@@ -1,15 +1,13 @@
 """Failures of the disk and of the reference: one line that names the file and says what to do
 ("unexpected" is for bugs only), and a cleanup never hides the real cause."""
 
-import contextlib
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from workspace_helpers import REAL_VCF, make_reference
+from workspace_helpers import REAL_VCF, make_reference, mounted, read_only
 
 from just_dna_desktop.cli import main
 from just_dna_desktop.core import annotate
@@ -34,36 +32,6 @@ def assert_one_clear_line(err, *words):
     assert "unexpected" not in err and "Traceback" not in err, err
     for word in words:
         assert word in err, (word, err)
-
-
-@contextlib.contextmanager
-def mounted(target: Path, *options: str):
-    """A real mount for this test (root in a container); skipped where mounting is not allowed."""
-    target.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(["mount", *options, str(target)], capture_output=True, text=True) \
-        if os.geteuid() == 0 else None
-    if result is None or result.returncode != 0:
-        pytest.skip(f"cannot mount here ({result.stderr.strip() if result else 'not root'})")
-    try:
-        yield target
-    finally:
-        subprocess.run(["umount", "-l", str(target)], check=False)
-
-
-@contextlib.contextmanager
-def read_only(folder: Path):
-    """Make `folder` read-only for this process: chmod for a user, a read-only bind mount for root
-    (root writes through permission bits)."""
-    if os.geteuid() != 0:
-        folder.chmod(0o555)
-        try:
-            yield
-        finally:
-            folder.chmod(0o755)
-        return
-    with mounted(folder, "--bind", str(folder)):
-        subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], check=True)
-        yield
 
 
 def test_a_read_only_output_folder_is_said_so_not_hidden_by_the_cleanup(workspace, capsys):

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from just_dna_desktop.core import history as history_module
-from just_dna_desktop.core.history import (SCHEMA_VERSION, History, HistoryError,
+from just_dna_desktop.core.history import (SCHEMA_VERSION, History, HistoryError, set_aside,
                                            PartitionBusyError, owner_alive, this_owner)
 
 
@@ -197,8 +197,52 @@ def test_newer_schema_is_refused_and_migrations_go_forward(db, monkeypatch):
         History(db)
 
 
-def test_a_file_that_is_not_a_database_is_a_clear_error(db):
+def test_a_file_that_is_not_a_database_is_a_clear_error_of_kind_corrupt(db):
     db.parent.mkdir(parents=True)
     db.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(HistoryError, match=str(db)):
+    with pytest.raises(HistoryError, match=str(db)) as caught:
         History(db)
+    assert caught.value.kind == "corrupt" and caught.value.path == db
+    assert "move it aside and start a new one" in str(caught.value)
+
+
+def test_a_damaged_history_is_corrupt_and_can_be_set_aside_keeping_it(db):
+    h = History(db)
+    for i in range(200):
+        h.record(user="alice", config={"n": "x" * 200})
+    h.close()
+    data = bytearray(db.read_bytes())
+    data[4096 * 2: 4096 * 6] = b"\xff" * 4096 * 4  # garbage over four pages of the table
+    db.write_bytes(bytes(data))
+    with pytest.raises(HistoryError) as caught:
+        History(db).list_runs()
+    assert caught.value.kind == "corrupt", caught.value
+    old = set_aside(db)
+    assert old.read_bytes() == bytes(data) and old.name.startswith("history.broken-")
+    assert History(db).list_runs() == []  # a new one starts
+
+
+def test_the_newer_version_kind(db, monkeypatch):
+    History(db).close()
+    monkeypatch.setattr(history_module, "SCHEMA_VERSION", SCHEMA_VERSION - 1)
+    with pytest.raises(HistoryError) as caught:
+        History(db)
+    assert caught.value.kind == "newer"
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_read_only_history_is_said_before_the_first_run_needs_it(db, what):
+    from workspace_helpers import read_only
+
+    h = History(db)
+    h.record(user="alice")
+    h.close()
+    with read_only(db if what == "file" else db.parent):
+        with pytest.raises(HistoryError) as caught:
+            reader = History(db)
+            if what == "file":  # reading works (SQLite opens it read-only), writing would not
+                assert [r.user for r in reader.list_runs()] == ["alice"]
+            reader.check_writable()
+    assert caught.value.kind == "read-only", caught.value
+    assert "no run can be recorded" in str(caught.value)
+    History(db).check_writable()  # writable again: no error

@@ -3,7 +3,8 @@
 import pytest
 
 from just_dna_desktop.core.errors import UserError
-from just_dna_desktop.core.settings import load_settings, read_settings_file, write_settings
+from just_dna_desktop.core.settings import (check_values, load_settings, read_settings_file,
+                                            write_settings)
 
 
 def test_defaults_live_under_the_data_dir_and_the_file_is_created(tmp_path):
@@ -75,3 +76,70 @@ def test_reference_chromosomes_are_checked_when_read(tmp_path):
         load_settings(env=env)
     path.write_text('reference_chromosomes = ["chr21", "MT"]\n')
     assert load_settings(env=env).reference_chromosomes == ["chr21", "MT"]
+
+
+@pytest.mark.parametrize("line, words", [
+    ('input_dir = ["a"]', "input_dir must be a folder path in quotes"),
+    ("output_dir = 3", "output_dir must be a folder path in quotes"),
+    ("cache_dir = {a = 1}", "cache_dir must be a folder path"),
+    ("min_interval_seconds = nan", "min_interval_seconds must be a number of seconds >= 0, not nan"),
+    ("min_interval_seconds = inf", "not inf"),
+    ("min_interval_seconds = -1", "not -1"),
+    ('min_interval_seconds = "60"', "not '60'"),
+    ("reference_revision = 3", "reference_revision must be text"),
+])
+def test_wrong_types_and_nan_or_inf_are_refused_in_one_line(tmp_path, line, words):
+    env = {"JUST_DNA_DESKTOP_DATA_DIR": str(tmp_path / "d")}
+    path = load_settings(env=env).settings_file
+    path.write_text(line + "\n")
+    with pytest.raises(UserError) as caught:
+        load_settings(env=env)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and words in message and "\n" not in message
+    assert not (tmp_path / "d" / "['a']").exists()  # nothing made of a list
+
+
+def test_the_cli_says_it_in_one_line(tmp_path, capsys):
+    from just_dna_desktop.cli import main
+
+    path = load_settings().settings_file
+    path.write_text('input_dir = ["a"]\n')
+    assert main(["import", "whatever.vcf", "--user", "alice"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "input_dir must be a folder path in quotes" in err
+    assert not list(tmp_path.glob("**/['a']"))
+    path.write_text("")
+    assert main(["watch", "--min-interval", "nan"]) == 1
+    assert "min_interval_seconds must be a number of seconds >= 0, not nan" in \
+        capsys.readouterr().err
+
+
+def test_lenient_loading_lists_the_problems_and_uses_defaults_for_those_keys(tmp_path):
+    env = {"JUST_DNA_DESKTOP_DATA_DIR": str(tmp_path / "d")}
+    path = load_settings(env=env).settings_file
+    path.write_text('input_dir = ["a"]\nmin_interval_seconds = inf\nvariant_type = "SNV"\n'
+                    'colour = "blue"\n')
+    problems = []
+    s = load_settings(env=env, problems=problems)
+    assert len(problems) == 3 and all(p.startswith(f"{path}: ") for p in problems)
+    assert s.input_dir == tmp_path / "d" / "input" / "users" and s.min_interval_seconds == 60
+    assert s.variant_type == "SNV"  # the good value is kept
+    assert "colour" in path.read_text()  # the file is left for the person to fix
+
+    path.write_text("auto_annotate = maybe\n")
+    problems = []
+    assert load_settings(env=env, problems=problems).auto_annotate is True
+    assert len(problems) == 1 and "not valid TOML" in problems[0]
+
+
+def test_check_values_before_writing(tmp_path):
+    assert check_values({"min_interval_seconds": 30, "input_dir": "~/genomes"}) == []
+    assert check_values({"min_interval_seconds": float("nan"), "compression": "zip",
+                         "input_dir": ["a"]}) == [
+        "min_interval_seconds must be a number of seconds >= 0, not nan",
+        "compression must be one of zstd, lz4, snappy, uncompressed, not 'zip'",
+        "input_dir must be a folder path in quotes, such as \"~/genomes\", not ['a']"]
+    path = tmp_path / "s.toml"
+    with pytest.raises(UserError, match="not saved: min_interval_seconds"):
+        write_settings(path, {"min_interval_seconds": float("inf")})
+    assert not path.exists()

@@ -3,9 +3,14 @@ folders, a tiny chr21 reference in the real schema, and the real HG00096 VCF."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from reference_factory import write_reference
 
@@ -106,9 +111,40 @@ temp_file(output.with_name("s1.vcf"), "part").write_bytes(b"an import")
 def leftovers_of_a_dead_process(output: Path) -> list[str]:
     """Temporary names made beside `output` by a real process that has exited since (as after a
     kill -9): a half output file, a spill folder, an import's part file."""
-    import subprocess
     import sys
 
     output.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-c", MAKE_LEFTOVERS, str(output)], check=True)
     return sorted(p.name for p in output.parent.iterdir())
+
+
+@contextlib.contextmanager
+def mounted(target: Path, *options: str):
+    """A real mount for this test (root in a container); skipped where mounting is not allowed."""
+    if not target.exists():
+        target.mkdir(parents=True)
+    result = subprocess.run(["mount", *options, str(target)], capture_output=True, text=True) \
+        if os.geteuid() == 0 else None
+    if result is None or result.returncode != 0:
+        pytest.skip(f"cannot mount here ({result.stderr.strip() if result else 'not root'})")
+    try:
+        yield target
+    finally:
+        subprocess.run(["umount", "-l", str(target)], check=False)
+
+
+@contextlib.contextmanager
+def read_only(path: Path):
+    """Make a folder or a file read-only for this process: chmod for a user, a read-only bind
+    mount for root (root writes through permission bits)."""
+    if os.geteuid() != 0:
+        mode = path.stat().st_mode
+        path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+        return
+    with mounted(path, "--bind", str(path)):
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(path)], check=True)
+        yield

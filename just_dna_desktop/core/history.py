@@ -73,7 +73,62 @@ T = TypeVar("T")
 
 
 class HistoryError(UserError):
-    """The history file cannot be used (unreadable, from a newer version, or busy for minutes)."""
+    """The history file cannot be used; `kind` says why, so a window can offer the way out:
+
+    corrupt (damaged, or not a history at all), newer (written by a newer version), read-only,
+    full (its disk), busy (held by another program for minutes), cannot-open, io, other.
+    """
+
+    def __init__(self, message: str, kind: str = "other", path: Path | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.path = path
+
+
+# SQLite's primary result codes (qutebrowser's sql.py does the same) -> what a person can do.
+_KINDS = {"CORRUPT": "corrupt", "NOTADB": "corrupt", "READONLY": "read-only", "PERM": "read-only",
+          "FULL": "full", "BUSY": "busy", "LOCKED": "busy", "CANTOPEN": "cannot-open",
+          "IOERR": "io"}
+_ADVICE = {
+    "corrupt": "it is damaged; move it aside and start a new one (the old file is kept)",
+    "read-only": "it is read-only, so no run can be recorded; make the file and its folder "
+                 "writable",
+    "full": "the disk holding it is full; free some space",
+    "busy": "another program holds it; close it, or wait and try again",
+    "cannot-open": "it cannot be opened; check that its folder exists and is writable",
+}
+
+
+def history_error(path: Path, exc: BaseException) -> HistoryError:
+    """An sqlite3 (or OS) error about the history file as a HistoryError with its kind."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    kind = _KINDS.get(name.removeprefix("SQLITE_").split("_")[0], "other")
+    if kind == "other" and isinstance(exc, OSError):
+        kind = "read-only" if isinstance(exc, PermissionError) else "io"
+    if kind in ("cannot-open", "io", "other") and path.exists() \
+            and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        kind = "read-only"  # SQLite says "unable to open" when it cannot create its -shm file
+    advice = _ADVICE.get(kind, "")
+    return HistoryError(f"{path}: cannot use the run history ({exc}){'; ' + advice if advice else ''}",
+                        kind, path)
+
+
+def set_aside(path: Path | str) -> Path:
+    """Move a broken history file (and its -wal/-shm companions) aside, keeping them, so a new one
+    can start; returns where the old file went."""
+    path = Path(path)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.broken-{stamp}{path.suffix}")
+    number = 1
+    while target.exists():
+        number += 1
+        target = path.with_name(f"{path.stem}.broken-{stamp}-{number}{path.suffix}")
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.replace(companion, target.with_name(target.name + suffix))
+    os.replace(path, target)
+    return target
 
 
 class PartitionBusyError(UserError):
@@ -87,6 +142,10 @@ class OutputBusyError(PartitionBusyError):
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
     """Whether two paths name one file (links, `..` and case on Windows resolved)."""
     return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+class _RolledBack(Exception):
+    """Ends a probing transaction without committing it."""
 
 
 def iso(timestamp: float | None) -> str | None:
@@ -210,7 +269,7 @@ class History:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
                                    isolation_level=None, check_same_thread=True)
         except (OSError, sqlite3.Error) as exc:
-            raise HistoryError(f"{self.path}: cannot open the run history ({exc})") from None
+            raise history_error(self.path, exc) from None
         conn.row_factory = sqlite3.Row
         self._retry(lambda: self._configure(conn))
         self._local.conn = conn
@@ -237,7 +296,9 @@ class History:
             return
         if version > SCHEMA_VERSION:
             raise HistoryError(f"{self.path}: the run history was written by a newer version of "
-                               f"just-dna-desktop (schema {version}, this one knows {SCHEMA_VERSION})")
+                               f"just-dna-desktop (schema {version}, this one knows "
+                               f"{SCHEMA_VERSION}); update the program, or move the file aside "
+                               "and start a new one", "newer", self.path)
         conn.execute("BEGIN EXCLUSIVE")
         try:
             # Read again inside the lock: another process may have migrated meanwhile.
@@ -251,6 +312,22 @@ class History:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    def check_writable(self) -> None:
+        """Raise HistoryError (kind read-only, full, ...) when runs could not be recorded.
+
+        Reading works on a read-only file, so a window would otherwise start and then fail at
+        its first run: this tries a write that is rolled back.
+        """
+        def attempt(conn: sqlite3.Connection) -> None:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+            raise _RolledBack()
+
+        try:
+            self._write(attempt)
+        except _RolledBack:
+            pass
 
     def close(self) -> None:
         """Close every connection this object opened (call from the owning thread at shutdown)."""
@@ -279,15 +356,15 @@ class History:
                 return action()
             except sqlite3.OperationalError as exc:
                 if not _is_busy(exc):
-                    raise HistoryError(f"{self.path}: run history error ({exc})") from None
+                    raise history_error(self.path, exc) from None
                 if time.monotonic() > deadline:
                     raise HistoryError(f"{self.path}: the run history stayed busy for "
                                        f"{self.retry_for_seconds:.0f} s; is another program "
-                                       "holding it open?") from None
+                                       "holding it open?", "busy", self.path) from None
             except sqlite3.IntegrityError:
                 raise  # a bug (an event for a run that does not exist), not the file's fault
             except sqlite3.DatabaseError as exc:
-                raise HistoryError(f"{self.path}: the run history is unreadable ({exc})") from None
+                raise history_error(self.path, exc) from None
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.5)
 

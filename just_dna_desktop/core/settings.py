@@ -7,6 +7,7 @@ settings file lives inside them.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -106,18 +107,60 @@ def _pick(name: str, flags: Mapping[str, Any], env: Mapping[str, str], env_name:
 
 
 def read_settings_file(path: Path) -> dict[str, Any]:
-    """The settings file's values; a file that does not parse is a clear error naming it."""
+    """The settings file's values as written; a file that does not parse is a clear error naming
+    it. Values are checked by `check_values` (load_settings does)."""
     try:
         with open(path, "rb") as handle:
-            values = tomllib.load(handle)
+            return tomllib.load(handle)
     except FileNotFoundError:
         return {}
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: the settings file is not valid TOML ({exc})") from None
-    unknown = sorted(set(values) - set(OPTION_DEFAULTS) - set(PATH_OPTIONS))
-    if unknown:
-        raise UserError(f"{path}: unknown setting(s) {', '.join(unknown)}")
-    return values
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the settings file ({exc.strerror or exc})") from None
+
+
+def check_values(values: Mapping[str, Any]) -> list[str]:
+    """What is wrong with these settings (options and folder keys), one line per key; [] when all
+    can be used. The settings file is checked with it when read, and the settings dialog can call
+    it before writing anything."""
+    problems = []
+    for key, value in values.items():
+        problem = _value_problem(key, value)
+        if problem:
+            problems.append(f"{key}: {problem}" if not problem.startswith(key) else problem)
+    return problems
+
+
+def _value_problem(key: str, value: Any) -> str | None:
+    if key in PATH_OPTIONS:
+        if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+            return f"{key} must be a folder path in quotes, such as \"~/genomes\", not {value!r}"
+        return None
+    if key not in OPTION_DEFAULTS:
+        return f"unknown setting {key} (known: {', '.join([*OPTION_DEFAULTS, *PATH_OPTIONS])})"
+    if key == "variant_type" and value not in VARIANT_TYPES:
+        return f"variant_type must be one of {', '.join(VARIANT_TYPES)}, not {value!r}"
+    if key == "compression" and value not in COMPRESSIONS:
+        return f"compression must be one of {', '.join(COMPRESSIONS)}, not {value!r}"
+    if key == "min_interval_seconds":
+        if not isinstance(value, (int, float)) or isinstance(value, bool) \
+                or not math.isfinite(value) or value < 0:
+            return f"min_interval_seconds must be a number of seconds >= 0, not {value!r}"
+    if key == "auto_annotate" and not isinstance(value, bool):
+        return f"auto_annotate must be true or false, not {value!r}"
+    if key in ("reference_repo", "reference_revision") and (not isinstance(value, str)
+                                                            or not value.strip()):
+        return f"{key} must be text in quotes, not {value!r}"
+    if key == "reference_chromosomes":
+        from .reference import parse_chromosomes
+
+        try:
+            parse_chromosomes(value)
+        except (UserError, AttributeError, TypeError) as exc:
+            return (f"reference_chromosomes must be \"all\" or a list such as [\"21\", \"22\"] "
+                    f"({exc})")
+    return None
 
 
 def ensure_settings_file(path: Path) -> None:
@@ -131,7 +174,12 @@ def ensure_settings_file(path: Path) -> None:
 
 
 def write_settings(path: Path, values: Mapping[str, Any]) -> None:
-    """Write the given options over the file (the template's comments are kept above them)."""
+    """Write the given options over the file (the template's comments are kept above them).
+
+    A value `check_values` refuses is never written (UserError with the first problem)."""
+    problems = check_values({k: v for k, v in values.items() if v is not None})
+    if problems:
+        raise UserError(f"{path}: not saved: {problems[0]}")
     current = read_settings_file(path)
     current.update({k: v for k, v in values.items() if v is not None})
     lines = [SETTINGS_TEMPLATE.read_text(encoding="utf-8").rstrip(), "", "# --- Your values ---"]
@@ -155,8 +203,14 @@ def _toml_value(value: Any) -> str:
 
 
 def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
-                  create: bool = True) -> Settings:
-    """Resolve every path and option. `flags` holds explicit values (None = not given)."""
+                  create: bool = True, problems: list[str] | None = None) -> Settings:
+    """Resolve every path and option. `flags` holds explicit values (None = not given).
+
+    Strict by default: anything wrong in the settings file is a UserError naming the file and
+    the key. Pass a list as `problems` to be lenient instead (the window at start-up): each
+    problem is added to it as one line and its key falls back to the default; the file itself
+    is left as it is, so the person can open it and fix it.
+    """
     flags = dict(flags or {})
     env = os.environ if env is None else env
 
@@ -165,7 +219,21 @@ def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str]
     settings_file = state_dir / SETTINGS_FILE_NAME
     if create:
         ensure_settings_file(settings_file)
-    file_values = read_settings_file(settings_file)
+    try:
+        file_values = read_settings_file(settings_file)
+    except UserError as exc:
+        if problems is None:
+            raise
+        problems.append(str(exc))
+        file_values = {}
+    for key in list(file_values):
+        problem = _value_problem(key, file_values[key])
+        if problem is None:
+            continue
+        if problems is None:
+            raise UserError(f"{settings_file}: {problem}")
+        problems.append(f"{settings_file}: {problem}")
+        del file_values[key]  # the default this time
 
     cache_dir = _path(_pick("cache_dir", flags, env, ENV_CACHE_DIR, file_values, None)
                       or _default_cache_dir())
@@ -176,26 +244,9 @@ def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str]
 
     options = {name: _pick(name, flags, {}, None, file_values, default)
                for name, default in OPTION_DEFAULTS.items()}
-    _check_options(options, settings_file)
+    flagged = check_values({k: v for k, v in flags.items()
+                            if k in OPTION_DEFAULTS and v is not None})
+    if flagged:
+        raise UserError(flagged[0])
     return Settings(data_dir=data_dir, state_dir=state_dir, cache_dir=cache_dir,
                     input_dir=input_dir, output_dir=output_dir, options=options)
-
-
-def _check_options(options: dict[str, Any], source: Path) -> None:
-    if options["variant_type"] not in VARIANT_TYPES:
-        raise UserError(f"{source}: variant_type must be one of {', '.join(VARIANT_TYPES)}, "
-                        f"not {options['variant_type']!r}")
-    if options["compression"] not in COMPRESSIONS:
-        raise UserError(f"{source}: compression must be one of {', '.join(COMPRESSIONS)}")
-    interval = options["min_interval_seconds"]
-    if not isinstance(interval, (int, float)) or isinstance(interval, bool) or interval < 0:
-        raise UserError(f"{source}: min_interval_seconds must be a number of seconds >= 0")
-    from .reference import parse_chromosomes
-
-    try:
-        parse_chromosomes(options["reference_chromosomes"])
-    except (UserError, AttributeError, TypeError) as exc:
-        raise UserError(f"{source}: reference_chromosomes must be \"all\" or a list such as "
-                        f"[\"21\", \"22\"] ({exc})") from None
-    if not isinstance(options["auto_annotate"], bool):
-        raise UserError(f"{source}: auto_annotate must be true or false")
