@@ -33,6 +33,7 @@ import polars as pl
 
 from . import prepared
 from .cancel import CancelToken
+from .reference import reading
 
 # Output columns of an rsID run that come before the reference's own (`rsid`, ...).
 MATCHED_COLUMNS = {
@@ -124,8 +125,9 @@ def _candidates(sources: list, wanted: pl.Series, variant_type: str) -> pl.DataF
                 .with_columns(rs=rs_number(pl.col("id")))
         if variant_type == "SNV" and "tsa" in schema:
             scan = scan.filter(pl.col("tsa") == "SNV")
-        frames.append(scan.select([n for n in schema if n not in ("alts", "chrom")] + ["rs"])
-                      .collect())
+        with reading(source.read_path, prepared_copy=source.prepared):  # damaged: named
+            frames.append(scan.select([n for n in schema if n not in ("alts", "chrom")] + ["rs"])
+                          .collect())
     return pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
 
 
