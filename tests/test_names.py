@@ -16,7 +16,7 @@ HOSTILE = [
     "surrogate\udcff", "private\ue000use", "CON", "con", "Con.vcf", "PRN", "AUX", "NUL",
     "nul.txt", "COM1", "com9", "LPT1", "lpt9.tar.gz", "COM\u00b9", "CONIN$", "CON ",
     "a<b", "a>b", 'a"b', "a:b", "a|b", "a?b", "a*b", "x" * (MAX_NAME_CHARS + 1),
-    "é" * 101, "\U0001F9EC" * 60,
+    "é" * 101, "\U0001F9EC" * 60, "a...b",
 ]
 
 GOOD = ["alice", "Anna-Maria", "sample 1", "HG00096_chr21", "Ñandú", "张伟", "a.b", "x" * 100,
@@ -52,6 +52,7 @@ def test_suggestions_stay_close_to_what_was_typed():
     assert safe_name("C:\\Windows") == "C_Windows"
     assert safe_name("CON") == "_CON"
     assert safe_name("alice.") == "alice"
+    assert safe_name("take...two") == "take.two"
     assert safe_name(" .hidden") == "hidden"
     assert safe_name("", fallback="sample") == "sample"
     assert safe_name("..", fallback="user") == "user"

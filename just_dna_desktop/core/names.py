@@ -49,6 +49,9 @@ def name_problem(name: object) -> str | None:
         return "it contains a path separator"
     if name in (".", ".."):
         return "it names a folder above or this one"
+    if "..." in name:
+        # `{user}/{sample}` is also a Dagster partition key (pipelines/), and Dagster refuses "...".
+        return "it contains three dots in a row"
     bad = next((ch for ch in name if unicodedata.category(ch) in _REFUSED_CATEGORIES), None)
     if bad is not None:
         return f"it contains the invisible or control character U+{ord(bad):04X}"
@@ -97,6 +100,7 @@ def safe_name(name: str, fallback: str = "sample") -> str:
         else:
             out.append(ch)
     text = re.sub(r"_{2,}", "_", "".join(out))
+    text = re.sub(r"\.{3,}", ".", text)
     text = text.lstrip(". ").rstrip(". ")
     while len(text) > MAX_NAME_CHARS or len(text.encode("utf-8")) > MAX_NAME_BYTES:
         text = text[:-1].rstrip(". ")
