@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _add_workspace_parsers(sub)
     _add_report_parser(sub)
+    _add_pipelines_parser(sub)
     return parser
 
 
@@ -95,6 +96,15 @@ def _add_report_parser(sub) -> None:
     p.add_argument("--output", type=Path, metavar="REPORT.html",
                    help="write the HTML report here (it loads nothing from the network)")
     p.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    _add_path_flags(p)
+
+
+def _add_pipelines_parser(sub) -> None:
+    p = sub.add_parser("pipelines", help="the Dagster UI (the seed's pipeline) over the same "
+                                         "folders; needs the `pipelines` extra")
+    p.add_argument("--port", type=int, default=3005, help="web UI port (default 3005)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this computer only)")
     _add_path_flags(p)
 
 
@@ -575,6 +585,58 @@ def _print_sample_summary(summary) -> None:
         print(f"  note:        {note}")
 
 
+PIPELINES_INSTALL = "uv sync --extra pipelines (or pip install 'just-dna-desktop[pipelines]')"
+
+
+def cmd_pipelines(args: argparse.Namespace) -> int:
+    """`dagster dev` on `just_dna_desktop.pipelines`, with DAGSTER_HOME beside the app state."""
+    import importlib.util
+    import os
+    import signal
+    import subprocess
+
+    from .core import settings as core_settings
+    from .core.errors import UserError
+
+    for module in ("dagster", "dagster_webserver"):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            where = ("the app bundle does not include them; install just-dna-desktop from "
+                     "source with" if getattr(sys, "frozen", False) else "install them with")
+            raise UserError(f"the Dagster pipelines are not installed ({module} is missing): "
+                            f"{where} {PIPELINES_INSTALL}")
+    settings = _settings(args)
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.state_dir / "dagster").absolute()
+    core_settings.ensure_settings_file(home / "dagster.yaml",
+                                       core_settings.RESOURCES_DIR / "dagster.template.yaml")
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    # Folders given as flags reach the code server as the environment variables they override.
+    for flag, variable in (("data_dir", core_settings.ENV_DATA_DIR),
+                           ("state_dir", core_settings.ENV_HOME),
+                           ("cache_dir", core_settings.ENV_CACHE_DIR),
+                           ("input_dir", core_settings.ENV_INPUT_DIR),
+                           ("output_dir", core_settings.ENV_OUTPUT_DIR)):
+        if getattr(args, flag, None) is not None:
+            env[variable] = str(getattr(settings, flag))
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "just_dna_desktop.pipelines",
+               "--host", args.host, "--port", str(args.port)]
+    print(f"Dagster UI: http://{args.host}:{args.port}  (DAGSTER_HOME={home}); Ctrl-C to stop",
+          flush=True)
+    process = subprocess.Popen(command, env=env)
+    previous = signal.signal(signal.SIGTERM, lambda *_: process.terminate())
+    try:
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:
+                pass  # dagster dev got the Ctrl-C too and is shutting down: wait for it
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 COMMANDS = {
     "report": cmd_report,
     "import": cmd_import,
@@ -585,6 +647,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "reference": cmd_reference,
     "install-desktop-entry": cmd_install_desktop_entry,
+    "pipelines": cmd_pipelines,
 }
 
 

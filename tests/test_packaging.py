@@ -213,9 +213,14 @@ def test_spec_is_python_and_names_what_the_bundle_needs():
     assert RESOURCES_DIR.relative_to(package_parent).as_posix() == "just_dna_desktop/resources"
     assert '"just_dna_desktop/resources"' in source
     for needed in ("BUNDLE(", "bundle_identifier=", "version=windows_version_file()",
-                   "console=not (is_windows or is_macos)", "collect_submodules(\"just_dna_desktop\")",
+                   "console=not (is_windows or is_macos)", "collect_submodules(\n        \"just_dna_desktop\"",
                    "\"QtWebEngineCore\"", "exclude_binaries=True"):
         assert needed in source, needed
+    # The app bundle never carries the Dagster layer (extra `pipelines`) or Dagster itself.
+    excludes = source.split("EXCLUDES = ", 1)[1].split("\n]\n", 1)[0]
+    for excluded in ('"just_dna_desktop.pipelines"', '"dagster"', '"dagster_webserver"'):
+        assert excluded in excludes, excluded
+    assert 'not name.startswith("just_dna_desktop.pipelines")' in source
 
 
 def test_launcher_runs_the_cli_main():

@@ -163,13 +163,13 @@ def _value_problem(key: str, value: Any) -> str | None:
     return None
 
 
-def ensure_settings_file(path: Path) -> None:
-    """Create the settings file with its commented defaults on first use."""
+def ensure_settings_file(path: Path, template: Path = SETTINGS_TEMPLATE) -> None:
+    """Create the settings file (or another commented file, e.g. dagster.yaml) on first use."""
     if path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(SETTINGS_TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+    tmp.write_text(template.read_text(encoding="utf-8"), encoding="utf-8")
     os.replace(tmp, path)
 
 

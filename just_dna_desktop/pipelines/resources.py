@@ -1,0 +1,120 @@
+"""The folders the pipeline works in, resolved as the desktop resolves them, and the seed's three
+IO managers, which keep every file where the desktop keeps it.
+
+Nothing here moves data into Dagster's own storage: the reference stays in the cache, a sample's
+VCF stays in the input folder, its annotation lands in the output folder (written atomically by
+the core), and Dagster records where they are.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import polars as pl
+
+from ..core.annotate import write_parquet_atomic
+from ..core.history import History
+from ..core.reference import find_files
+from ..core.settings import Settings, load_settings
+from ..core.workspace import Workspace
+
+PATH_FIELDS = ("data_dir", "state_dir", "cache_dir", "input_dir", "output_dir")
+
+
+class JustDnaFolders(dg.ConfigurableResource):
+    """Where everything lives: flags here, else the environment variables, else the settings file,
+    else the defaults, exactly as for `just-dna-desktop` (README "Where your data lives").
+
+    `desktop_history` off leaves the desktop's run history alone: for workers that cannot reach
+    the SQLite file on a disk with working locks (README "For a lab").
+    """
+
+    data_dir: str | None = None
+    state_dir: str | None = None
+    cache_dir: str | None = None
+    input_dir: str | None = None
+    output_dir: str | None = None
+    desktop_history: bool = True
+
+    def settings(self) -> Settings:
+        return load_settings({name: getattr(self, name) for name in PATH_FIELDS})
+
+    def open_history(self, settings: Settings) -> History | None:
+        """The desktop's run history (close it after use), or None when switched off."""
+        return History(settings.history_file) if self.desktop_history else None
+
+    def workspace(self, settings: Settings, history: History | None = None) -> Workspace:
+        return Workspace.from_settings(settings, history)
+
+
+def partition_names(partition_key: str) -> tuple[str, str]:
+    """`{user}/{sample}` -> (user, sample)."""
+    user, _, sample = partition_key.partition("/")
+    if not user or not sample:
+        raise dg.Failure(f"partition key {partition_key!r} is not `user/sample`")
+    return user, sample
+
+
+def sample_file(workspace: Workspace, user: str, sample: str) -> Path | None:
+    """The sample's file in the input folder, or None."""
+    return next((path for u, s, path in workspace.files() if (u, s) == (user, sample)), None)
+
+
+class SourceMetadataIOManager(dg.ConfigurableIOManager):
+    """`user_vcf_source`: metadata only. The sample file is its own storage, found again on load,
+    so nothing is kept in memory that another process (a multiprocess or k8s step) would miss."""
+
+    folders: JustDnaFolders
+
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        pass  # the asset recorded the file's metadata; the file itself stays where it is
+
+    def load_input(self, context: dg.InputContext) -> Path | None:
+        user, sample = partition_names(context.asset_partition_key)
+        return sample_file(self.folders.workspace(self.folders.settings()), user, sample)
+
+
+class AnnotationCacheIOManager(dg.ConfigurableIOManager):
+    """`ensembl_annotations`: the reference cache, `{cache}/ensembl_variations/` (the core's
+    download writes and verifies the files there); downstream assets get that folder."""
+
+    folders: JustDnaFolders
+
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        reference_dir = self.folders.settings().reference_dir
+        if Path(getattr(obj, "cache_path", reference_dir)) != reference_dir:
+            raise dg.Failure(f"ensembl_annotations reported {obj.cache_path}, but the cache is "
+                             f"{reference_dir}")
+
+    def load_input(self, context: dg.InputContext) -> Path:
+        reference_dir = self.folders.settings().reference_dir
+        if not find_files(reference_dir):
+            raise dg.Failure(f"{reference_dir}: no reference files here; materialize "
+                             "ensembl_annotations (or run `just-dna-desktop reference download`)")
+        return reference_dir
+
+
+class UserAssetIOManager(dg.ConfigurableIOManager):
+    """`user_annotated_vcf`: `{output}/{user}/{sample}/user_annotated_vcf.parquet`.
+
+    The annotation is written by the core itself (atomically, from its child process), so an
+    output that is already a path is only checked; a polars frame is written the same atomic way.
+    Loading gives a lazy frame over the partition's file.
+    """
+
+    folders: JustDnaFolders
+
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        if isinstance(obj, (pl.DataFrame, pl.LazyFrame)):
+            frame = obj.collect() if isinstance(obj, pl.LazyFrame) else obj
+            settings = self.folders.settings()
+            write_parquet_atomic(frame, self._path(context, settings), settings.compression)
+        elif not Path(obj).is_file():
+            raise dg.Failure(f"{obj}: the annotation output is missing")
+
+    def load_input(self, context: dg.InputContext) -> pl.LazyFrame:
+        return pl.scan_parquet(self._path(context, self.folders.settings()))
+
+    def _path(self, context: dg.InputContext | dg.OutputContext, settings: Settings) -> Path:
+        user, sample = partition_names(context.asset_partition_key)
+        return self.folders.workspace(settings).output_file(user, sample)
