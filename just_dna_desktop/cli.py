@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="open the window on a demo workspace")
     parser.add_argument("--smoke-test", metavar="REPORT.json", type=Path,
                         help="start the app, annotate the demo, write a report and quit")
+    parser.add_argument("--no-dialogs", action="store_true",
+                        help="window: print start-up problems (a broken settings file or run "
+                             "history) instead of asking in a dialog")
     _add_path_flags(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

@@ -217,9 +217,13 @@ def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str]
     data_dir = _path(_pick("data_dir", flags, env, ENV_DATA_DIR, {}, None) or _default_data_dir())
     state_dir = _path(_pick("state_dir", flags, env, ENV_HOME, {}, None) or data_dir / "interim")
     settings_file = state_dir / SETTINGS_FILE_NAME
-    if create:
-        ensure_settings_file(settings_file)
     try:
+        if create:
+            try:
+                ensure_settings_file(settings_file)
+            except OSError as exc:
+                raise UserError(f"{settings_file}: cannot create the settings file "
+                                f"({exc.strerror or exc})") from None
         file_values = read_settings_file(settings_file)
     except UserError as exc:
         if problems is None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from ..core import settings as core_settings
 from ..core.errors import UserError
 from ..core.housekeeping import demo_dir, sweep_workspace
+from . import startup
 
 log = logging.getLogger(__name__)
 ICON = core_settings.RESOURCES_DIR / "icons" / "just-dna-desktop-256.png"
@@ -29,6 +30,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, help="the data folder (input, output, interim)")
     parser.add_argument("--theme", choices=("system", "light", "dark"), default="system")
     parser.add_argument("--debug", action="store_true")
+    parser.add_argument("--no-dialogs", action="store_true",
+                        help="print start-up problems instead of asking in a dialog (scripts)")
     args, _unknown = parser.parse_known_args(list(argv))  # Qt's own -style etc. pass through
     return args
 
@@ -72,20 +75,31 @@ def demo_workspace(base: Path | None = None) -> Path:
     return Path(base) if base else demo_dir()
 
 
-def create_window(args: argparse.Namespace):
+def create_window(args: argparse.Namespace, ask: startup.Ask | None = None):
+    """The main window, once the settings file and the run history are usable; None when the
+    person chose to quit instead (`ask` puts each start-up problem to them)."""
     from ..core.demo import DEMO_REFERENCE_DIR
     from .main_window import MainWindow
 
+    ask = ask or startup.default_ask(args.no_dialogs)
     flags = {}
     if args.demo:
         flags["data_dir"] = demo_workspace(args.data_dir)
     elif args.data_dir:
         flags["data_dir"] = args.data_dir
-    settings = core_settings.load_settings(flags)
+    settings = startup.load_settings(flags, ask)
+    if settings is None:
+        return None
+    usable, moved_to = startup.check_history(settings.history_file, ask)
+    if not usable:
+        return None
     # Leftovers of killed runs and windows (their owners are gone; live ones are never touched).
     sweep_workspace(settings.input_dir, settings.output_dir, settings.reference_dir)
     window = MainWindow(settings, reference_dir=DEMO_REFERENCE_DIR if args.demo else None,
                         demo=args.demo)
+    if moved_to is not None:
+        window.statusBar().showMessage(f"Started a new run history; the old one is {moved_to}",
+                                       30_000)
     if args.demo:
         window.open_demo()
     return window
@@ -109,10 +123,13 @@ def run(argv: Sequence[str]) -> int:
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    ask = startup.default_ask(args.no_dialogs)
     try:
-        window = create_window(args)
+        window = create_window(args, ask)
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        startup.report_failure(exc, ask)
+        return 1
+    if window is None:
         return 1
     window.show()
     closed = asyncio.Event()
