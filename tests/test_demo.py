@@ -11,7 +11,7 @@ import pytest
 
 from just_dna_desktop import cli
 from just_dna_desktop.core.annotate import annotate_vcf
-from just_dna_desktop.core.demo import DEMO_DIR, DEMO_REFERENCE_DIR, DEMO_VCF
+from just_dna_desktop.core.demo import DEMO_CHIP, DEMO_DIR, DEMO_REFERENCE_DIR, DEMO_VCF
 from just_dna_desktop.core.reference import find_files
 from just_dna_desktop.core.vcf import read_alleles
 
@@ -141,6 +141,41 @@ def test_demo_command_prints_a_summary(capsys, no_network):
     assert cli.main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "132 in, 132 allele rows out, 132 matched to an rsID" in out
+    assert "markers:  132 in, 132 rows out, 132 matched to an rsID" in out
+
+
+def test_demo_chip_sample_is_the_vcf_calls_in_23andme_layout(tmp_path):
+    import runpy
+
+    module = runpy.run_path(str(SCRIPT.with_name("make_demo_chip.py")))
+    out = tmp_path / "chip.txt"
+    assert module["main"]([str(DEMO_VCF), str(out)]) == 0
+    assert out.read_text() == DEMO_CHIP.read_text()
+    assert "Not a 23andMe download" in DEMO_CHIP.read_text()
+    assert "HG00096_chr21_23andme.txt" in (DEMO_DIR / "NOTICE").read_text()
+
+
+def test_demo_chip_sample_matched_by_rsid_agrees_with_the_vcf(tmp_path, no_network):
+    by_position = tmp_path / "vcf.parquet"
+    by_rsid = tmp_path / "chip.parquet"
+    annotate_vcf(DEMO_VCF, DEMO_REFERENCE_DIR, by_position)
+    metadata = annotate_vcf(DEMO_CHIP, DEMO_REFERENCE_DIR, by_rsid)
+    assert (metadata["input_format"], metadata["match_by"]) == ("23andme", "rsid")
+    assert metadata["markers_in"] == metadata["alleles_matched"] == 132
+    assert metadata["strand_flipped"] == metadata["mismatched"] == metadata["no_calls"] == 0
+    vcf, chip = pl.read_parquet(by_position), pl.read_parquet(by_rsid)
+    assert chip["allele_check"].unique().to_list() == ["ok"]
+    assert chip.select("rsid", "chrom", "start", "ref", "genotype", "zygosity").equals(
+        vcf.select("rsid", "chrom", "start", "ref", "genotype", "zygosity"))
+
+
+def test_demo_command_json_has_both_samples(capsys, no_network):
+    assert cli.main(["demo", "--json"]) == 0
+    metadata = json.loads(capsys.readouterr().out)
+    chip = metadata["chip_sample"]
+    assert chip["partition_key"] == "demo/HG00096_chr21_23andme"
+    assert (chip["input_format"], chip["match_by"], chip["alleles_matched"]) == ("23andme", "rsid",
+                                                                                 132)
 
 
 def test_demo_vcf_reads_as_the_file_says():
