@@ -112,10 +112,12 @@ def _add_pipelines_parser(sub) -> None:
 
 
 def _add_workspace_parsers(sub) -> None:
-    p = sub.add_parser("import", help="copy a VCF into a user's input folder as a new sample")
-    p.add_argument("vcf", type=Path)
+    p = sub.add_parser("import", help="copy a VCF or a genotyping file (23andMe, AncestryDNA, ...) "
+                                      "into a user's input folder as a new sample")
+    p.add_argument("vcf", type=Path, metavar="FILE")
     p.add_argument("--user", required=True, help="whose sample it is")
-    p.add_argument("--sample", help="sample name (default: the file name without .vcf[.gz])")
+    p.add_argument("--sample", help="sample name (default: the file name without .vcf[.gz], "
+                                    ".txt, .csv, .zip...)")
     _add_path_flags(p)
 
     p = sub.add_parser("samples", help="list the users' samples and their states")
@@ -182,18 +184,42 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .core.demo import DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF, demo_sample_name
+    """The demo VCF (matched by position), then the same calls as a 23andMe-layout file (by rsID).
+    JSON: the VCF run's metadata, with the genotyping file's under `chip_sample`."""
+    from .core.demo import (DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF,
+                            demo_chip_sample_name, demo_sample_name)
 
     settings = _settings(args)
-    sample = demo_sample_name()
-    return _annotate_and_record(args, settings, DEMO_VCF, DEMO_REFERENCE_DIR,
-                                settings.output_file(DEMO_USER, sample), DEMO_USER, sample)
+    runs = [_annotate_recorded(args, settings, path, DEMO_REFERENCE_DIR,
+                               settings.output_file(DEMO_USER, sample), DEMO_USER, sample)
+            for path, sample in ((DEMO_VCF, demo_sample_name()),
+                                 (DEMO_CHIP, demo_chip_sample_name()))]
+    if args.json:
+        _print_json({**runs[0], "chip_sample": runs[1]})
+    else:
+        for metadata in runs:
+            _print_summary(metadata)
+    return EXIT_OK
 
 
 def _annotate_and_record(args: argparse.Namespace, settings, vcf: Path, reference_dir: Path,
                          output: Path, user: str, sample: str, vcf_sample: str | None = None,
                          ignore_build_mismatch: bool = False, match_by: str = "auto") -> int:
     """Annotate in this process, record the run in the history, print JSON or a summary."""
+    metadata = _annotate_recorded(args, settings, vcf, reference_dir, output, user, sample,
+                                  vcf_sample, ignore_build_mismatch, match_by)
+    if args.json:
+        _print_json(metadata)
+    else:
+        _print_summary(metadata)
+    return EXIT_OK
+
+
+def _annotate_recorded(args: argparse.Namespace, settings, vcf: Path, reference_dir: Path,
+                       output: Path, user: str, sample: str, vcf_sample: str | None = None,
+                       ignore_build_mismatch: bool = False,
+                       match_by: str = "auto") -> dict[str, Any]:
+    """Annotate in this process and record the run in the history; the run's metadata."""
     from .core.annotate import annotate_vcf
     from .core.errors import Cancelled
     from .core.history import History
@@ -244,12 +270,7 @@ def _annotate_and_record(args: argparse.Namespace, settings, vcf: Path, referenc
         history.update(run_id, status="succeeded", metadata=metadata)  # size and usage too
     finally:
         history.close()
-    metadata = {**metadata, "run_id": run_id}
-    if args.json:
-        _print_json(metadata)
-    else:
-        _print_summary(metadata)
-    return EXIT_OK
+    return {**metadata, "run_id": run_id}
 
 
 def _record_quietly(write) -> None:
@@ -356,8 +377,12 @@ def _terminal_progress():
 def _print_summary(m: dict[str, Any]) -> None:
     print(f"annotated {m['source_vcf']}")
     print(f"  output:   {m['output_file']} ({m['file_size_mb']:.2f} MB)")
-    print(f"  records:  {m['rows_in']:,} in, {m['rows_out']:,} allele rows out, "
-          f"{m['alleles_matched']:,} matched to an rsID")
+    if m.get("input_format", "vcf") == "vcf":
+        print(f"  records:  {m['rows_in']:,} in, {m['rows_out']:,} allele rows out, "
+              f"{m['alleles_matched']:,} matched to an rsID")
+    else:
+        print(f"  markers:  {m['rows_in']:,} in, {m['rows_out']:,} rows out, "
+              f"{m['alleles_matched']:,} matched to an rsID")
     for line in rsid_match_lines(m):
         print(f"  {line}")
     print(f"  build:    {m['genome_build'] or 'not stated'}; variant types: {m['variant_type']}")
@@ -372,7 +397,7 @@ def rsid_match_lines(m: dict[str, Any]) -> list[str]:
     if m.get("match_by") != "rsid":
         return []
     kind = "VCF" if m.get("input_format") == "vcf" else f"{m.get('input_format')} genotyping file"
-    return [f"matched:  by rsID ({kind}): {m.get('markers_in', 0):,} markers, "
+    return [f"matched:  by rsID ({kind}): {m.get('markers_in', 0):,} rows, "
             f"{m.get('alleles_matched', 0):,} placed on GRCh38, "
             f"{m.get('strand_flipped', 0):,} strand-flipped, "
             f"{m.get('mismatched', 0):,} whose call is not the reference's alleles",
@@ -421,7 +446,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .core.workspace import Workspace, sample_name_of
 
     settings = _settings(args)
-    target = Workspace.from_settings(settings).import_vcf(args.vcf, args.user, args.sample)
+    target = Workspace.from_settings(settings).import_sample(args.vcf, args.user, args.sample)
     print(f"imported {args.vcf} as {args.user}/{sample_name_of(target.name)}: {target}")
     return EXIT_OK
 

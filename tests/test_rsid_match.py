@@ -214,7 +214,7 @@ def test_cli_summary_and_errors_for_a_chip_file(tmp_path, reference, capsys):
             str(tmp_path / "cache")]
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
-    assert "by rsID (23andme genotyping file): 3 markers, 2 placed on GRCh38, 1 strand-flipped" in out
+    assert "by rsID (23andme genotyping file): 3 rows, 2 placed on GRCh38, 1 strand-flipped" in out
     assert "1 no-calls, 1 without an rsID" in out
     assert cli.main(argv + ["--match-by", "position"]) == 1
     err = capsys.readouterr().err

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from workspace_helpers import REAL_VCF, copy_vcf, failing_target, make_reference, slow_target
+from workspace_helpers import (REAL_VCF, copy_vcf, failing_target, make_reference, slow_target,
+                               write_chip)
 
 from just_dna_desktop.core.history import History
 from just_dna_desktop.core.scheduler import Scheduler
@@ -50,7 +51,7 @@ def test_200_files_dropped_at_once_are_each_reported_exactly_once(tmp_path):
             path.parent.mkdir(exist_ok=True)
             path.write_text(f"##fileformat=VCFv4.2\n# {i}\n")
             expected.add(path)
-        (root / "user0" / "notes.txt").write_text("not a sample")
+        (root / "user0" / "photo.jpg").write_text("not named like a sample")
         (root / "user0" / ".s0.vcf.1.part").write_text("an import in progress")
         assert wait_for(lambda: len(seen.seen) >= 200)
         time.sleep(1.0)  # more checks and events come: nothing may be reported twice
@@ -325,3 +326,43 @@ def test_stopping_the_service_cancels_the_running_and_queued_runs(env):
     # The running one is cancelled; the waiting one never had a run.
     assert [r.status for r in history.list_runs()] == ["cancelled"]
     assert scheduler.queued() == []
+
+
+def test_service_annotates_genotyping_files_by_rsid_and_lists_other_text_as_failed(env):
+    """Real watchdog events: a 23andMe zip and a gzipped AncestryDNA file are samples by their
+    content, annotated by rsID; a text file that is neither stays failed with the reason."""
+    import gzip
+    import zipfile
+
+    workspace, history, reference_dir = env
+    scheduler = Scheduler(workspace, history, reference_dir, min_interval_seconds=0)
+    results = []
+    folder = workspace.input_dir / "erin"
+    with WatchService(scheduler, stable_seconds=0.3, poll_interval=0.05, idle_seconds=0.3,
+                      on_result=results.append) as service:
+        folder.mkdir(parents=True)
+        chip = write_chip(folder.parent / ".staging.txt")
+        with zipfile.ZipFile(folder / "kit.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.write(chip, "genome_Erin_v5_Full.txt")
+        chip.unlink()
+        rows = [line.split("\t") for line in REAL_VCF.read_text().splitlines()
+                if line and not line.startswith("#")]
+        ancestry = "#AncestryDNA raw data download\nrsid\tchromosome\tposition\tallele1\tallele2\n" \
+            + "".join(f"{r[2]}\t{r[0]}\t{r[1]}\t{r[3]}\t{r[3]}\n" for r in rows)
+        (folder / "ancestry.txt.gz").write_bytes(gzip.compress(ancestry.encode()))
+        (folder / "notes.txt").write_text("shopping list\nmilk\n")
+        assert wait_for(lambda: len(results) >= 2, timeout=60)
+        time.sleep(1.0)
+        reported = set(service.watcher.stable_files())
+    assert {p.name for p in reported} == {"kit.zip", "ancestry.txt.gz", "notes.txt"}
+    runs = {r.partition_key: r for r in history.list_runs()}
+    assert set(runs) == {"erin/kit", "erin/ancestry"}  # notes.txt is never run
+    for key, fmt in (("erin/kit", "23andme"), ("erin/ancestry", "ancestrydna")):
+        run = runs[key]
+        assert run.status == "succeeded", run.error
+        assert (run.metadata["input_format"], run.metadata["match_by"]) == (fmt, "rsid")
+        assert run.metadata["alleles_matched"] == 132
+    samples = {s.key: s for s in workspace.scan()}
+    assert samples["erin/notes"].state == "failed"
+    assert "neither a VCF" in samples["erin/notes"].problem
+    assert samples["erin/kit"].state == samples["erin/ancestry"].state == "annotated"

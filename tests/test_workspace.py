@@ -48,17 +48,20 @@ def test_sample_name_of():
     assert sample_name_of("HG00096.vcf.gz") == "HG00096"
     assert sample_name_of("me.VCF") == "me"
     assert sample_name_of("a.b.vcf") == "a.b"
+    assert sample_name_of("genome_John_Doe_v5_Full_20240101.zip") == "genome_John_Doe_v5_Full_20240101"
+    assert sample_name_of("AncestryDNA.txt") == "AncestryDNA"
+    assert sample_name_of("MyHeritage_raw_dna_data.csv.gz") == "MyHeritage_raw_dna_data"
 
 
 def test_discovers_users_and_samples_as_partitions(ws):
     copy_vcf(ws.input_dir / "alice" / "s1.vcf")
     copy_vcf(ws.input_dir / "alice" / "s2.vcf.gz")
     copy_vcf(ws.input_dir / "bob" / "x.vcf")
-    (ws.input_dir / "bob" / "notes.txt").write_text("not a sample")
+    (ws.input_dir / "bob" / "photo.jpg").write_text("not a sample, and not named like one")
     (ws.input_dir / "bob" / ".x2.vcf.123.part").write_text("an import in progress")
     samples = ws.scan()
     assert [s.key for s in samples] == ["alice/s1", "alice/s2", "bob/x"]
-    assert all(s.state == "new" and s.last_run is None for s in samples)
+    assert all(s.state == "new" and s.last_run is None and s.problem is None for s in samples)
     assert samples[0].output == ws.output_dir / "alice" / "s1" / "user_annotated_vcf.parquet"
     assert ws.rejected == []
 
@@ -143,7 +146,7 @@ def test_unusable_names_and_duplicates_are_listed_not_used(ws):
     copy_vcf(ws.input_dir / "loose.vcf")
     assert [s.key for s in ws.scan()] == ["alice/S1"]  # names sort upper case first
     reasons = sorted(r.reason.split(":")[0] for r in ws.rejected)
-    assert reasons == ["a VCF must be inside a user's folder", "same sample as S1.vcf.gz; keep one of them",
+    assert reasons == ["a sample file must be inside a user's folder", "same sample as S1.vcf.gz; keep one of them",
                        "unusable sample name", "unusable user name"]
 
 
@@ -170,12 +173,12 @@ def test_output_file_refuses_hostile_names_and_links_out(ws, tmp_path):
 
 
 def test_import_copies_under_the_user_and_keeps_gzip(ws, tmp_path):
-    target = ws.import_vcf(REAL_VCF, "alice")
+    target = ws.import_sample(REAL_VCF, "alice")
     assert target == ws.input_dir / "alice" / "HG00096_chr21.vcf"
     assert target.read_bytes() == REAL_VCF.read_bytes()
     gz = tmp_path / "packed.txt"
     gz.write_bytes(gzip.compress(REAL_VCF.read_bytes()))
-    assert ws.import_vcf(gz, "alice", "packed").name == "packed.vcf.gz"
+    assert ws.import_sample(gz, "alice", "packed").name == "packed.vcf.gz"
     assert [s.key for s in ws.scan()] == ["alice/HG00096_chr21", "alice/packed"]
     assert [p.name for p in (ws.input_dir / "alice").iterdir() if p.name.startswith(".")] == []
 
@@ -184,23 +187,23 @@ def test_import_sniffs_the_header_before_writing(ws, tmp_path):
     fake = tmp_path / "photo.vcf"
     fake.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     with pytest.raises(VcfError) as info:
-        ws.import_vcf(fake, "alice")
+        ws.import_sample(fake, "alice")
     assert str(fake) in str(info.value)
     assert not (ws.input_dir / "alice").exists()  # nothing written, not even the folder
 
 
 def test_import_never_overwrites_an_existing_sample(ws, tmp_path):
-    first = ws.import_vcf(REAL_VCF, "alice", "s1")
+    first = ws.import_sample(REAL_VCF, "alice", "s1")
     before = first.read_bytes()
     other = tmp_path / "other.vcf"
     other.write_text(REAL_VCF.read_text().replace("0|0", "1|1"))
     for sample in ("s1", "S1"):
         with pytest.raises(SampleExistsError, match="already exists"):
-            ws.import_vcf(other, "alice", sample)
+            ws.import_sample(other, "alice", sample)
     gz = tmp_path / "other.vcf.gz"
     gz.write_bytes(gzip.compress(other.read_bytes()))
     with pytest.raises(SampleExistsError):
-        ws.import_vcf(gz, "alice", "s1")  # s1.vcf.gz would be the same sample
+        ws.import_sample(gz, "alice", "s1")  # s1.vcf.gz would be the same sample
     assert first.read_bytes() == before
     assert sorted(p.name for p in (ws.input_dir / "alice").iterdir()) == ["s1.vcf"]
 
@@ -210,7 +213,7 @@ def test_import_never_overwrites_an_existing_sample(ws, tmp_path):
                                          ("alice", "a\x00b"), ("/abs", "s1")])
 def test_import_refuses_hostile_names_and_suggests(ws, tmp_path, user, sample):
     with pytest.raises(InvalidNameError) as info:
-        ws.import_vcf(REAL_VCF, user, sample)
+        ws.import_sample(REAL_VCF, user, sample)
     assert info.value.suggestion
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix == ".vcf"]
     assert written == []
@@ -221,7 +224,7 @@ def test_import_refuses_a_user_folder_linking_out(ws, tmp_path):
     ws.input_dir.mkdir(parents=True)
     (ws.input_dir / "mallory").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     with pytest.raises(OutsideWorkspaceError):
-        ws.import_vcf(REAL_VCF, "mallory", "s1")
+        ws.import_sample(REAL_VCF, "mallory", "s1")
     assert list((tmp_path / "elsewhere").iterdir()) == []
 
 
@@ -237,7 +240,7 @@ def test_no_partial_import_is_ever_visible(ws, monkeypatch):
         real_copy(src, dst)
 
     monkeypatch.setattr(workspace_module.shutil, "copyfileobj", slow_copy)
-    target = ws.import_vcf(REAL_VCF, "alice", "s1")
+    target = ws.import_sample(REAL_VCF, "alice", "s1")
     assert seen_during_copy == [[]]
     assert target.read_bytes() == REAL_VCF.read_bytes()
 
@@ -247,7 +250,7 @@ def test_no_partial_import_is_ever_visible(ws, monkeypatch):
 
     monkeypatch.setattr(workspace_module.shutil, "copyfileobj", failing_copy)
     with pytest.raises(UserError, match="No space left"):
-        ws.import_vcf(REAL_VCF, "alice", "s2")
+        ws.import_sample(REAL_VCF, "alice", "s2")
     assert sorted(p.name for p in (ws.input_dir / "alice").iterdir()) == ["s1.vcf"]
 
 
@@ -265,7 +268,7 @@ def test_concurrent_imports_of_one_sample_one_wins_whole(ws, tmp_path):
     def attempt(src):
         barrier.wait()
         try:
-            results.append((src, ws.import_vcf(src, "alice", "same")))
+            results.append((src, ws.import_sample(src, "alice", "same")))
         except SampleExistsError as exc:
             errors.append(exc)
 
@@ -297,3 +300,71 @@ def test_a_new_reference_revision_makes_results_stale(tmp_path):
     write_manifest(reference_dir, {"revision": "bbb222"})
     assert state(ws) == {"alice/s1": "stale"}
     history.close()
+
+
+# ------------------------------------------------------------------ genotyping files
+
+CHIP = "# This data file generated by 23andMe\n# rsid\tchromosome\tposition\tgenotype\nrs1\t1\t5\tAG\n"
+
+
+def test_genotyping_files_are_samples_by_content(ws):
+    import zipfile
+
+    folder = ws.input_dir / "carol"
+    folder.mkdir(parents=True)
+    (folder / "genome.txt").write_text(CHIP)
+    (folder / "mh.csv.gz").write_bytes(gzip.compress(
+        b'# MyHeritage DNA raw data.\nRSID,CHROMOSOME,POSITION,RESULT\n"rs1","1","5","AG"\n'))
+    with zipfile.ZipFile(folder / "download.zip", "w") as archive:
+        archive.writestr("AncestryDNA.txt", "#AncestryDNA\nrsid\tchromosome\tposition\tallele1\t"
+                                            "allele2\nrs1\t1\t5\tA\tG\n")
+    copy_vcf(folder / "old.txt")             # a VCF under another name is a VCF
+    (folder / "notes.txt").write_text("shopping list\nmilk\n")
+    (folder / "empty.csv").write_text("")
+    samples = {s.key: s for s in ws.scan()}
+    assert {k: s.state for k, s in samples.items()} == {
+        "carol/download": "new", "carol/empty": "failed", "carol/genome": "new",
+        "carol/mh": "new", "carol/notes": "failed", "carol/old": "new"}
+    assert "neither a VCF" in samples["carol/notes"].problem
+    assert samples["carol/notes"].problem.startswith("line 1: ")
+    assert samples["carol/empty"].problem == "the file is empty"
+    assert samples["carol/notes"].to_dict()["problem"] == samples["carol/notes"].problem
+
+
+def test_content_is_sniffed_once_per_size_and_mtime(ws, monkeypatch):
+    path = ws.input_dir / "carol" / "genome.txt"
+    path.parent.mkdir(parents=True)
+    path.write_text(CHIP)
+    calls = []
+    real = workspace_module.detect_format
+    monkeypatch.setattr(workspace_module, "detect_format", lambda p: calls.append(p) or real(p))
+    for _ in range(3):
+        assert state(ws) == {"carol/genome": "new"}
+    assert len(calls) == 1
+    path.write_text("no longer a genotype file\n")
+    os.utime(path, ns=(1, 2))
+    assert state(ws) == {"carol/genome": "failed"}
+    assert len(calls) == 2
+
+
+def test_import_names_the_copy_after_its_content(ws, tmp_path):
+    import zipfile
+
+    source = tmp_path / "download"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr("genome.txt", CHIP)
+    assert ws.import_sample(source, "carol", "kit").name == "kit.zip"
+    csv = tmp_path / "x.dat"
+    csv.write_text('RSID,CHROMOSOME,POSITION,RESULT\n"rs1","1","5","AG"\n')
+    assert ws.import_sample(csv, "carol", "ftdna").name == "ftdna.csv"
+    gz = tmp_path / "g.gz"
+    gz.write_bytes(gzip.compress(CHIP.encode()))
+    assert ws.import_sample(gz, "carol").name == "g.txt.gz"
+    assert state(ws) == {"carol/ftdna": "new", "carol/g": "new", "carol/kit": "new"}
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list\n")
+    with pytest.raises(VcfError, match="neither a VCF"):
+        ws.import_sample(notes, "carol")
+    assert not (ws.input_dir / "carol" / "notes.txt").exists()
+    with pytest.raises(SampleExistsError):  # kit.zip is there: kit.txt would be the same sample
+        ws.import_sample(tmp_path / "x.dat", "carol", "kit")

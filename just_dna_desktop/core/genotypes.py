@@ -16,7 +16,6 @@ The `snps` package (BSD) reads the same files and is the independent oracle in t
 from __future__ import annotations
 
 import gzip
-import io
 import re
 import zipfile
 import zlib

@@ -99,7 +99,7 @@ class ResultsQuery:
 
     def _text_expression(self, text: str) -> pl.Expr:
         if _RSID.match(text):
-            rsid_columns = [c for c in ("rsid", "id") if c in self.schema]
+            rsid_columns = [c for c in ("rsid", "id", "marker_id") if c in self.schema]
             return pl.any_horizontal([pl.col(c).str.to_lowercase() == text.lower()
                                       for c in rsid_columns]).fill_null(False)
         position = _POSITION.match(text)

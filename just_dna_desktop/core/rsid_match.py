@@ -26,7 +26,6 @@ so only matching rows are materialised. The rules run once per distinct (call, R
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import polars as pl

@@ -9,7 +9,6 @@ line, the line number.
 from __future__ import annotations
 
 import gzip
-import io
 import re
 import zlib
 from dataclasses import dataclass, field

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .cancel import CancelToken
-from .workspace import is_vcf_name
+from .workspace import is_sample_name
 
 if TYPE_CHECKING:
     from .runner import RunResult
@@ -36,7 +36,8 @@ def _signature(path: Path) -> Signature | None:
 
 
 class Watcher:
-    """Reports `{root}/{user}/{sample}.vcf[.gz]` files that appeared or changed, once stable.
+    """Reports `{root}/{user}/{sample}.vcf[.gz]` (or `.txt`, `.csv`, `.zip`... genotyping) files
+    that appeared or changed, once stable.
 
     `on_change(paths)` is called from the checker thread with a batch of ready files; keep it
     short (set an event, emit a Qt signal). `stable_files()` lists every file reported and
@@ -109,7 +110,7 @@ class Watcher:
         except ValueError:
             return False
         return len(relative.parts) == 2 and not relative.parts[0].startswith(".") \
-            and is_vcf_name(relative.parts[1])
+            and is_sample_name(relative.parts[1])
 
     # -- events (observer thread) -------------------------------------------------------------------
 

@@ -1,4 +1,6 @@
-"""The workspace: users and their samples under the input folder, `{user}/{sample}.vcf[.gz]`.
+"""The workspace: users and their samples under the input folder, `{user}/{sample}.vcf[.gz]`, or a
+genotyping file `{user}/{sample}.txt|.tsv|.csv[.gz]|.zip` (23andMe, AncestryDNA, ...; its content
+must say so, else it is listed as failed with the reason).
 
 Each sample is a partition keyed `{user}/{sample}` with a state worked out from its file and its
 runs in the history:
@@ -31,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import UserError
+from .errors import UserError, VcfError
+from .genotypes import InputFormat, detect_format
 from .housekeeping import temp_file
 from .names import check_name, name_problem
 from .vcf import read_header
@@ -41,6 +44,10 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 VCF_SUFFIXES = (".vcf.gz", ".vcf")
+# Names a genotyping file (23andMe, AncestryDNA, ...) comes under; only its content makes it a
+# sample (core/genotypes.py): a `notes.txt` is listed as failed, with the reason.
+GENOTYPE_SUFFIXES = (".txt.gz", ".tsv.gz", ".csv.gz", ".txt", ".tsv", ".csv", ".zip")
+SAMPLE_SUFFIXES = VCF_SUFFIXES + GENOTYPE_SUFFIXES
 STATES = ("new", "queued", "running", "annotated", "partial", "failed", "stale")
 NEW, QUEUED, RUNNING, ANNOTATED, PARTIAL, FAILED, STALE = STATES
 
@@ -54,19 +61,26 @@ class OutsideWorkspaceError(UserError):
 
 
 def sample_name_of(file_name: str) -> str:
-    """The sample name of a VCF file: its name without `.vcf` or `.vcf.gz`."""
+    """The sample name of a sample file: its name without `.vcf[.gz]`, `.txt[.gz]`, `.zip`... (or a
+    bare `.gz`: a file being imported can be named anything)."""
     lower = file_name.lower()
-    for suffix in VCF_SUFFIXES:
+    for suffix in SAMPLE_SUFFIXES + (".gz",):
         if lower.endswith(suffix):
             return file_name[: -len(suffix)]
     return file_name
 
 
-def is_vcf_name(file_name: str) -> bool:
-    """A visible file named like a VCF (hidden ones are ours or other programs' temporary files)."""
+def is_sample_name(file_name: str) -> bool:
+    """A visible file named like a VCF or a genotyping file (hidden ones are ours or other
+    programs' temporary files)."""
     lower = file_name.lower()
-    return not file_name.startswith(".") and lower.endswith(VCF_SUFFIXES) \
+    return not file_name.startswith(".") and lower.endswith(SAMPLE_SUFFIXES) \
         and len(sample_name_of(file_name)) > 0
+
+
+def is_genotype_name(file_name: str) -> bool:
+    """Named like a genotyping file, whose content still has to say so."""
+    return file_name.lower().endswith(GENOTYPE_SUFFIXES)
 
 
 def file_sha256(path: Path) -> str:
@@ -110,6 +124,7 @@ class Sample:
     output: Path
     last_run: "Run | None" = None       # the newest run of this partition, any status
     last_success: "Run | None" = None   # the newest succeeded run
+    problem: str | None = None          # why its content is no sample (it is then failed)
 
     @property
     def key(self) -> str:
@@ -125,6 +140,7 @@ class Sample:
             "path": str(self.path), "state": self.state, "size": self.size,
             "modified": iso(self.mtime), "output": str(self.output),
             "output_exists": self.output.is_file(),
+            "problem": self.problem,
             # what the last good result could not look up (None: never annotated)
             "reference_chromosomes_missing": good.get("reference_chromosomes_missing")
             if self.last_success is not None else None,
@@ -158,6 +174,7 @@ class Workspace:
         self.input_dir = Path(self.input_dir)
         self.output_dir = Path(self.output_dir)
         self._hashes: dict[tuple[str, int, int], str] = {}
+        self._problems: dict[tuple[str, int, int], str | None] = {}
         self._hash_lock = threading.Lock()
 
     @classmethod
@@ -184,7 +201,7 @@ class Workspace:
             relative = path.parent.resolve().relative_to(self.input_dir.resolve())
         except (ValueError, OSError):
             return None
-        if len(relative.parts) != 1 or not is_vcf_name(path.name):
+        if len(relative.parts) != 1 or not is_sample_name(path.name):
             return None
         user, sample = relative.parts[0], sample_name_of(path.name)
         if name_problem(user) or name_problem(sample):
@@ -210,8 +227,9 @@ class Workspace:
                 rejected.append(Rejected(user_path, "a link that leads out of the input folder"))
                 continue
             if not user_path.is_dir():
-                if is_vcf_name(user_entry.name):
-                    rejected.append(Rejected(user_path, "a VCF must be inside a user's folder"))
+                if is_sample_name(user_entry.name):
+                    rejected.append(Rejected(user_path, "a sample file must be inside a user's "
+                                                        "folder"))
                 continue
             problem = name_problem(user_entry.name)
             if problem:
@@ -219,7 +237,7 @@ class Workspace:
                 continue
             seen: dict[str, Path] = {}
             for entry in _sorted_entries(user_path):
-                if not is_vcf_name(entry.name):
+                if not is_sample_name(entry.name):
                     continue
                 path = Path(entry.path)
                 if not _stays_inside(path, real_root):
@@ -256,12 +274,15 @@ class Workspace:
             current = Fingerprint(st.st_size, st.st_mtime_ns)
             partition_runs = runs.get(f"{user}/{sample}", [])
             output = self.output_dir / user / sample / _output_name()
+            problem = self.content_problem(path, current) if is_genotype_name(path.name) else None
             samples.append(Sample(
                 user=user, sample=sample, path=path,
-                state=self._state(path, current, output, partition_runs, revision, chromosomes),
+                state=FAILED if problem else self._state(path, current, output, partition_runs,
+                                                         revision, chromosomes),
                 size=st.st_size, mtime=st.st_mtime, output=output,
                 last_run=partition_runs[0] if partition_runs else None,
-                last_success=next((r for r in partition_runs if r.status == "succeeded"), None)))
+                last_success=next((r for r in partition_runs if r.status == "succeeded"), None),
+                problem=problem))
         return samples
 
     def sample(self, user: str, sample: str) -> Sample | None:
@@ -324,6 +345,22 @@ class Workspace:
             return False
         return self.sha256(path, current) == recorded.sha256
 
+    def content_problem(self, path: Path, current: Fingerprint) -> str | None:
+        """Why a file named like a genotyping file is neither one nor a VCF (None when it is one),
+        from its first lines; remembered per (path, size, mtime), so a rescan opens no file twice."""
+        key = (str(path), current.size, current.mtime_ns)
+        with self._hash_lock:
+            if key in self._problems:
+                return self._problems[key]
+        try:
+            detect_format(path)
+            problem = None
+        except VcfError as exc:
+            problem = exc.reason if exc.line is None else f"line {exc.line}: {exc.reason}"
+        with self._hash_lock:
+            self._problems[key] = problem
+        return problem
+
     def sha256(self, path: Path, current: Fingerprint) -> str:
         """The file's hash, remembered per (path, size, mtime) so a scan hashes a file once."""
         key = (str(path), current.size, current.mtime_ns)
@@ -337,10 +374,11 @@ class Workspace:
 
     # -- import --------------------------------------------------------------------------------------
 
-    def import_vcf(self, source: Path | str, user: str, sample: str | None = None) -> Path:
-        """Copy a VCF into `{input}/{user}/{sample}.vcf[.gz]` and return the new path.
+    def import_sample(self, source: Path | str, user: str, sample: str | None = None) -> Path:
+        """Copy a VCF or a genotyping file into `{input}/{user}/{sample}{suffix}` and return the
+        new path; the suffix comes from the content (`.vcf[.gz]`, `.txt[.gz]`, `.csv[.gz]`, `.zip`).
 
-        The header is read first (a file that is not a VCF is refused before anything is
+        The content is checked first (a file that is neither is refused before anything is
         written); the copy goes to a hidden temporary name and is linked into place, so nobody
         ever sees half a file and an existing sample is never replaced (SampleExistsError).
         Unusable names raise InvalidNameError, whose `suggestion` is a safe form.
@@ -349,9 +387,10 @@ class Workspace:
         check_name(user, "user")
         sample = sample if sample is not None else sample_name_of(source.name)
         check_name(sample, "sample")
-        read_header(source)  # raises VcfError naming the file (and line)
-        with open(source, "rb") as handle:
-            suffix = ".vcf.gz" if handle.read(2) == b"\x1f\x8b" else ".vcf"
+        fmt = detect_format(source)  # raises VcfError naming the file (and line)
+        if fmt.is_vcf:
+            read_header(source)
+        suffix = _suffix_for(fmt)
 
         user_dir = self.input_dir / user
         try:
@@ -388,9 +427,18 @@ class Workspace:
     def _refuse_existing(self, user_dir: Path, user: str, sample: str) -> None:
         folded = sample.casefold()
         for entry in _sorted_entries(user_dir):
-            if is_vcf_name(entry.name) and sample_name_of(entry.name).casefold() == folded:
+            if is_sample_name(entry.name) and sample_name_of(entry.name).casefold() == folded:
                 raise SampleExistsError(f"{entry.path}: sample {user}/{sample} already exists; "
                                         "choose another sample name")
+
+
+def _suffix_for(fmt: InputFormat) -> str:
+    """The file-name suffix that says what an imported file is (the content decided)."""
+    if fmt.compression == "zip":
+        return ".zip"
+    text = ".vcf" if fmt.is_vcf else ".csv" if fmt.layout and fmt.layout.separator == "," \
+        else ".txt"
+    return text + (".gz" if fmt.compression == "gzip" else "")
 
 
 def _output_name() -> str:

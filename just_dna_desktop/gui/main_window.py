@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QM
                                QMessageBox, QPushButton, QSplitter, QStackedWidget, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from ..core import reference, settings as core_settings
-from ..core.demo import DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF, demo_sample_name
+from ..core import settings as core_settings
+from ..core.demo import (DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF,
+                         demo_chip_sample_name, demo_sample_name)
 from ..core.errors import Cancelled, UserError
 from ..core.history import History
 from ..core.metrics import ResourceMonitor
@@ -36,7 +37,7 @@ from .metrics_panel import MetricsPanel
 from .reference_panel import ReferencePanel, describe_files, describe_size
 from .responsiveness import EventLoopProbe
 from .results_view import ResultsView
-from .sample_tree import SampleTree, dropped_paths
+from .sample_tree import GENOME_FILE_FILTER, SampleTree, dropped_paths
 from .samples_model import SampleEntry, SamplesModel
 from .settings_dialog import SettingsDialog
 from .welcome import WelcomePage
@@ -349,12 +350,20 @@ class MainWindow(QMainWindow):
     def _entry_of(sample: Sample) -> SampleEntry:
         detail = ""
         run = sample.last_run
-        if run is not None and run.status == "failed":
+        if sample.problem:
+            detail = f"Not a genome file: {sample.problem}"
+        elif run is not None and run.status == "failed":
             detail = f"Failed: {run.error}"
         elif sample.last_success is not None:
             m = sample.last_success.metadata or {}
-            detail = (f"{m.get('rows_out', '?'):,} allele rows, {m.get('alleles_matched', '?'):,} "
-                      f"matched" if isinstance(m.get("rows_out"), int) else "")
+            if not isinstance(m.get("rows_out"), int):
+                detail = ""
+            elif m.get("match_by") == "rsid":
+                detail = (f"{m['rows_out']:,} markers by rsID, {m.get('alleles_matched', 0):,} "
+                          f"placed, {m.get('strand_flipped', 0):,} strand-flipped, "
+                          f"{m.get('mismatched', 0):,} mismatched")
+            else:
+                detail = f"{m['rows_out']:,} allele rows, {m.get('alleles_matched', '?'):,} matched"
         return SampleEntry(sample.user, sample.sample, sample.state, sample.path, sample.output,
                            detail, extra={"size": sample.size})
 
@@ -424,8 +433,8 @@ class MainWindow(QMainWindow):
 
     # -- import ---------------------------------------------------------------------------------
     def choose_files(self, user: str | None = None) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Add VCF files", str(Path.home()),
-                                                "VCF (*.vcf *.vcf.gz);;All files (*)")
+        files, _ = QFileDialog.getOpenFileNames(self, "Add genome files", str(Path.home()),
+                                                GENOME_FILE_FILTER)
         if files:
             self.import_files([Path(f) for f in files], user if isinstance(user, str) else "")
 
@@ -460,7 +469,7 @@ class MainWindow(QMainWindow):
             for number, (path, user, sample) in enumerate(choices):
                 job.cancel_token.raise_if_cancelled()
                 job.progress(number / len(choices), f"Copying {path.name}")
-                workspace.import_vcf(path, user, sample)
+                workspace.import_sample(path, user, sample)
                 keys.append(f"{user}/{sample}")
             job.progress(1.0, "Imported")
             return keys
@@ -476,19 +485,37 @@ class MainWindow(QMainWindow):
         self.refresh_samples()
 
     def open_demo(self) -> None:
-        """Import the bundled demo VCF (once) and annotate it against the bundled reference slice."""
-        key = f"{DEMO_USER}/{demo_sample_name()}"
-        existing = self.samples.index_of(key)
-        if existing.isValid():
-            self.tree.setCurrentIndex(existing)
-            entry = self.samples.entry(existing)
-            if entry is not None and entry.state != "annotated":
-                self.annotate(key)
+        """Import the bundled demo samples (once): the VCF, and the same real calls as a
+        23andMe-layout genotyping file; annotate them against the bundled reference slice, the VCF
+        first (matched by position), then the genotyping file (by rsID)."""
+        demo = [(DEMO_VCF, demo_sample_name()), (DEMO_CHIP, demo_chip_sample_name())]
+        keys = [f"{DEMO_USER}/{sample}" for _, sample in demo]
+        missing = [(path, DEMO_USER, sample) for (path, sample), key in zip(demo, keys)
+                   if not self.samples.index_of(key).isValid()]
+        if not missing:
+            self.tree.setCurrentIndex(self.samples.index_of(keys[0]))
+            self._annotate_in_turn([k for k in keys if (e := self.samples.entry(
+                self.samples.index_of(k))) is not None and e.state != "annotated"])
             return
-        job = self.start_import([(DEMO_VCF, DEMO_USER, demo_sample_name())])
-        # Without the real reference the scheduler waits for it; the demo has its own slice.
+        job = self.start_import(missing)
+        # A person asked: annotate now rather than at the automatic pace (one run a minute), and
+        # without the real reference too (the demo user falls back to the bundled slice).
         job.signals.finished.connect(
-            lambda keys: None if reference.find_files(self.reference_dir) else self.annotate(key))
+            lambda imported: self._annotate_in_turn([k for k in keys if k in imported]))
+
+    def _annotate_in_turn(self, keys: list[str]) -> None:
+        """Annotate these samples one after the other (each once the one before is done)."""
+        if not keys:
+            return
+        first, rest = keys[0], keys[1:]
+        if rest:
+            def next_one(key: str) -> None:
+                if key == first:
+                    self.sample_annotated.disconnect(next_one)
+                    self._annotate_in_turn(rest)
+
+            self.sample_annotated.connect(next_one)
+        self.annotate(first)
 
     # -- annotation -------------------------------------------------------------------------------
     def reference_for(self, user: str) -> Path:

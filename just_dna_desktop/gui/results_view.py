@@ -15,8 +15,11 @@ from .jobs import Job, JobManager
 from .results_model import ResultsModel
 from ..core.results_query import write_table
 
-# Columns worth seeing first; the rest stay one click away in the column picker.
-DEFAULT_COLUMNS = ("chrom", "start", "ref", "alt", "gt", "zygosity", "rsid", "tsa", "ma", "maf",
+# Columns worth seeing first; the rest stay one click away in the column picker. An rsID run's
+# output (a genotyping file) adds the file's own marker ID, the call restated on the reference's
+# strand (`genotype`) and how it was matched (`allele_check`).
+DEFAULT_COLUMNS = ("marker_id", "chrom", "start", "ref", "alt", "gt", "genotype", "zygosity",
+                   "allele_check", "rsid", "tsa", "ma", "maf",
                    "clin_pathogenic", "clin_likely_pathogenic", "clin_risk_factor",
                    "clin_drug_response", "clin_benign", "clinvar_202502")
 NO_SAMPLE = "No sample open: click an annotated sample (✓) on the left to see its table"
@@ -96,7 +99,8 @@ class ResultsView(QWidget):
         self.model.open(path)
         query = self.model.query
         assert query is not None
-        wanted = [c for c in DEFAULT_COLUMNS if c in query.columns]
+        wanted = [c for c in DEFAULT_COLUMNS if c in query.columns
+                  and (c != "genotype" or "allele_check" in query.columns)]
         if len(wanted) >= 4:
             self.model.set_visible_columns(wanted)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)

@@ -9,8 +9,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QTreeView, QWidget
 
-from ..core.workspace import is_vcf_name
+from ..core.workspace import SAMPLE_SUFFIXES, is_sample_name
 from .samples_model import SamplesModel
+
+# The file chooser's filter: VCFs and genotyping files (23andMe, AncestryDNA, ...).
+GENOME_FILE_FILTER = f"Genome files ({' '.join('*' + s for s in SAMPLE_SUFFIXES)});;All files (*)"
 
 
 def dropped_paths(event: QDragEnterEvent | QDropEvent) -> list[Path]:
@@ -19,7 +22,7 @@ def dropped_paths(event: QDragEnterEvent | QDropEvent) -> list[Path]:
     if not mime.hasUrls():
         return []
     return [Path(url.toLocalFile()) for url in mime.urls()
-            if url.isLocalFile() and is_vcf_name(Path(url.toLocalFile()).name)]
+            if url.isLocalFile() and is_sample_name(Path(url.toLocalFile()).name)]
 
 
 class SampleTree(QTreeView):

@@ -122,11 +122,18 @@ def test_a_file_copied_into_the_input_folder_is_found_and_annotated(qtbot, make_
 def test_open_the_demo_without_the_real_reference(qtbot, make_window, tmp_path):
     window = make_window(reference_dir=tmp_path / "cache" / "ensembl_variations")
     assert window.reference_panel.status.status == "missing"
-    with qtbot.waitSignal(window.sample_annotated, timeout=60_000):
-        window.welcome.open_demo.emit()
-    run = window.history_view.model.runs[0]
-    assert run.partition_key == "demo/HG00096_chr21" and run.status == "succeeded"
-    assert run.config["reference_dir"] == str(DEMO_REFERENCE_DIR)
+    annotated = []
+    window.sample_annotated.connect(annotated.append)
+    window.welcome.open_demo.emit()
+    # the VCF first, then the same calls as a 23andMe-layout file (matched by rsID)
+    qtbot.waitUntil(lambda: len(annotated) == 2, timeout=90_000)
+    assert annotated == ["demo/HG00096_chr21", "demo/HG00096_chr21_23andme"]
+    window.history_view.refresh()
+    runs = {r.partition_key: r for r in window.history_view.model.runs}
+    for key, match_by in (("demo/HG00096_chr21", "position"),
+                          ("demo/HG00096_chr21_23andme", "rsid")):
+        assert runs[key].status == "succeeded" and runs[key].metadata["match_by"] == match_by
+        assert runs[key].config["reference_dir"] == str(DEMO_REFERENCE_DIR)
 
 
 def test_the_window_sweeps_leftovers_and_its_demo_folder_names_its_owner(qtbot, tmp_path):
