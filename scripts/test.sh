@@ -12,4 +12,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install-system-packages.sh qt xcb tests
 source scripts/ensure-uv.sh
 export QT_QPA_PLATFORM=offscreen
-"${uv[@]}" run pytest "$@"
+# The `pipelines` extra (Dagster) so tests/pipelines run too; without it they are left out.
+"${uv[@]}" run --extra pipelines pytest "$@"

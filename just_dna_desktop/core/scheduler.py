@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 AUTO = "auto"
 MANUAL = "manual"
 ADHOC = "adhoc"
+DUE_STATES = (NEW, STALE)  # annotated automatically (also by the Dagster sensor, pipelines/)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class Scheduler:
         queued = []
         now = self.clock()
         for sample in self.workspace.scan():
-            if sample.state not in (NEW, STALE):
+            if sample.state not in DUE_STATES:
                 continue
             if wanted is not None and sample.path.absolute() not in wanted:
                 continue
@@ -128,7 +129,7 @@ class Scheduler:
         with self._lock:
             waiting = {q.key for q in self.queue}
         for sample in samples:
-            if sample.key in waiting and sample.state in (NEW, STALE):
+            if sample.key in waiting and sample.state in DUE_STATES:
                 sample.state = QUEUED
         return samples
 
@@ -171,7 +172,7 @@ class Scheduler:
         for item in self.queued():
             self.dequeue(item.key)
             sample = samples.get(item.key)
-            if sample is None or sample.state not in (NEW, STALE):
+            if sample is None or sample.state not in DUE_STATES:
                 continue  # its file went away, or someone else annotated or is annotating it
             try:
                 run_id = self.history.record(

@@ -1,9 +1,10 @@
 """One annotation as Dagster runs it: the core's supervised child process (`core.runner.run_job`),
 recorded in the desktop's run history with trigger `pipeline`, reported as Dagster metadata.
 
-So the window, `samples` and `runs` see a pipeline run like any other, and a partition is never
-annotated twice at once: the run is claimed with the history's exclusive `running` record, as
-the desktop's scheduler does; when the desktop has it, the step waits and tries again.
+So the window, `samples` and `runs` see a pipeline run like any other, and a partition (or an
+output file) is never annotated twice at once: the run is claimed with the history's exclusive
+`running` record, as the desktop's scheduler does; when the desktop has it, the step waits and
+tries again.
 """
 
 import time
@@ -75,10 +76,11 @@ def _run(context: dg.OpExecutionContext, history: History | None, job: Annotatio
     run_id = None
     if history is not None:
         try:
+            # Exclusive: one run per partition and per output file, whoever starts it.
             run_id = history.record(trigger=PIPELINE, partition_key=partition_key, user=job.user,
-                                    sample=job.sample, status="running",
-                                    config={"dagster_run_id": context.run.run_id},
-                                    exclusive=partition_key is not None)
+                                    sample=job.sample, status="running", exclusive=True,
+                                    config={"output": str(job.output),
+                                            "dagster_run_id": context.run.run_id})
         except PartitionBusyError as exc:
             context.log.warning(f"{exc} in the desktop; trying again in {BUSY_WAIT_SECONDS} s")
             raise dg.RetryRequested(max_retries=BUSY_RETRIES,

@@ -6,6 +6,7 @@ VCF stays in the input folder, its annotation lands in the output folder (writte
 the core), and Dagster records where they are.
 """
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,18 @@ from ..core.settings import Settings, load_settings
 from ..core.workspace import Workspace
 
 PATH_FIELDS = ("data_dir", "state_dir", "cache_dir", "input_dir", "output_dir")
+# "off" (or 0/false/no) leaves the desktop's run history alone; see JustDnaFolders.
+ENV_DESKTOP_HISTORY = "JUST_DNA_PIPELINES_DESKTOP_HISTORY"
+OFF = ("0", "off", "false", "no")
 
 
 class JustDnaFolders(dg.ConfigurableResource):
     """Where everything lives: flags here, else the environment variables, else the settings file,
     else the defaults, exactly as for `just-dna-desktop` (README "Where your data lives").
 
-    `desktop_history` off leaves the desktop's run history alone: for workers that cannot reach
-    the SQLite file on a disk with working locks (README "For a lab").
+    `desktop_history` off (or JUST_DNA_PIPELINES_DESKTOP_HISTORY=off) leaves the desktop's run
+    history alone: for workers on machines that cannot share its SQLite file (README "For a
+    lab"). Dagster's own run storage is then the record, and sample states come from the files.
     """
 
     data_dir: str | None = None
@@ -34,14 +39,17 @@ class JustDnaFolders(dg.ConfigurableResource):
     cache_dir: str | None = None
     input_dir: str | None = None
     output_dir: str | None = None
-    desktop_history: bool = True
+    desktop_history: bool | None = None  # None: the environment variable, else on
 
     def settings(self) -> Settings:
         return load_settings({name: getattr(self, name) for name in PATH_FIELDS})
 
     def open_history(self, settings: Settings) -> History | None:
         """The desktop's run history (close it after use), or None when switched off."""
-        return History(settings.history_file) if self.desktop_history else None
+        wanted = self.desktop_history
+        if wanted is None:
+            wanted = os.environ.get(ENV_DESKTOP_HISTORY, "").strip().lower() not in OFF
+        return History(settings.history_file) if wanted else None
 
     def workspace(self, settings: Settings, history: History | None = None) -> Workspace:
         return Workspace.from_settings(settings, history)

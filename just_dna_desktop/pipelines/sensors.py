@@ -21,7 +21,8 @@ import dagster as dg
 from ..core.errors import UserError
 from ..core.reference import find_files
 from ..core.settings import OPTION_DEFAULTS, Settings, load_settings
-from ..core.workspace import NEW, STALE, Sample
+from ..core.scheduler import DUE_STATES
+from ..core.workspace import Sample
 from .assets import user_vcf_files
 from .jobs import user_annotated_vcf_job
 from .resources import JustDnaFolders
@@ -50,7 +51,7 @@ def due_samples(samples: list[Sample], settings: Settings,
         return [], (f"waiting for the reference in {settings.reference_dir}: materialize "
                     "ensembl_annotations (or run `just-dna-desktop reference download`)")
     now = time.time() if now is None else now
-    due = [s for s in samples if s.state in (NEW, STALE) and now - s.mtime >= STABLE_SECONDS]
+    due = [s for s in samples if s.state in DUE_STATES and now - s.mtime >= STABLE_SECONDS]
     if due:
         return due, None
     states = ", ".join(f"{sum(s.state == state for s in samples)} {state}"

@@ -6,6 +6,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
+
+from just_dna_desktop.pipelines import defs
+from just_dna_desktop.pipelines.sensors import discover_user_vcf_sensor
+
 REVISION = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c"  # the demo cache's manifest revision
 
 
@@ -31,3 +36,18 @@ class Lab:
         from just_dna_desktop.core.history import History
 
         return History(self.settings.history_file)
+
+
+def tick(instance, apply: bool = True) -> dg.SensorResult:
+    """One sensor evaluation; its new partitions are added, as the daemon would."""
+    with dg.build_sensor_context(instance=instance, definitions=defs,
+                                 resources={"folders": defs.resources["folders"]}) as context:
+        result = discover_user_vcf_sensor(context)
+    if apply:
+        for request in result.dynamic_partitions_requests:
+            instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
+    return result
+
+
+def requested(result: dg.SensorResult) -> dict[str, dg.RunRequest]:
+    return {request.partition_key: request for request in result.run_requests}

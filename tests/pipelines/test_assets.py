@@ -8,7 +8,7 @@ import time
 import dagster as dg
 import polars as pl
 
-from pipeline_helpers import REVISION
+from pipeline_helpers import REVISION, requested, tick
 from just_dna_desktop import cli
 from just_dna_desktop.core.demo import DEMO_VCF
 from just_dna_desktop.pipelines import annotation, defs
@@ -91,6 +91,19 @@ def test_a_partition_materializes_with_the_seeds_run_config_into_the_shared_hist
     assert isinstance(loaded, pl.LazyFrame) and loaded.collect().equals(frame)
 
 
+def test_without_the_desktop_history_dagster_is_the_only_record(lab, instance, monkeypatch):
+    """For workers that cannot share the history's SQLite file (README "For a lab")."""
+    monkeypatch.setenv("JUST_DNA_PIPELINES_DESKTOP_HISTORY", "off")
+    vcf = lab.add_sample("anton", "my-sample")
+    result = materialize(instance, PARTITION, seed_run_config(vcf))
+    assert result.success and metadata_of(result)["desktop_run_id"] is None
+    assert lab.settings.output_file("anton", "my-sample").is_file()
+    assert not lab.settings.history_file.exists()
+    # The sensor judges the sample by its files then: annotated, nothing to run.
+    assert PARTITION not in requested(tick(instance))
+    assert not lab.settings.history_file.exists()
+
+
 def test_the_sensors_run_records_the_source_and_annotates_without_config(lab, instance):
     vcf = lab.add_sample("maria", "genome")
     instance.add_dynamic_partitions("user_vcf_files", ["maria/genome"])
@@ -115,6 +128,7 @@ def test_the_ad_hoc_job_annotates_any_vcf_into_the_users_output_folder(lab, inst
     with lab.history() as history:
         [run] = history.list_runs()
     # Not a sample of the workspace: an ad-hoc run, recorded all the same.
+    assert run.config["output"] == str(output)  # one run per output file, whoever starts it
     assert (run.trigger, run.status, run.partition_key, run.user, run.sample) \
         == ("pipeline", "succeeded", None, "anton", "HG00096_chr21")
 

@@ -8,23 +8,8 @@ import dagster as dg
 
 from just_dna_desktop.core.settings import load_settings, write_settings
 from just_dna_desktop.core.workspace import Fingerprint
-from just_dna_desktop.pipelines import defs
 from just_dna_desktop.pipelines.sensors import discover_user_vcf_sensor, minimum_interval_seconds
-
-
-def tick(instance, apply: bool = True) -> dg.SensorResult:
-    """One sensor evaluation; its new partitions are added, as the daemon would."""
-    with dg.build_sensor_context(instance=instance, definitions=defs,
-                                 resources={"folders": defs.resources["folders"]}) as context:
-        result = discover_user_vcf_sensor(context)
-    if apply:
-        for request in result.dynamic_partitions_requests:
-            instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
-    return result
-
-
-def requested(result: dg.SensorResult) -> dict[str, dg.RunRequest]:
-    return {request.partition_key: request for request in result.run_requests}
+from pipeline_helpers import requested, tick
 
 
 def record(lab, path, status: str, output: bool = True) -> int:
