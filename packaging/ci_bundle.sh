@@ -48,3 +48,18 @@ check "$reports/offscreen.json" offscreen yes
 echo "smoke test: Xvfb"
 env -u QT_QPA_PLATFORM timeout 600 xvfb-run -a "$app" --smoke-test "$reports/xvfb.json"
 check "$reports/xvfb.json" xcb no
+
+# The bundle carries Qt's X11 libraries (libxcb-cursor included) but takes OpenGL from the system,
+# like every PyInstaller build: a desktop without it gets one line naming the package, not Qt's
+# abort. A stand-in libGL.so.1 the loader cannot load plays the desktop that lacks it.
+echo "start-up check: the window without libGL.so.1"
+: > "$reports/libGL.so.1"
+status=0
+said=$(LD_LIBRARY_PATH="$reports" QT_QPA_PLATFORM=xcb DISPLAY=:9 timeout 60 "$app" 2>&1) \
+  || status=$?
+echo "$said"
+expected="^error: the window cannot start: libGL.so.1 is missing .*apt-get install libgl1$"
+if [ "$status" -ne 1 ] || [ "$(wc -l <<<"$said")" -ne 1 ] || ! grep -q "$expected" <<<"$said"; then
+  echo "start-up check failed: exit $status"
+  exit 1
+fi
