@@ -13,6 +13,7 @@ the system's python3 before any environment exists:
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import shutil
 import sys
 from dataclasses import dataclass
@@ -25,11 +26,13 @@ PACKAGE_LIST = Path(__file__).resolve().parent / "resources" / "system-packages.
 @dataclass(frozen=True)
 class Requirement:
     package: str  # the Debian/Ubuntu package
-    provides: str  # a library (libGL.so.1) or a command (objdump)
-    group: str  # qt, xcb, tests or bundle (see the list's header)
+    provides: str  # a library (libGL.so.1), a command (objdump) or a module (py:ensurepip)
+    group: str  # qt, xcb, tests, bundle or uv (see the list's header)
     why: str
 
     def present(self) -> bool:
+        if self.provides.startswith("py:"):
+            return importlib.util.find_spec(self.provides[3:]) is not None
         if ".so" not in self.provides:
             return shutil.which(self.provides) is not None
         try:

@@ -11,10 +11,10 @@ elif [ -x "$uv_home/bin/uv" ]; then
   uv=("$uv_home/bin/uv")
 else
   echo "uv is not installed: installing it from PyPI into $uv_home"
+  bash scripts/install-system-packages.sh uv  # Debian's python3 makes venvs with python3-venv
   if ! { python3 -m venv "$uv_home" && "$uv_home/bin/python" -m pip install --quiet uv; }; then
     rm -rf "$uv_home"
-    echo "error: could not install uv from PyPI (python3 -m venv needs the python3-venv" \
-         "package on Debian/Ubuntu). Other ways: see 'Set-up' in README.md" >&2
+    echo "error: could not install uv from PyPI; other ways: see 'Set-up' in README.md" >&2
     exit 1
   fi
   uv=("$uv_home/bin/uv")

@@ -2,8 +2,8 @@
 # The README's test command; works on a fresh machine too:
 #   bash scripts/test.sh [PYTEST OPTIONS]            e.g. bash scripts/test.sh -x -q
 # 1. installs Qt's runtime libraries (X11's too: a test starts the window there, and so can you
-#    afterwards) and the test tools when they are missing (apt-get, as root or through sudo; the list:
-#    just_dna_desktop/resources/system-packages.txt),
+#    afterwards) and the test tools when they are missing (apt-get, as root or through sudo;
+#    the list: just_dna_desktop/resources/system-packages.txt),
 # 2. finds uv, or installs it from PyPI (scripts/ensure-uv.sh),
 # 3. runs the whole suite, offscreen.
 set -euo pipefail
