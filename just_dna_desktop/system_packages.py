@@ -27,16 +27,22 @@ PACKAGE_LIST = Path(__file__).resolve().parent / "resources" / "system-packages.
 class Requirement:
     package: str  # the Debian/Ubuntu package
     provides: str  # a library (libGL.so.1), a command (objdump) or a module (py:ensurepip)
-    group: str  # qt, xcb, tests, bundle or uv (see the list's header)
+    group: str  # qt, xcb, tests, browser, bundle or uv (see the list's header)
     why: str
 
+    @property
+    def target(self) -> str:
+        """What `provides` names on this Python: {python} is its version (3.11)."""
+        return self.provides.replace("{python}", "%d.%d" % sys.version_info[:2])
+
     def present(self) -> bool:
-        if self.provides.startswith("py:"):
-            return importlib.util.find_spec(self.provides[3:]) is not None
-        if ".so" not in self.provides:
-            return shutil.which(self.provides) is not None
+        target = self.target
+        if target.startswith("py:"):
+            return importlib.util.find_spec(target[3:]) is not None
+        if ".so" not in target:
+            return shutil.which(target) is not None
         try:
-            ctypes.CDLL(self.provides)
+            ctypes.CDLL(target)
         except OSError:
             return False
         return True
@@ -70,7 +76,7 @@ def packages(needed: Sequence[Requirement]) -> str:
 
 
 def _lacking(needed: Sequence[Requirement]) -> str:
-    names = ", ".join(r.provides for r in needed)
+    names = ", ".join(r.target for r in needed)
     if len(needed) == 1:
         return f"{names} is missing ({needed[0].why})"
     return f"{names} are missing"
@@ -124,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"(groups: {' '.join(sorted(known))})", file=sys.stderr)
         return 2
     for requirement in missing(groups):
-        print(f"{requirement.package}\t{requirement.provides}\t{requirement.why}")
+        print(f"{requirement.package}\t{requirement.target}\t{requirement.why}")
     return 0
 
 

@@ -70,13 +70,16 @@ def needed_libraries(path: Path) -> set[str]:
 
 def test_the_list_is_one_package_and_one_library_or_command_a_line():
     rows = requirements()
-    assert {r.group for r in rows} == {"qt", "xcb", "tests", "bundle", "uv"}
+    assert {r.group for r in rows} == {"qt", "xcb", "tests", "browser", "bundle", "uv"}
     for row in rows:
         assert row.package.islower() and " " not in row.package, row
         assert row.why, row
     assert ("libxcb-cursor0", "libxcb-cursor.so.0", "xcb") in [
         (r.package, r.provides, r.group) for r in rows]
-    assert [r.package for r in requirements(["bundle"])] == ["binutils", "xvfb", "xauth"]
+    assert [r.package for r in requirements(["bundle"])] == ["binutils", "libpython3-dev",
+                                                             "xvfb", "xauth"]
+    python = system_packages.Requirement("libpython3-dev", "libpython{python}.so.1.0", "", "")
+    assert python.target == "libpython%d.%d.so.1.0" % sys.version_info[:2]
     # each kind of check answers for something this machine has
     assert all(r.present() for r in requirements(["qt", "tests"]))
     assert system_packages.Requirement("x", "py:json", "uv", "").present()
