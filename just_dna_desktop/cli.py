@@ -383,13 +383,22 @@ def _print_summary(m: dict[str, Any]) -> None:
     else:
         print(f"  markers:  {m['rows_in']:,} in, {m['rows_out']:,} rows out, "
               f"{m['alleles_matched']:,} matched to an rsID")
-    for line in rsid_match_lines(m):
+    for line in rsid_match_lines(m) + gvcf_lines(m):
         print(f"  {line}")
     print(f"  build:    {m['genome_build'] or 'not stated'}; variant types: {m['variant_type']}")
     for line in not_looked_up_lines(m):
         print(f"  {line}")
     print(f"  run:      {m['duration_sec']:.2f} s, CPU {m['cpu_percent']:.0f} %, "
           f"peak memory {m['peak_memory_mb']:.0f} MB")
+
+
+def gvcf_lines(m: dict[str, Any]) -> list[str]:
+    """What a gVCF's reading left out, in words (nothing for a plain VCF)."""
+    if not m.get("gvcf"):
+        return []
+    return [f"gVCF:     {m.get('reference_blocks_skipped', 0):,} reference blocks and "
+            f"{m.get('symbolic_alleles_skipped', 0):,} <NON_REF>/<*> alleles skipped "
+            "(not variants)"]
 
 
 def rsid_match_lines(m: dict[str, Any]) -> list[str]:

@@ -363,6 +363,7 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
             "alleles_matched": matched,
             "chromosomes": chroms,
             **gaps.metadata(),
+            **header.gvcf_metadata(),
         }
         progress(0.9, f"Writing {output_path.name}")
         if spill:
@@ -414,7 +415,7 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
         markers = pl.concat(frames) if frames else pl.DataFrame(
             schema={**own_columns, "genotype": pl.List(pl.String), "own_chrom": pl.String})
         extra = {"vcf_sample": vcf_sample or (header.samples[0] if header.samples else None),
-                 "rows_in": header.records}
+                 "rows_in": header.records, **header.gvcf_metadata()}
     else:
         _, markers = read_markers(path, fmt, on_block=read_progress)
         markers = markers.with_columns(own_chrom=own_chromosome(pl.col("source_chrom")))

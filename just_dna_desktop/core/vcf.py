@@ -25,6 +25,9 @@ CANONICAL_CHROMS = [str(i) for i in range(1, 23)] + ["X", "Y"]
 BLOCK_BYTES = 4 << 20  # small blocks: less text and parse state in flight (~200 MB per 8 MB), same speed
 MAX_HEADER_LINE = 4 << 20
 MAX_POS = 2**32 - 1
+# gVCF: the "any other allele" placeholders. A record whose ALT is only these is a reference
+# block (no variant there); next to real ALTs they are not variants either. Neither becomes a row.
+SYMBOLIC_REF_ALTS = ("<NON_REF>", "<*>")
 
 # The allele rows every reader returns, in output order.
 ALLELE_SCHEMA = {
@@ -47,11 +50,23 @@ class VcfHeader:
     assemblies: list[str] = field(default_factory=list)
     reference: str | None = None
     header_lines: int = 0
-    records: int = 0  # data lines read, set by read_alleles
+    records: int = 0  # variant records read (gVCF reference blocks not counted), set by reading
+    gvcf_declared: bool = False  # ##GVCFBlock or ##ALT=<ID=NON_REF|*> in the header
+    reference_blocks_skipped: int = 0
+    symbolic_alleles_skipped: int = 0
 
     @property
     def build(self) -> str | None:
         return detect_build(self.contigs, self.reference, self.assemblies)
+
+    @property
+    def gvcf(self) -> bool:
+        return self.gvcf_declared or self.reference_blocks_skipped > 0
+
+    def gvcf_metadata(self) -> dict[str, object]:
+        """The run-metadata keys of a (g)VCF read: what was not made into rows, and why."""
+        return {"gvcf": self.gvcf, "reference_blocks_skipped": self.reference_blocks_skipped,
+                "symbolic_alleles_skipped": self.symbolic_alleles_skipped}
 
 
 # Other formats people save VCFs in by mistake, by their first bytes.
@@ -117,6 +132,7 @@ def _read_header(path: Path, stream: BinaryIO) -> VcfHeader:
     contigs: dict[str, int | None] = {}
     assemblies: list[str] = []
     reference = None
+    gvcf = False
     line_no = 0
     while True:
         data = _read_line(path, stream, line_no + 1)
@@ -139,13 +155,15 @@ def _read_header(path: Path, stream: BinaryIO) -> VcfHeader:
                 reference = text[len("##reference="):]
             elif text.startswith("##assembly="):
                 assemblies.append(text[len("##assembly="):])
+            elif text.startswith(("##GVCFBlock", "##ALT=<ID=NON_REF,", "##ALT=<ID=*,")):
+                gvcf = True
             continue
         if text.upper().startswith("#CHROM"):
             columns = _decode_line(path, line_no, data).rstrip("\r\n").split("\t")
             _check_columns(path, line_no, columns)
             return VcfHeader(path=path, version=version, columns=columns, samples=columns[9:],
                              contigs=contigs, assemblies=assemblies, reference=reference,
-                             header_lines=line_no)
+                             header_lines=line_no, gvcf_declared=gvcf)
         if not text.strip():
             continue
         if "\ufffd" in text:  # not UTF-8 and no header line: a binary file (image, archive...)
@@ -267,6 +285,13 @@ def _parse_block(path: Path, header: VcfHeader, sample: int | None, first_line: 
         error = _locate_bad_line(path, n, first_line, block)
         if error:
             raise error  # else: tabs in blank or comment lines, or an empty last field
+    # gVCF reference blocks are not variants: dropped before any per-row work, so a whole-genome
+    # gVCF (~100 M blocks) costs little more than reading its text.
+    block_rows = pl.col(names[4]).is_in(SYMBOLIC_REF_ALTS)
+    blocks = df.select(block_rows.sum()).item()
+    if blocks:
+        header.reference_blocks_skipped += blocks
+        df = df.filter(~block_rows)
     for i, label in ((0, "CHROM"), (3, "REF"), (4, "ALT")):
         bad = df.filter(pl.col(names[i]).str.contains("\ufffd", literal=True)
                         | (pl.col(names[i]) == ""))
@@ -286,7 +311,10 @@ def _parse_block(path: Path, header: VcfHeader, sample: int | None, first_line: 
     if sample is not None:
         df = df.select(pl.exclude("format", "sample"), format=pl.col("c8"),
                        sample=pl.col(f"c{9 + sample}"))
-    return _normalise(df, sample is not None)
+    df, blocks, symbolic = _normalise(df, sample is not None)
+    header.reference_blocks_skipped += blocks
+    header.symbolic_alleles_skipped += symbolic
+    return df
 
 
 def _locate_bad_line(path: Path, n: int, first_line: int, block: bytes) -> VcfError | None:
@@ -311,7 +339,10 @@ def normalise_chrom(expr: pl.Expr) -> pl.Expr:
             .otherwise(stripped))
 
 
-def _normalise(df: pl.DataFrame, has_sample: bool) -> pl.DataFrame:
+def _normalise(df: pl.DataFrame, has_sample: bool) -> tuple[pl.DataFrame, int, int]:
+    """Records as rows with their ALT list, genotype and zygosity; also returns how many gVCF
+    reference blocks (ALT of placeholders only, in an unusual spelling) and placeholder
+    alleles beside real ones were left out."""
     # A block names a few chromosomes: normalise each name once (a regex per row is ~30 % of this).
     names = df.select(pl.col("c0").unique()).with_columns(chrom=normalise_chrom(pl.col("c0")))
     df = df.select(
@@ -334,12 +365,27 @@ def _normalise(df: pl.DataFrame, has_sample: bool) -> pl.DataFrame:
         .list.gather(pl.col("_calls"), null_on_oob=True),
         zygosity=_zygosity_expr(pl.col("_calls")),
     ).drop("_calls")
-    df = df.join(combos, on=["gt", "ref", "_alt"], how="left", nulls_equal=True,
-                 maintain_order="left").drop("_alt")
+    blocks = symbolic = 0
+    placeholders = combos["_alt"].str.contains("<(?:NON_REF|\\*)>")
+    if placeholders.any():
+        # The genotype above was read against the full ALT list (GT indexes count them); only
+        # then are the placeholders taken out of the rows.
+        combos = combos.with_columns(alts=pl.col("alts").list.eval(
+            pl.element().filter(~pl.element().is_in(SYMBOLIC_REF_ALTS))))
+        combos = combos.with_columns(
+            _symbolic=pl.col("_alt").str.split(",").list.len() - pl.col("alts").list.len())
+        df = df.join(combos, on=["gt", "ref", "_alt"], how="left", nulls_equal=True,
+                     maintain_order="left").drop("_alt")
+        block = pl.col("alts").list.len() == 0
+        blocks, symbolic = df.select(block.sum(), pl.col("_symbolic").filter(~block).sum()).row(0)
+        df = df.filter(~block).drop("_symbolic")
+    else:
+        df = df.join(combos, on=["gt", "ref", "_alt"], how="left", nulls_equal=True,
+                     maintain_order="left").drop("_alt")
     return df.with_columns(
         end=(pl.col("start").cast(pl.Int64) + pl.col("ref").str.len_chars() - 1)
         .clip(lower_bound=pl.col("start").cast(pl.Int64)).cast(pl.UInt32),
-    )  # one row per record; read_alleles explodes `alts` into allele rows
+    ), int(blocks), int(symbolic or 0)  # one row per record; reading explodes `alts`
 
 
 def _gt_expr() -> pl.Expr:
