@@ -168,11 +168,13 @@ def _default_names(vcf: Path, input_dir: Path) -> tuple[str, str]:
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
-    from .core.names import check_name
+    from .core.names import check_name, normal_form
 
     settings = _settings(args)
     default_user, default_sample = _default_names(args.vcf, settings.input_dir)
-    user, sample = args.user or default_user, args.sample or default_sample
+    # Typed names in one Unicode form (NFC): `ålice` typed either way is one person.
+    user = normal_form(args.user) if args.user else default_user
+    sample = normal_form(args.sample) if args.sample else default_sample
     if args.output is None:  # the names become folders: they must be safe
         check_name(user, "user")
         check_name(sample, "sample")
@@ -452,16 +454,19 @@ def cmd_install_desktop_entry(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from .core.names import printable
     from .core.workspace import Workspace, sample_name_of
 
     settings = _settings(args)
     target = Workspace.from_settings(settings).import_sample(args.vcf, args.user, args.sample)
-    print(f"imported {args.vcf} as {args.user}/{sample_name_of(target.name)}: {target}")
+    print(printable(f"imported {args.vcf} as {target.parent.name}/{sample_name_of(target.name)}: "
+                    f"{target}"))
     return EXIT_OK
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
     from .core.history import History
+    from .core.names import printable
     from .core.workspace import Workspace
 
     settings = _settings(args)
@@ -482,14 +487,15 @@ def cmd_samples(args: argparse.Namespace) -> int:
         if s.state == "partial" and s.last_success is not None:
             missing = s.last_success.metadata.get("reference_chromosomes_missing") or []
             last += f"  not looked up: chromosome(s) {', '.join(missing)}"
-        print(f"{s.key:<40} {s.state:<10}{last}")
-    for r in workspace.rejected:
-        print(f"ignored {r.path}: {r.reason}")
+        print(printable(f"{s.key:<40} {s.state:<10}{last}"))
+    for r in workspace.rejected:  # names are untrusted: a control character is shown, not obeyed
+        print(printable(f"ignored {r.path}: {r.reason}"))
     return EXIT_OK
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
     from .core.history import History
+    from .core.names import printable
 
     settings = _settings(args)
     with History(settings.history_file) as history:
@@ -512,7 +518,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
                      f"(chromosome(s) {', '.join(run.metadata['reference_chromosomes_missing'])})")
         if run.error:
             line += f"  {run.error}"
-        print(line)
+        print(printable(line))
     return EXIT_OK
 
 
@@ -522,6 +528,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
     from .core.history import History
     from .core.housekeeping import sweep_workspace
+    from .core.names import printable
     from .core.scheduler import Scheduler
     from .core.watch import WatchService
     from .core.workspace import Workspace
@@ -533,7 +540,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     scheduler = Scheduler.from_settings(settings, workspace, history)
 
     def log(message: str) -> None:
-        print(message, flush=True)
+        print(printable(message), flush=True)  # file names in it are untrusted
 
     if history.recovered:
         log(f"marked {history.recovered} run(s) left by a stopped program as interrupted")
@@ -729,7 +736,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _error(message: str) -> None:
     if sys.stderr is not None:
-        print(f"error: {' '.join(message.split())}", file=sys.stderr)
+        from .core.names import printable
+
+        print(f"error: {printable(' '.join(message.split()))}", file=sys.stderr)
 
 
 def gui_main(argv: Sequence[str] | None = None) -> int:

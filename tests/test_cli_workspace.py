@@ -146,3 +146,48 @@ def test_watch_end_to_end(data, tmp_path):
     assert m["rows_out"] == 132 and m["alleles_matched"] == 132
     assert m["peak_memory_mb"] > 10 and m["duration_sec"] > 0 and m["cpu_percent"] >= 0
     assert m["output_file"] == str(output)
+
+
+HOSTILE = "evil\x1b]0;pwned\x07\u202egnp"  # retitles the terminal, then reverses the text
+
+
+def test_samples_prints_hostile_names_escaped(data, capsys):
+    copy_vcf(data / "input" / "users" / "alice" / f"{HOSTILE}.vcf")
+    copy_vcf(data / "input" / "users" / HOSTILE / "s1.vcf")
+    copy_vcf(data / "input" / "users" / "alice" / "fine.vcf")
+    assert main(["samples"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert out.count("evil\\x1b]0;pwned\\x07\\u202egnp") == 2
+    assert "alice/fine" in out and "unusable sample name" in out and "unusable user name" in out
+
+
+def test_watch_says_ignored_and_why_instead_of_ready_and_escapes_names(data, tmp_path):
+    make_reference(data.parent / "cache")
+    env = dict(os.environ, PYTHONPATH=str(PROJECT))
+    proc = subprocess.Popen([sys.executable, "-m", "just_dna_desktop", "watch",
+                             "--stable-seconds", "0.3"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines = []
+    try:
+        assert b"watching" in proc.stdout.readline()
+        alice = data / "input" / "users" / "alice"
+        real = copy_vcf(alice / "real.vcf")
+        (alice / "alias.vcf").symlink_to(real)
+        copy_vcf(alice / f"{HOSTILE}.vcf")
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and not any(b"succeeded" in line for line in lines):
+            lines.append(proc.stdout.readline())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=20)
+    text = b"".join(lines + [rest]).decode()
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    said = [line for line in text.splitlines() if line.startswith(("ready:", "ignored:"))]
+    assert sorted(said) == sorted([
+        f"ready: {alice / 'real.vcf'}",
+        f"ignored: {alice / 'alias.vcf'} (the same file as sample alice/real (a link); one "
+        "file is annotated once)",
+        f"ignored: {alice}/evil\\x1b]0;pwned\\x07\\u202egnp.vcf (unusable sample name: it contains "
+        "the invisible or control character U+001B)"]), text
+    assert "succeeded: alice/real" in text and "alias" not in text.split("succeeded")[1]

@@ -69,3 +69,20 @@ def test_message_names_the_problem():
     with pytest.raises(InvalidNameError, match=r"sample name 'COM1' is not allowed: .*reserved.*"
                                                r"try '_COM1'"):
         check_name("COM1", "sample")
+
+
+def test_printable_escapes_what_a_terminal_would_obey():
+    from just_dna_desktop.core.names import printable
+
+    assert printable("plain ålice/génome.vcf") == "plain ålice/génome.vcf"
+    assert printable("a\x1b]0;x\x07b") == "a\\x1b]0;x\\x07b"
+    assert printable("rev\u202eerse\u200b") == "rev\\u202eerse\\u200b"
+    assert printable("line\nbreak\ttab") == "line\\nbreak\\ttab"
+    assert printable("byte\udcff") == "byte\\xff"  # an undecodable byte of a file name
+    printable("x\ud800").encode("utf-8")  # never unprintable itself
+
+
+def test_normal_form_is_nfc():
+    from just_dna_desktop.core.names import normal_form
+
+    assert normal_form("a\u030alice") == "\u00e5lice" == normal_form("\u00e5lice")

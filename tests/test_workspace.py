@@ -5,6 +5,8 @@ import os
 import shutil
 import threading
 
+from pathlib import Path
+
 import pytest
 
 from workspace_helpers import REAL_VCF, copy_vcf
@@ -132,10 +134,76 @@ def test_links_out_of_the_tree_are_not_followed(ws, tmp_path):
     (ws.input_dir / "alice" / "alias.vcf").symlink_to(ws.input_dir / "alice" / "real.vcf")
     (ws.input_dir / "alice" / "loop.vcf").symlink_to(ws.input_dir / "alice" / "loop.vcf")
     keys = [s.key for s in ws.scan()]
-    assert keys == ["alice/alias", "alice/real"]  # a link inside the tree is fine
+    assert keys == ["alice/real"]  # a link inside the tree names a file that is a sample already
     reasons = {p.name: r for p, r in ((r.path, r.reason) for r in ws.rejected)}
     assert "out of the input folder" in reasons["mallory"]
     assert "out of the input folder" in reasons["stolen.vcf"]
+    assert reasons["alias.vcf"] == "the same file as sample alice/real (a link); one file is " \
+                                   "annotated once"
+
+
+def test_one_sample_per_real_file_whatever_links_name_it(ws):
+    real = copy_vcf(ws.input_dir / "alice" / "zz_real.vcf")
+    (ws.input_dir / "alice" / "aa_alias.vcf").symlink_to(real)  # sorts first, still a link
+    os.link(real, ws.input_dir / "alice" / "zz_real_hardlink.vcf")
+    (ws.input_dir / "alice2").symlink_to(ws.input_dir / "alice", target_is_directory=True)
+    copy_vcf(ws.input_dir / "bob" / "own.vcf")
+    (ws.input_dir / "bob" / "alices.vcf").symlink_to(real)
+    assert [s.key for s in ws.scan()] == ["alice/zz_real", "bob/own"]
+    reasons = {str(r.path.relative_to(ws.input_dir)): r.reason for r in ws.rejected}
+    assert reasons == {
+        "alice2": "a link to the folder of user alice; its samples are listed once, under that "
+                  "user",
+        "alice/aa_alias.vcf": "the same file as sample alice/zz_real (a link); one file is "
+                              "annotated once",
+        "alice/zz_real_hardlink.vcf": "the same file as sample alice/zz_real (a link); one file "
+                                      "is annotated once",
+        "bob/alices.vcf": "the same file as sample alice/zz_real (a link); one file is annotated "
+                          "once"}
+
+
+def test_names_in_another_unicode_form_are_one_person(ws):
+    nfc, nfd = "\u00e5lice", "a\u030alice"  # both show as ålice
+    copy_vcf(ws.input_dir / nfc / "s1.vcf")
+    copy_vcf(ws.input_dir / nfd / "s2.vcf")
+    copy_vcf(ws.input_dir / nfc / "g\u00e9nome.vcf")
+    copy_vcf(ws.input_dir / nfc / "ge\u0301nome.vcf")
+    assert [s.key for s in ws.scan()] == [f"{nfc}/g\u00e9nome", f"{nfc}/s1"]
+    reasons = sorted(r.reason for r in ws.rejected)
+    assert reasons == ["same sample as g\u00e9nome.vcf; keep one of them",
+                       f"the same name as user {nfc} written in another Unicode form; keep one "
+                       "of them"]
+
+
+def test_import_normalises_names_and_finds_the_person_in_any_form(ws, tmp_path):
+    source = copy_vcf(tmp_path / "x.vcf")
+    target = ws.import_sample(source, "a\u030alice", "ge\u0301nome")  # typed decomposed
+    assert target == ws.input_dir / "\u00e5lice" / "g\u00e9nome.vcf"
+    with pytest.raises(SampleExistsError):
+        ws.import_sample(source, "\u00e5lice", "g\u00e9nome")
+    # A folder made outside the program in the decomposed form is the same person.
+    copy_vcf(ws.input_dir / "bo\u0308b" / "s1.vcf")
+    assert ws.import_sample(source, "b\u00f6b", "s2").parent.name == "bo\u0308b"
+
+
+def test_a_name_differing_only_by_case_is_refused_where_case_is_ignored(ws, tmp_path,
+                                                                       monkeypatch):
+    source = copy_vcf(tmp_path / "x.vcf")
+    ws.import_sample(source, "alice", "s1")
+    # Here (a case-sensitive file system) Alice is another person...
+    assert ws.import_sample(source, "Alice", "s1").parent.name == "Alice"
+    # ...where case is ignored (macOS, Windows) it is alice's folder: refused with a suggestion.
+    real_samefile = os.path.samefile
+
+    def case_blind(a, b):
+        a, b = Path(a), Path(b)
+        return str(a).casefold() == str(b).casefold() or real_samefile(a, b)
+
+    monkeypatch.setattr(os.path, "samefile", case_blind)
+    with pytest.raises(InvalidNameError) as caught:
+        ws.import_sample(source, "ALICE", "s2")
+    assert caught.value.suggestion in ("alice", "Alice")
+    assert "does not tell upper from lower case" in str(caught.value)
 
 
 def test_unusable_names_and_duplicates_are_listed_not_used(ws):

@@ -71,6 +71,30 @@ def name_problem(name: object) -> str | None:
     return None
 
 
+def normal_form(name: str) -> str:
+    """The form names are stored and compared in: Unicode NFC, so `å` typed as one character and
+    `a` + combining ring (as macOS file names spell it) are one name, not two people who look
+    identical."""
+    return unicodedata.normalize("NFC", name)
+
+
+def printable(text: object) -> str:
+    """`text` safe to print to a terminal: control, format (bidi) and undecodable characters are
+    shown escaped (`\x1b`, `\u202e`, `\xff` for a byte that was not UTF-8), so a file name
+    cannot move the cursor, retitle the window or reorder what is shown."""
+    out = []
+    for ch in str(text):
+        category = unicodedata.category(ch)
+        if category == "Cs" and 0xDC80 <= ord(ch) <= 0xDCFF:  # a raw byte (surrogateescape)
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        elif category in _REFUSED_CATEGORIES - {"Cn", "Co"}:
+            out.append(ch.encode("unicode_escape").decode("ascii") if ord(ch) < 0x10000
+                       else f"\\U{ord(ch):08x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def is_valid_name(name: object) -> bool:
     return name_problem(name) is None
 

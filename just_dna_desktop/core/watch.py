@@ -231,13 +231,29 @@ class WatchService:
         self._stopping = threading.Event()
         self._cancel = CancelToken()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._reported: list[Path] = []  # from the watcher's thread, said by the loop
         self.watcher = Watcher(scheduler.workspace.input_dir, self._on_change,
                                stable_seconds=stable_seconds, poll_interval=poll_interval)
 
     def _on_change(self, paths: list[Path]) -> None:
-        for path in paths:
-            self.log(f"ready: {path}")
+        with self._lock:
+            self._reported.extend(paths)
         self._wake.set()
+
+    def _say_what_came(self) -> None:
+        """Each file the watcher reported: `ready:`, or `ignored: … (why)` when it is no sample
+        (an unusable name, a link to another sample's file, a duplicate...)."""
+        with self._lock:
+            paths, self._reported = self._reported, []
+        if not paths:
+            return
+        workspace = self.scheduler.workspace
+        workspace.files()  # fills `rejected`, with the reasons
+        reasons = {r.path.absolute(): r.reason for r in workspace.rejected}
+        for path in paths:
+            reason = reasons.get(path.absolute())
+            self.log(f"ignored: {path} ({reason})" if reason else f"ready: {path}")
 
     def start(self) -> "WatchService":
         self.watcher.start()
@@ -270,6 +286,7 @@ class WatchService:
             if self._stopping.is_set():
                 break
             try:
+                self._say_what_came()
                 for sample in self.scheduler.offer(self.watcher.stable_files()):
                     self.log(f"queued: {sample.key} ({sample.state})")
                 if self.scheduler.waiting_for_reference != waiting:

@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import UserError, VcfError
 from .genotypes import InputFormat, detect_format
-from .housekeeping import temp_file
-from .names import check_name, name_problem
+from .housekeeping import discard, temp_file
+from .names import InvalidNameError, check_name, name_problem, normal_form
 from .vcf import read_header
 
 if TYPE_CHECKING:
@@ -211,15 +211,23 @@ class Workspace:
     # -- discovery ---------------------------------------------------------------------------------
 
     def files(self) -> list[tuple[str, str, Path]]:
-        """(user, sample, path) of every usable sample file; fills `rejected` with the rest."""
+        """(user, sample, path) of every usable sample file; fills `rejected` with the rest.
+
+        One sample per real file: a link (symbolic or hard) to a file that is already a sample,
+        and a user folder that links to another user's, are listed as ignored with the reason,
+        so one genome is never annotated under several names.
+        """
         rejected: list[Rejected] = []
-        found: list[tuple[str, str, Path]] = []
+        candidates: list[tuple[str, str, Path, bool]] = []  # (user, sample, path, through a link)
         root = self.input_dir
         if not root.is_dir():
             self.rejected = rejected
-            return found
+            return []
         real_root = root.resolve()
-        for user_entry in _sorted_entries(root):
+        entries = _sorted_entries(root)
+        # Folders spelling one name in two Unicode forms are one person.
+        users = _chosen_names([e.name for e in entries], normal_form)
+        for user_entry in entries:
             if user_entry.name.startswith("."):
                 continue
             user_path = Path(user_entry.path)
@@ -235,10 +243,20 @@ class Workspace:
             if problem:
                 rejected.append(Rejected(user_path, f"unusable user name: {problem}"))
                 continue
-            seen: dict[str, Path] = {}
-            for entry in _sorted_entries(user_path):
-                if not is_sample_name(entry.name):
-                    continue
+            linked = user_entry.is_symlink()
+            target = user_path.resolve()
+            if linked and target.parent == real_root:
+                rejected.append(Rejected(user_path, f"a link to the folder of user {target.name}; "
+                                                    "its samples are listed once, under that user"))
+                continue
+            same = users[normal_form(user_entry.name)]
+            if same != user_entry.name:
+                rejected.append(Rejected(user_path, f"the same name as user {same} written in "
+                                                    "another Unicode form; keep one of them"))
+                continue
+            sample_entries = [e for e in _sorted_entries(user_path) if is_sample_name(e.name)]
+            chosen = _chosen_names([e.name for e in sample_entries], _sample_key)
+            for entry in sample_entries:
                 path = Path(entry.path)
                 if not _stays_inside(path, real_root):
                     rejected.append(Rejected(path, "a link that leads out of the input folder"))
@@ -250,13 +268,12 @@ class Workspace:
                 if problem:
                     rejected.append(Rejected(path, f"unusable sample name: {problem}"))
                     continue
-                folded = sample.casefold()
-                if folded in seen:
-                    rejected.append(Rejected(path, f"same sample as {seen[folded].name}; "
-                                                   "keep one of them"))
+                same = chosen[_sample_key(entry.name)]
+                if same != entry.name:
+                    rejected.append(Rejected(path, f"same sample as {same}; keep one of them"))
                     continue
-                seen[folded] = path
-                found.append((user_entry.name, sample, path))
+                candidates.append((user_entry.name, sample, path, linked or entry.is_symlink()))
+        found = _one_sample_per_file(candidates, rejected)
         self.rejected = rejected
         return found
 
@@ -385,7 +402,8 @@ class Workspace:
         """
         source = Path(source)
         check_name(user, "user")
-        sample = sample if sample is not None else sample_name_of(source.name)
+        user = self._user_folder_name(normal_form(user))
+        sample = normal_form(sample if sample is not None else sample_name_of(source.name))
         check_name(sample, "sample")
         fmt = detect_format(source)  # raises VcfError naming the file (and line)
         if fmt.is_vcf:
@@ -421,8 +439,29 @@ class Workspace:
         except OSError as exc:
             raise UserError(f"{target}: cannot import ({exc.strerror or exc})") from None
         finally:
-            tmp.unlink(missing_ok=True)
+            discard(tmp)  # never in place of the error above
         return target
+
+    def _user_folder_name(self, user: str) -> str:
+        """The folder a (NFC) user name goes to: an existing folder spelling the same name in
+        another Unicode form is the same person; one differing only by case is refused where the
+        file system ignores case (it is the same folder there)."""
+        for entry in _sorted_entries(self.input_dir):
+            if entry.name == user or not entry.is_dir():
+                continue
+            if normal_form(entry.name) == user:
+                return entry.name
+            if normal_form(entry.name).casefold() == user.casefold():
+                try:
+                    same_folder = os.path.samefile(entry.path, self.input_dir / user)
+                except OSError:
+                    same_folder = False  # no such folder: this file system tells case apart
+                if same_folder:
+                    raise InvalidNameError(
+                        "user", user, f"it is the folder of user {entry.name!r} on this "
+                        "computer, whose file system does not tell upper from lower case",
+                        entry.name)
+        return user
 
     def _refuse_existing(self, user_dir: Path, user: str, sample: str) -> None:
         folded = sample.casefold()
@@ -439,6 +478,43 @@ def _suffix_for(fmt: InputFormat) -> str:
     text = ".vcf" if fmt.is_vcf else ".csv" if fmt.layout and fmt.layout.separator == "," \
         else ".txt"
     return text + (".gz" if fmt.compression == "gzip" else "")
+
+
+def _sample_key(file_name: str) -> str:
+    """Sample files that are one sample: names equal but for case or Unicode form."""
+    return normal_form(sample_name_of(file_name)).casefold()
+
+
+def _chosen_names(names: list[str], key) -> dict[str, str]:
+    """For each key, the name that stands for it: the first written in NFC, else the first."""
+    chosen: dict[str, str] = {}
+    for name in names:
+        k = key(name)
+        in_nfc = name == normal_form(name)
+        if k not in chosen or (in_nfc and chosen[k] != normal_form(chosen[k])):
+            chosen[k] = name
+    return chosen
+
+
+def _one_sample_per_file(candidates: list[tuple[str, str, Path, bool]],
+                         rejected: list[Rejected]) -> list[tuple[str, str, Path]]:
+    """Keep one name per real file (its own name before any link to it), in the given order."""
+    owners: dict[tuple[int, int], str] = {}
+    kept: set[int] = set()
+    for index in sorted(range(len(candidates)), key=lambda i: candidates[i][3]):  # links last
+        user, sample, path, _ = candidates[index]
+        try:
+            st = path.stat()
+        except OSError:
+            continue  # removed while we looked
+        identity = (st.st_dev, st.st_ino)
+        if identity in owners:
+            rejected.append(Rejected(path, f"the same file as sample {owners[identity]} (a link); "
+                                           "one file is annotated once"))
+            continue
+        owners[identity] = f"{user}/{sample}"
+        kept.add(index)
+    return [candidates[i][:3] for i in range(len(candidates)) if i in kept]
 
 
 def _output_name() -> str:
