@@ -5,7 +5,7 @@
 #    afterwards) and the test tools when they are missing (apt-get, as root or through sudo;
 #    the list: just_dna_desktop/resources/system-packages.txt), and Chromium where apt has it,
 # 2. finds uv, or installs it from PyPI (scripts/ensure-uv.sh),
-# 3. runs the whole suite, offscreen.
+# 3. runs the whole suite offscreen, the optional `pipelines` extra (Dagster) included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
