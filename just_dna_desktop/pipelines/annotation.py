@@ -13,6 +13,7 @@ from typing import Any
 
 import dagster as dg
 
+from ..core.annotate import MATCH_BY
 from ..core.errors import UserError
 from ..core.history import History, PartitionBusyError
 from ..core.runner import AnnotationJob, RunResult, run_job
@@ -36,6 +37,8 @@ class AnnotationConfig(dg.Config):
     variant_type: str | None = None  # all | SNV
     compression: str | None = None  # zstd | lz4 | snappy | uncompressed
     output_path: str | None = None  # default: {output}/{user}/{sample}/user_annotated_vcf.parquet
+    match_by: str = "auto"  # auto | position | rsid (genotyping files: always rsid)
+    vcf_sample: str | None = None  # which sample column of a multi-sample VCF (default: the first)
 
 
 def annotate(context: dg.OpExecutionContext, folders: JustDnaFolders, config: AnnotationConfig, *,
@@ -44,9 +47,12 @@ def annotate(context: dg.OpExecutionContext, folders: JustDnaFolders, config: An
     settings = folders.settings()
     variant_type = config.variant_type or settings.variant_type
     compression = config.compression or settings.compression
-    if variant_type not in VARIANT_TYPES or compression not in COMPRESSIONS:
-        raise dg.Failure(f"variant_type must be one of {', '.join(VARIANT_TYPES)} and compression "
-                         f"one of {', '.join(COMPRESSIONS)}", allow_retries=False)
+    for name, value, allowed in (("variant_type", variant_type, VARIANT_TYPES),
+                                 ("compression", compression, COMPRESSIONS),
+                                 ("match_by", config.match_by, MATCH_BY)):
+        if value not in allowed:
+            raise dg.Failure(f"{name} must be one of {', '.join(allowed)}, not {value!r}",
+                             allow_retries=False)
     history = folders.open_history(settings)
     try:
         workspace = folders.workspace(settings, history)
@@ -60,7 +66,8 @@ def annotate(context: dg.OpExecutionContext, folders: JustDnaFolders, config: An
         own = workspace.partition_of(vcf) == (user, sample) and output == standard.absolute()
         job = AnnotationJob(vcf=vcf, reference_dir=reference_dir or settings.reference_dir,
                             output=output, user=user, sample=sample, variant_type=variant_type,
-                            compression=compression)
+                            compression=compression, match_by=config.match_by,
+                            vcf_sample=config.vcf_sample)
         result = _run(context, history, job, f"{user}/{sample}" if own else None)
     finally:
         if history is not None:
@@ -68,7 +75,13 @@ def annotate(context: dg.OpExecutionContext, folders: JustDnaFolders, config: An
     if not result.ok:
         raise dg.Failure(f"{user}/{sample}: {result.error}", allow_retries=False,
                          metadata={"desktop_run_id": result.run_id, "source_vcf": str(vcf)})
-    return dg.Output(output, metadata=dagster_metadata(result))
+    missing = result.metadata.get("reference_chromosomes_missing")
+    if missing:  # a result says what it could not do: here too, not only in its metadata
+        context.log.warning(f"partial: the reference cache has no file for chromosome(s) "
+                            f"{', '.join(missing)}; {result.metadata.get('alleles_not_looked_up')} "
+                            "allele(s) were not looked up")
+    return dg.Output(output, metadata={"state": "partial" if missing else "annotated",
+                                       **dagster_metadata(result)})
 
 
 def _run(context: dg.OpExecutionContext, history: History | None, job: AnnotationJob,

@@ -2,6 +2,8 @@
 engine, files and run history as the desktop app."""
 
 import json
+import logging
+import os
 import threading
 import time
 
@@ -72,6 +74,7 @@ def test_a_partition_materializes_with_the_seeds_run_config_into_the_shared_hist
         == (132, 132, 132, 132)
     assert m["reference_revision"] == REVISION
     assert m["duration_sec"] > 0 and m["cpu_percent"] >= 0 and m["peak_memory_mb"] > 10
+    assert (m["state"], m["reference_chromosomes_missing"]) == ("annotated", [])
 
     # One truth: the desktop's history has the run, and the CLI shows the sample annotated.
     with lab.history() as history:
@@ -117,6 +120,23 @@ def test_the_sensors_run_records_the_source_and_annotates_without_config(lab, in
     assert lab.settings.output_file("maria", "genome").is_file()
 
 
+def test_a_genotyping_file_is_a_sample_too_matched_by_rsid(lab, instance):
+    from just_dna_desktop.core.demo import DEMO_CHIP
+
+    chip = lab.settings.input_dir / "maria" / "chip.txt"
+    chip.parent.mkdir(parents=True)
+    chip.write_bytes(DEMO_CHIP.read_bytes())
+    os.utime(chip, (time.time() - 60,) * 2)
+    request = requested(tick(instance))["maria/chip"]
+    assert request.run_config["ops"]["user_annotated_vcf"]["config"]["vcf_path"] == str(chip)
+    result = defs.resolve_job_def("user_annotated_vcf_job").execute_in_process(
+        partition_key="maria/chip", run_config=request.run_config, instance=instance)
+    assert result.success
+    m = metadata_of(result)
+    assert (m["input_format"], m["match_by"], m["source_vcf"]) == ("23andme", "rsid", str(chip))
+    assert m["alleles_matched"] > 0
+
+
 def test_the_ad_hoc_job_annotates_any_vcf_into_the_users_output_folder(lab, instance):
     result = defs.resolve_job_def("annotate_vcf_job").execute_in_process(
         instance=instance, run_config={"ops": {"annotate_user_vcf_op": {"config": {
@@ -131,6 +151,20 @@ def test_the_ad_hoc_job_annotates_any_vcf_into_the_users_output_folder(lab, inst
     assert run.config["output"] == str(output)  # one run per output file, whoever starts it
     assert (run.trigger, run.status, run.partition_key, run.user, run.sample) \
         == ("pipeline", "succeeded", None, "anton", "HG00096_chr21")
+
+
+def test_a_result_the_reference_could_only_partly_annotate_says_so(lab, instance, tmp_path):
+    with_chr22 = tmp_path / "with_chr22.vcf"
+    with_chr22.write_text(DEMO_VCF.read_text() + "22\t16050075\t.\tA\tG\t50\tPASS\t.\tGT\t0/1\n")
+    vcf = lab.add_sample("anton", "my-sample", source=with_chr22)
+    result = materialize(instance, PARTITION, seed_run_config(vcf))
+    assert result.success
+    m = metadata_of(result)
+    assert (m["state"], m["reference_chromosomes_missing"], m["alleles_not_looked_up"]) \
+        == ("partial", ["22"], 1)
+    warnings = [e.message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING]
+    assert any("partial: the reference cache has no file for chromosome(s) 22" in w
+               for w in warnings)
 
 
 def test_a_bad_sample_fails_its_step_with_the_reason_and_a_failed_run(lab, instance, tmp_path):
