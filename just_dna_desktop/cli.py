@@ -480,13 +480,15 @@ def cmd_samples(args: argparse.Namespace) -> int:
                                   for r in workspace.rejected]})
         return EXIT_OK
     if not samples:
-        print(f"no samples yet: put VCF files in {settings.input_dir}/<user>/ "
+        print(f"no samples yet: put VCF or genotyping files in {settings.input_dir}/<user>/ "
               "or use `just-dna-desktop import`")
     for s in samples:
         last = f"  (run #{s.last_run.id} {s.last_run.status})" if s.last_run else ""
         if s.state == "partial" and s.last_success is not None:
             missing = s.last_success.metadata.get("reference_chromosomes_missing") or []
             last += f"  not looked up: chromosome(s) {', '.join(missing)}"
+        if s.problem:
+            last += f"  not a genome file: {s.problem}"
         print(printable(f"{s.key:<40} {s.state:<10}{last}"))
     for r in workspace.rejected:  # names are untrusted: a control character is shown, not obeyed
         print(printable(f"ignored {r.path}: {r.reason}"))

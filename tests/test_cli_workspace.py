@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workspace_helpers import REAL_VCF, copy_vcf, make_reference
+from workspace_helpers import REAL_VCF, copy_vcf, make_reference, write_chip
 
 from just_dna_desktop.cli import main
 
@@ -38,6 +38,28 @@ def test_import_then_samples(data, capsys):
         [("alice/HG00096_chr21", "new")]
     assert main(["samples"]) == 0
     assert "alice/HG00096_chr21" in capsys.readouterr().out
+
+
+def test_import_a_genotyping_file_then_annotate_it_as_a_partition(data, tmp_path, capsys):
+    import gzip
+
+    chip = write_chip(tmp_path / "download" / "genome_Al_v5_Full.txt")
+    packed = chip.with_name("genome_Al_v5_Full.txt.gz")
+    packed.write_bytes(gzip.compress(chip.read_bytes()))
+    assert main(["import", str(packed), "--user", "al"]) == 0
+    target = data / "input" / "users" / "al" / "genome_Al_v5_Full.txt.gz"
+    assert target.is_file() and "al/genome_Al_v5_Full" in capsys.readouterr().out
+    meta = run_json(capsys, "annotate", str(target), "--json")
+    assert (meta["partition_key"], meta["match_by"], meta["input_format"]) == (
+        "al/genome_Al_v5_Full", "rsid", "23andme")
+    assert meta["alleles_matched"] == 132
+    (target.parent / "notes.txt").write_text("shopping list\n")
+    assert main(["samples"]) == 0
+    out = capsys.readouterr().out
+    assert "al/genome_Al_v5_Full" in out and "annotated" in out
+    assert "al/notes" in out and "not a genome file: line 1: neither a VCF" in out
+    assert main(["import", str(target.parent / "notes.txt"), "--user", "bo"]) == 1
+    assert "neither a VCF" in capsys.readouterr().err
 
 
 def test_import_refusals_are_one_line(data, capsys):

@@ -225,3 +225,27 @@ def test_cli_summary_and_errors_for_a_chip_file(tmp_path, reference, capsys):
                      "--cache-dir", str(tmp_path / "cache")]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: {unknown}:1: neither a VCF") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("kind", ["chip", "vcf"])
+def test_batches_give_the_same_output_and_leave_nothing_behind(tmp_path, reference, monkeypatch,
+                                                               kind):
+    from just_dna_desktop.core import annotate as annotate_module
+
+    if kind == "chip":
+        path = chip(tmp_path, "rs1 1 1 AG", "rs7 5 7 AA", "i5 1 5 AA", "rs2 1 2 AC", "rs4 1 4 DI",
+                    "rs999 1 9 --", "rs10 X 10 A")
+    else:
+        path = write_vcf(tmp_path / "old.vcf", [
+            "1\t1100\trs1\tA\tG\t.\tPASS\t.\tGT\t0/1", "1\t1200\trs2\tC\tT,G\t.\tPASS\t.\tGT\t1/2",
+            "1\t1700\t.\tC\tT\t.\tPASS\t.\tGT\t0/1", "chr2\t60\trs8\tG\tA\t.\tPASS\t.\tGT\t1|1",
+            "1\t1600\trs6\tA\tG\t.\tq10\t.\tGT\t0/0"], header=GRCH37_HEADER)
+    whole_meta, whole = annotate(tmp_path, reference, path)
+    monkeypatch.setattr(annotate_module, "RSID_BATCH_ROWS", 2)
+    out = tmp_path / "batched" / "user_annotated_vcf.parquet"
+    batched_meta = annotate_vcf(path, reference, out)
+    assert pl.read_parquet(out).equals(whole)
+    keys = ("rows_in", "rows_out", "markers_in", "no_calls", "without_rsid", "alleles_matched",
+            "strand_flipped", "mismatched", "chromosomes")
+    assert {k: batched_meta[k] for k in keys} == {k: whole_meta[k] for k in keys}
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no part files left

@@ -35,7 +35,6 @@ from .publish import replace_output
 from .metrics import ResourceMonitor
 from .reference import CHROMOSOMES, find_files, read_manifest, sort_key
 from .reference import reading as reading_reference
-from .rsid_match import rs_number
 from .vcf import ALLELE_SCHEMA, AlleleBlocks, read_header
 
 JOIN_KEYS = ["start", "ref", "alt"]
@@ -374,19 +373,21 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
     return metadata
 
 
-def _refuse_without_rsids(path: Path, fmt: InputFormat, build: str | None,
-                          markers: pl.DataFrame) -> None:
+def _refuse_without_rsids(path: Path, fmt: InputFormat, build: str | None, count: int,
+                          example: str | None) -> None:
     """Matching by rsID with no rsID at all would be an empty result that looks like one."""
-    example = (markers["marker_id"].drop_nulls().head(1).to_list() or [None])[0]
     if fmt.is_vcf and build not in (None, REFERENCE_BUILD):
         raise BuildMismatchError(
             f"{path}: this VCF looks like {build}, but the reference is {REFERENCE_BUILD}, and none "
-            f"of its {markers.height:,} alleles has an rsID to match by instead; lift it over, add "
+            f"of its {count:,} alleles has an rsID to match by instead; lift it over, add "
             "rsIDs (`bcftools annotate`), or pass --ignore-build-mismatch to match positions anyway")
-    raise UserError(f"{path}: none of its {markers.height:,} "
-                    f"{'alleles' if fmt.is_vcf else 'markers'} has an rsID (the first ID is "
-                    f"{example!r}); nothing could be matched by rsID")
+    raise UserError(f"{path}: none of its {count:,} {'alleles' if fmt.is_vcf else 'markers'} "
+                    f"has an rsID (the first ID is {example!r}); nothing could be matched by rsID")
 
+
+# Markers matched in one pass over the reference. A chip file (~0.7 M) is one pass; a GRCh37
+# genome VCF (~5 M allele rows) takes several, so memory holds one batch and its matches.
+RSID_BATCH_ROWS = 1_000_000
 
 # An rsID run's own columns, before MATCHED_COLUMNS and the reference's: a chip file's marker, or
 # a VCF's allele row (its REF/ALT as `source_ref`/`source_alt`, on its own build).
@@ -401,60 +402,123 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
                       reference_dir: Path, output_path: Path, run: dict[str, Any], *,
                       variant_type: str, vcf_sample: str | None, compression: str,
                       progress: Progress, cancel: CancelToken) -> dict[str, Any]:
-    """Markers (or a VCF's allele rows) placed on GRCh38 by their rsID (core/rsid_match.py)."""
+    """Markers (or a VCF's allele rows) placed on GRCh38 by their rsID (core/rsid_match.py).
+
+    A chip file is one pass over the reference; an input above RSID_BATCH_ROWS (a GRCh37 genome
+    VCF) is matched in batches, each a pass, whose results wait in part files beside the output.
+    """
     read_progress = _reading_progress(path, progress, cancel)
-    extra: dict[str, Any] = {}
-    if fmt.is_vcf:
-        with AlleleBlocks(path, vcf_sample, on_block=read_progress) as blocks:
-            frames = [frame.select(marker_id="id", source_chrom="chrom", source_pos="start",
-                                   source_ref="ref", source_alt="alt", qual="qual",
-                                   filter="filter", gt="gt", genotype="genotype",
-                                   own_chrom="chrom") for frame in blocks]
-        header = blocks.header
-        own_columns = VCF_BY_RSID_COLUMNS
-        markers = pl.concat(frames) if frames else pl.DataFrame(
-            schema={**own_columns, "genotype": pl.List(pl.String), "own_chrom": pl.String})
-        extra = {"vcf_sample": vcf_sample or (header.samples[0] if header.samples else None),
-                 "rows_in": header.records, **header.gvcf_metadata()}
-    else:
-        _, markers = read_markers(path, fmt, on_block=read_progress)
-        markers = markers.with_columns(own_chrom=own_chromosome(pl.col("source_chrom")))
-        own_columns = CHIP_COLUMNS
-        extra = {"rows_in": markers.height}
-    cancel.raise_if_cancelled()
-    if markers.height and markers.select(rs_number(pl.col("marker_id")).is_null().all()).item():
-        _refuse_without_rsids(path, fmt, run["genome_build"], markers)
-    gaps = ReferenceGaps()
-    chroms = markers["own_chrom"].drop_nulls().unique().to_list()
-    for chrom, count in markers["own_chrom"].drop_nulls().value_counts().iter_rows():
-        if chrom not in files:
-            gaps.add(chrom, count)
-
-    def sources(paths: list[Path]) -> Callable[[], list[ReferenceSource]]:
-        return lambda: reference_sources(paths, reference_dir)
-
-    def lookup_progress(chrom: str, index: int, count: int) -> None:
-        progress(0.1 + 0.8 * index / max(count, 1), f"Looking up rsIDs on chromosome {chrom}")
-
-    result, payload, counts = rsid_match.match(
-        markers, {chrom: sources(paths) for chrom, paths in files.items()}, variant_type,
-        cancel, lookup_progress)
     columns = reference_columns([p for paths in files.values() for p in paths][:1])
+    own_columns = VCF_BY_RSID_COLUMNS if fmt.is_vcf else CHIP_COLUMNS
     empty = pl.DataFrame(schema={**own_columns, **rsid_match.MATCHED_COLUMNS, **columns})
-    payload = payload.rename({n: _output_name(n) for n in payload.columns})
-    result = pl.concat([empty, result.hstack(payload).with_columns(
-        alts=pl.col("alt").str.split("|"))], how="diagonal_relaxed").select(empty.columns)
-    metadata = {
-        **run, **extra,
-        "rows_out": result.height,
-        "chromosomes": sorted(chroms, key=sort_key),
-        **counts.metadata(),
-        **gaps.metadata(),
-    }
-    cancel.raise_if_cancelled()
-    progress(0.9, f"Writing {output_path.name}")
-    write_parquet_atomic(result, output_path, compression, metadata)
+    sources = {chrom: (lambda paths=paths: reference_sources(paths, reference_dir))
+               for chrom, paths in files.items()}
+    counts, gaps, chroms = rsid_match.MatchCounts(), ReferenceGaps(), set()
+    example = None  # a marker ID, to show if none is an rsID
+    parts: list[pl.DataFrame] = []
+    part_files: list[Path] = []
+    folder: Path | None = None
+    batches = _MarkerBatches(path, fmt, vcf_sample, read_progress)
+    try:
+        for number, markers in enumerate(batches):
+            cancel.raise_if_cancelled()
+            for chrom, count in markers["own_chrom"].drop_nulls().value_counts().iter_rows():
+                chroms.add(chrom)
+                if chrom not in files:
+                    gaps.add(chrom, count)
+
+            def lookup_progress(chrom: str, index: int, count: int, number: int = number) -> None:
+                progress(0.1 + 0.8 * index / max(count, 1), "Looking up rsIDs on chromosome "
+                         f"{chrom}" + (f" (batch {number + 1})" if number else ""))
+
+            result, payload, found = rsid_match.match(markers, sources, variant_type, cancel,
+                                                      lookup_progress)
+            counts.add(found)
+            example = example or markers["marker_id"].drop_nulls().first()
+            del markers
+            payload = payload.rename({n: _output_name(n) for n in payload.columns})
+            part = result.hstack(payload).with_columns(alts=pl.col("alt").str.split("|"))
+            del result, payload
+            if number or parts:  # a second batch: results wait on disk
+                folder = folder or _temp_folder(output_path)
+                for done in parts + [part]:
+                    part_files.append(_spill(done, empty, output_path,
+                                             folder / f"out-{len(part_files)}.parquet"))
+                parts = []
+            else:
+                parts.append(part)
+            del part
+        if counts.markers_in and counts.without_rsid == counts.markers_in:
+            _refuse_without_rsids(path, fmt, run["genome_build"], counts.markers_in, example)
+        metadata = {
+            **run, "rows_in": batches.rows_in, **batches.extra,
+            "rows_out": counts.markers_in,
+            "chromosomes": sorted(chroms, key=sort_key),
+            **counts.metadata(),
+            **gaps.metadata(),
+        }
+        cancel.raise_if_cancelled()
+        progress(0.9, f"Writing {output_path.name}")
+        if part_files:
+            _combine_atomic(part_files, output_path, compression, metadata)
+        else:
+            result = pl.concat([empty, *parts], how="diagonal_relaxed").select(empty.columns)
+            write_parquet_atomic(result, output_path, compression, metadata)
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
     return metadata
+
+
+def _temp_folder(output_path: Path) -> Path:
+    """An owner-tagged folder for part files beside the output (swept if we are killed)."""
+    try:
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        return temp_dir(output_path)
+    except OSError as exc:
+        raise write_failure(output_path, exc) from None
+
+
+class _MarkerBatches:
+    """The input's markers (a genotyping file's, or a VCF's allele rows) in batches of at most
+    RSID_BATCH_ROWS, with `own_chrom` (the chromosome named the reference's way); after the
+    last, `rows_in` (markers, or VCF records) and `extra` metadata (the VCF's sample)."""
+
+    def __init__(self, path: Path, fmt: InputFormat, vcf_sample: str | None,
+                 read_progress: Callable[[int], None]) -> None:
+        self.path, self.fmt, self.vcf_sample, self.read_progress = path, fmt, vcf_sample, \
+            read_progress
+        self.rows_in = 0
+        self.extra: dict[str, Any] = {}
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        if not self.fmt.is_vcf:
+            _, markers = read_markers(self.path, self.fmt, on_block=self.read_progress)
+            self.rows_in = markers.height
+            names = markers.select(pl.col("source_chrom").unique()).with_columns(
+                own_chrom=own_chromosome(pl.col("source_chrom")))  # a file names few chromosomes
+            markers = markers.join(names, on="source_chrom", how="left", nulls_equal=True,
+                                   maintain_order="left")
+            for offset in range(0, max(markers.height, 1), RSID_BATCH_ROWS):
+                yield markers.slice(offset, RSID_BATCH_ROWS)
+            return
+        frames: list[pl.DataFrame] = []
+        with AlleleBlocks(self.path, self.vcf_sample, on_block=self.read_progress) as blocks:
+            for frame in blocks:
+                frames.append(frame.select(
+                    marker_id="id", source_chrom="chrom", source_pos="start", source_ref="ref",
+                    source_alt="alt", qual="qual", filter="filter", gt="gt",
+                    genotype="genotype", own_chrom="chrom"))
+                if sum(f.height for f in frames) >= RSID_BATCH_ROWS:
+                    yield pl.concat(frames)
+                    frames = []
+            header = blocks.header
+        self.rows_in = header.records
+        self.extra = {"vcf_sample": self.vcf_sample or (header.samples[0] if header.samples
+                                                        else None), **header.gvcf_metadata()}
+        if frames or not self.rows_in:
+            yield pl.concat(frames) if frames else pl.DataFrame(schema={
+                **VCF_BY_RSID_COLUMNS, "genotype": pl.List(pl.String), "own_chrom": pl.String})
 
 
 def _spill(part: pl.DataFrame, empty: pl.DataFrame, output_path: Path, path: Path) -> Path:
@@ -529,11 +593,7 @@ class _AllelesByChromosome:
     def temp_path(self, name: str) -> Path:
         """A path in the temporary folder beside the output (created on first use)."""
         if self._dir is None:
-            try:
-                self._output.parent.mkdir(parents=True, exist_ok=True)
-                self._dir = temp_dir(self._output)  # owner-tagged: swept if we are killed
-            except OSError as exc:
-                raise write_failure(self._output, exc) from None
+            self._dir = _temp_folder(self._output)
         return self._dir / name
 
     def chromosomes(self) -> list[str]:
