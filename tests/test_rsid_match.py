@@ -97,7 +97,7 @@ def test_chip_markers_placed_on_grch38(tmp_path, reference):
                 "rs31 1 1310 AT", "rs4 1 1400 DI", "rs5 1 1500 II", "rs1 1 1100 II",
                 "rs7 2 7 AA", "rs7 1 7 AA", "rs7 5 7 AA", "rs7 -- 7 AA", "rs6 1 1600 GA",
                 "rs70 1 1700 AC", "rs70 1 1700 II", "rs10 X 10 A", "rs73 MT 73 A",
-                "i7001234 1 5 AA", "rs999 1 9 AG", "rs8 2 60 GA")
+                "i7001234 1 5 AA", "rs999 1 9 AG", "rs8 2 60 GA", " 1 11 AA")
     meta, df = annotate(tmp_path, reference, path)
     assert placed(df) == [
         ("rs1", "1", 100, ["A", "G"], "het", "ok"),
@@ -120,6 +120,7 @@ def test_chip_markers_placed_on_grch38(tmp_path, reference):
         ("i7001234", None, None, ["A", "A"], None, None),      # an internal ID: unmatched
         ("rs999", None, None, ["A", "G"], None, None),         # not in the reference
         ("rs8", "2", 60, ["C", "T"], "het", "strand_flipped"),
+        (None, None, None, ["A", "A"], None, None),            # no ID at all: unmatched
     ]
     # the file's own ID, coordinates and call stay as written
     expected = {"marker_id": "rs2", "source_chrom": "1", "source_pos": 1200, "gt": "AC",
@@ -130,10 +131,10 @@ def test_chip_markers_placed_on_grch38(tmp_path, reference):
     assert {k: meta[k] for k in ("input_format", "match_by", "rows_in", "rows_out", "markers_in",
                                  "no_calls", "without_rsid", "alleles_matched", "strand_flipped",
                                  "mismatched")} == {
-        "input_format": "23andme", "match_by": "rsid", "rows_in": 20, "rows_out": 20,
-        "markers_in": 20, "no_calls": 1, "without_rsid": 1, "alleles_matched": 18,
+        "input_format": "23andme", "match_by": "rsid", "rows_in": 21, "rows_out": 21,
+        "markers_in": 21, "no_calls": 1, "without_rsid": 2, "alleles_matched": 18,
         "strand_flipped": 3, "mismatched": 2}
-    assert read_output_metadata(tmp_path / "out" / "user_annotated_vcf.parquet")["markers_in"] == 20
+    assert read_output_metadata(tmp_path / "out" / "user_annotated_vcf.parquet")["markers_in"] == 21
 
 
 def test_prepared_copy_gives_the_same_result(tmp_path, reference, monkeypatch):

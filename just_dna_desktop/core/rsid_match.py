@@ -192,9 +192,13 @@ def match(markers: pl.DataFrame, sources_by_chrom: dict[str, Callable[[], list]]
         strand_flipped=(result["allele_check"] == FLIPPED).sum(),
         mismatched=(result["allele_check"] == MISMATCH).sum(),
     )
-    payload = pl.concat(payloads, how="diagonal_relaxed") if payloads else pl.DataFrame()
+    # one chunk: gathering at random rows from 25-61 chunks is ~3x slower
+    payload = pl.concat(payloads, how="diagonal_relaxed", rechunk=True) if payloads \
+        else pl.DataFrame()
+    del payloads
     rows = result["_row"]
     gathered = payload[rows] if payload.height else payload.clear(rows.len())
+    del payload
     result = result.drop("_m", "_rs", "_row", "_genotype", "_zygosity")
     return result, gathered, counts
 
@@ -217,7 +221,12 @@ def _choose(markers: pl.DataFrame, keys: pl.DataFrame | None) -> pl.DataFrame:
         _fit=pl.Series([_FIT[r[0]] for r in restated], dtype=pl.UInt8),
     )
     pairs = pairs.join(combos, on=["genotype", "ref", "alt"], how="left", nulls_equal=True)
-    elsewhere = ~(pl.col("chrom") == pl.col("own_chrom")).fill_null(False)
-    best = (pairs.sort(["_m", elsewhere, "start", "_fit", pl.col("ref").str.len_chars(), "alt"])
-            .unique(subset="_m", keep="first", maintain_order=True))
-    return best.select(list(schema))
+    # An rsID on several rows is rare: only those markers' candidates are sorted.
+    several = pairs["_m"].is_duplicated()
+    if several.any():
+        elsewhere = ~(pl.col("chrom") == pl.col("own_chrom")).fill_null(False)
+        best = (pairs.filter(several)
+                .sort(["_m", elsewhere, "start", "_fit", pl.col("ref").str.len_chars(), "alt"])
+                .unique(subset="_m", keep="first", maintain_order=True))
+        pairs = pl.concat([pairs.filter(~several), best])
+    return pairs.select(list(schema))

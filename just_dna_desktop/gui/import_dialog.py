@@ -1,4 +1,5 @@
-"""The import dialog: whose genome each dropped VCF is, and under which sample name.
+"""The import dialog: whose genome each dropped file (a VCF or a genotyping file) is, and under
+which sample name.
 
 Names are checked as they are typed (core.names), so nothing is copied under a name the
 workspace would refuse; a taken name or an unusable one shows why, with a safe form to use.
@@ -21,7 +22,7 @@ class ImportDialog(QDialog):
     def __init__(self, files: list[Path], users: list[str], default_user: str | None = None,
                  taken: set[str] | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Import VCF files")
+        self.setWindowTitle("Import genome files")
         self.files = [Path(f) for f in files]
         self.taken = {k.casefold() for k in (taken or set())}  # "user/sample" already present
         self.user_box = QComboBox()
