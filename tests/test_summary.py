@@ -10,6 +10,7 @@ its samples each annotated against a reference built from the file's own records
 from __future__ import annotations
 
 import json
+import struct
 from collections import Counter
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from just_dna_desktop.core.reference import sort_key
 from just_dna_desktop.core.reference_schema import CLINICAL_COLUMNS
 from just_dna_desktop.core.summary import MAF_EDGES, summarize
 
-from reference_factory import write_vcf
+from reference_factory import write_reference, write_vcf
 from sample_data import (MULTI_SAMPLE_VCF, annotate_1000_genomes, vcf_samples,
                          write_multi_sample_reference)
 
@@ -33,18 +34,45 @@ CARRIED = {"het", "hom_alt", "haploid_alt"}
 
 # -- the expected numbers, in plain Python -----------------------------------------------------
 
+COMPLEMENT = {"A": "T", "C": "G", "G": "C", "T": "A"}
+
+
+def f32(value: float) -> float:
+    """`maf` is a float32 column: its thresholds compare as float32 (0.01 in float32 is 1 %)."""
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
+EDGES = [f32(edge) for edge in MAF_EDGES]
+
+
+def is_carried(row: dict) -> bool:
+    """The person's genotype holds this row's own allele (a chip marker: any non-REF allele)."""
+    genotype = row["genotype"]
+    if genotype is None or None in genotype:
+        return False
+    if "allele_check" not in row:  # a VCF matched by position: the row's ALT
+        return row["zygosity"] != "hom_ref" and row["alt"] in genotype
+    if row["allele_check"] not in ("ok", "strand_flipped"):
+        return False  # not placed, or the call fits no allele of the row
+    if "source_alt" not in row:  # a chip marker
+        return any(allele != row["ref"] for allele in genotype)
+    own = row["source_alt"].upper()  # a VCF matched by rsID: its own ALT, on the row's strand
+    if row["allele_check"] == "strand_flipped":
+        own = "".join(COMPLEMENT.get(base, base) for base in reversed(own))
+    return own in genotype and any(allele != row["ref"] for allele in genotype)
+
+
 def expected_from_rows(rows: list[dict]) -> dict:
     """Every number of the summary, one row at a time."""
-    carried = [r for r in rows
-               if r["zygosity"] in CARRIED and r["genotype"] is not None and r["alt"] in r["genotype"]]
+    carried = [r for r in rows if is_carried(r)]
     clinical = {c: sum(1 for r in carried if r.get(c) is True) for c in CLINICAL_COLUMNS}
     clinical["any"] = sum(1 for r in carried if any(r.get(c) is True for c in CLINICAL_COLUMNS))
     chromosomes: dict[str, int] = {}
-    for r in sorted(rows, key=lambda r: sort_key(r["chrom"])):
+    for r in sorted((r for r in rows if r["chrom"] is not None), key=lambda r: sort_key(r["chrom"])):
         chromosomes.setdefault(r["chrom"], 0)
     for r in carried:
         chromosomes[r["chrom"]] += 1
-    bins = [0] * (len(MAF_EDGES) - 1)
+    bins = [0] * (len(EDGES) - 1)
     unknown = 0
     for r in carried:
         maf = r["maf"]
@@ -53,19 +81,19 @@ def expected_from_rows(rows: list[dict]) -> dict:
             continue
         for i in range(len(bins)):
             last = i == len(bins) - 1
-            if MAF_EDGES[i] <= maf and (last or maf < MAF_EDGES[i + 1]):
+            if EDGES[i] <= maf and (last or maf < EDGES[i + 1]):
                 bins[i] += 1
                 break
-    rare = [r for r in carried if r["maf"] is not None and r["maf"] < 0.01]
+    rare = [r for r in carried if r["maf"] is not None and r["maf"] < f32(0.01)]
     return {
         "allele_rows": len(rows),
         "matched": sum(1 for r in rows if r["rsid"] is not None),
-        "zygosity": dict(Counter(r["zygosity"] for r in rows)),
+        "zygosity": dict(Counter(r["zygosity"] or "not judged" for r in rows)),
         "carried": len(carried),
         "clinical": clinical,
         "rare_carried": len(rare),
         "rare_carried_ref_is_minor": sum(1 for r in rare if r["ma"] is not None and r["ma"] == r["ref"]),
-        "per_chromosome": chromosomes,
+        "per_chromosome": {c: n for c, n in chromosomes.items() if c is not None},
         "maf_bins": bins,
         "maf_unknown": unknown,
         "tsa": dict(Counter(r["tsa"] or "not in reference" for r in carried)),
@@ -189,6 +217,77 @@ def test_only_the_alleles_in_the_genotype_are_carried(tmp_path, multi_sample_ref
     assert summary.zygosity == {"het": 4, "haploid_alt": 2, "missing": 1, "hom_alt": 1}
     assert summary.tsa == {"not in reference": 5}
     assert summary.matched == 0
+
+
+# -- outputs matched by rsID (chips, non-GRCh38 VCFs) ---------------------------------------------
+
+@pytest.mark.parametrize("index", [0, 1, 2, 7, 33, 99])
+def test_a_vcf_matched_by_rsid_counts_each_carried_allele_once(index, multi_sample_reference,
+                                                               tmp_path):
+    """The same 1000 Genomes sample matched by rsID: a multi-allelic record's ALT alleles land on
+    one reference row with the record's genotype; only the ALT the person has is carried. The
+    placed, carried alleles are those the position run found carried and matched."""
+    sample = vcf_samples(MULTI_SAMPLE_VCF)[index]
+    by_rsid, by_position = tmp_path / "rsid.parquet", tmp_path / "position.parquet"
+    annotate_vcf(MULTI_SAMPLE_VCF, multi_sample_reference, by_rsid, vcf_sample=sample,
+                 match_by="rsid")
+    annotate_1000_genomes(multi_sample_reference, by_position, sample)
+    summary = summarize(by_rsid)
+    rows = pl.read_parquet(by_rsid).to_dicts()
+    assert_matches(summary, rows)
+    assert summary.run["match_by"] == "rsid"
+    position_rows = pl.read_parquet(by_position).to_dicts()
+    assert sorted((r["rsid"], r["source_alt"]) for r in rows if is_carried(r)) == sorted(
+        (r["rsid"], r["alt"]) for r in position_rows if is_carried(r) and r["rsid"] is not None)
+
+
+def test_rs190291950_0_1_carries_a_not_g(multi_sample_reference, tmp_path):
+    """T -> A,G called 0|1 by HG00097: by rsID both allele rows sit on the T>A|G row as `het`."""
+    out = tmp_path / "rsid.parquet"
+    annotate_vcf(MULTI_SAMPLE_VCF, multi_sample_reference, out, vcf_sample="HG00097",
+                 match_by="rsid")
+    rows = pl.read_parquet(out).filter(pl.col("rsid") == "rs190291950")
+    assert rows["zygosity"].to_list() == ["het", "het"] and rows["alt"].to_list() == ["A|G"] * 2
+    carried = pl.read_parquet(out).filter(summary_carried(out))
+    assert carried.filter(pl.col("rsid") == "rs190291950")["source_alt"].to_list() == ["A"]
+
+
+def summary_carried(path: Path) -> pl.Expr:
+    from just_dna_desktop.core.summary import carried_expression
+
+    return carried_expression(dict(pl.read_parquet_schema(path)))
+
+
+CHIP_ROWS = [  # (start, rsid, ref, alt) on chromosome 1, for tests/data/snps/23andme.txt
+    (101, "rs1", "A", "G"),      # AA: hom_ref
+    (102, "rs2", "G", "C|T"),    # CC: hom_alt on a multi-allelic row
+    (103, "rs3", "C", "G"),      # GG: palindromic, hom_alt as written
+    (104, "rs4", "A", "G"),      # TT: complemented to AA, hom_ref
+    (105, "rs5", "A", "C"),      # --: a no-call
+    (106, "rs6", "C", "G"),      # GC: het
+    (107, "rs7", "G", "A"),      # TC: strand flipped to AG, het
+    (108, "rs8", "C", "G"),      # AT: fits neither strand: mismatch
+]
+
+
+def test_a_chip_file_matched_by_rsid(tmp_path):
+    """The snps project's 23andMe fixture (tests/data/snps, BSD-3) through the real engine."""
+    chip = Path(__file__).resolve().parent / "data" / "snps" / "23andme.txt"
+    cache = tmp_path / "cache"
+    write_reference(cache, "1", CHIP_ROWS)
+    out = tmp_path / "out.parquet"
+    annotate_vcf(chip, cache, out)
+    summary = summarize(out)
+    rows = pl.read_parquet(out).to_dicts()
+    assert_matches(summary, rows)
+    assert summary.run["input_format"] == "23andme"
+    assert summary.carried == 4  # rs2, rs3, rs6, rs7
+    assert summary.zygosity == {"hom_alt": 2, "het": 2, "hom_ref": 2, "not judged": 3,
+                                "missing": 1}
+    assert summary.per_chromosome == {"1": 4}  # rs9 and rs10 are placed nowhere
+    notes = " ".join(summary.limitations)
+    assert "1 marker was not called by the chip (a no-call)." in notes
+    assert "1 call does not match the reference's alleles on either strand" in notes
 
 
 # -- the run's own record: what it could not do ----------------------------------------------

@@ -30,6 +30,7 @@ from .annotate import read_output_metadata
 from .errors import UserError
 from .reference import sort_key
 from .reference_schema import CLINICAL_SIGNIFICANCES
+from .rsid_match import FLIPPED
 
 CARRIED_ZYGOSITY = ("het", "hom_alt", "haploid_alt")
 RARE_MAF = 0.01
@@ -46,6 +47,9 @@ REQUIRED_COLUMNS = ("chrom", "start", "ref", "alt", "zygosity", "rsid")
 FLAGGED_COLUMNS = ("rsid", "chrom", "start", "ref", "alt", "gt", "genotype", "zygosity", "maf",
                    "ma", "tsa", "marker_id", "allele_check")
 UNMATCHED = "not in reference"  # the `tsa` bucket of carried alleles the reference lacks
+# The zygosity bucket of rows matched by rsID whose call could not be judged: not placed on any
+# reference row, or fitting none of its alleles (core/rsid_match.py).
+NOT_JUDGED = "not judged"
 
 
 @dataclass
@@ -135,7 +139,8 @@ def summarize(path: Path | str, sample: str | None = None,
     rare_bins = sum(1 for edge in MAF_EDGES[1:] if edge <= RARE_MAF)
     rare = carried.filter(pl.col("maf_bin") < rare_bins)
     bins = dict(carried.group_by("maf_bin").agg(pl.col("rows").sum()).rows())
-    per_chromosome = dict(counts_df.group_by("chrom").agg(
+    # Markers placed on no chromosome (an rsID the reference lacks) are never carried.
+    per_chromosome = dict(counts_df.drop_nulls("chrom").group_by("chrom").agg(
         pl.col("rows").filter(pl.col("carried")).sum()).rows())
     clinical = {c: int(flagged_df[c].sum()) for c in clinical_columns}
     clinical["any"] = flagged_df.height
@@ -144,7 +149,7 @@ def summarize(path: Path | str, sample: str | None = None,
         path=path,
         allele_rows=int(counts_df["rows"].sum()),
         matched=int(counts_df["matched"].sum()),
-        zygosity=_counts(counts_df, "zygosity", missing="no genotype"),
+        zygosity=_counts(counts_df, "zygosity", missing=NOT_JUDGED),
         carried=int(carried["rows"].sum()),
         clinical=clinical,
         rare_carried=int(rare["rows"].sum()),
@@ -162,17 +167,34 @@ def summarize(path: Path | str, sample: str | None = None,
 
 
 def carried_expression(schema: dict[str, pl.DataType]) -> pl.Expr:
-    """True for an allele row the person carries (see the module docstring)."""
+    """True for an allele row the person carries (see the module docstring).
+
+    The row's own allele must be in the genotype: `alt` for a VCF matched by position (a record's
+    ALT alleles are rows of their own); `source_alt` for a VCF matched by rsID (its ALT alleles
+    are rows placed on the same reference row, whose `alt` may list several), complemented where
+    the call was restated on the other strand. A chip marker is one row: its zygosity, relative
+    to the reference row's REF, says it alone.
+    """
     carried = pl.col("zygosity").is_in(CARRIED_ZYGOSITY).fill_null(False)
-    if "genotype" in schema and isinstance(schema["genotype"], pl.List):
-        # The first two alleles compared directly (a diploid call), the rest through `contains`:
-        # 1.5x faster than `contains` on every row of a genome.
-        genotype, alt = pl.col("genotype"), pl.col("alt")
-        in_genotype = ((genotype.list.get(0, null_on_oob=True) == alt)
-                       | (genotype.list.get(1, null_on_oob=True) == alt)
-                       | genotype.list.slice(2).list.contains(alt))
-        carried = carried & in_genotype.fill_null(False)
-    return carried
+    if not ("genotype" in schema and isinstance(schema["genotype"], pl.List)):
+        return carried
+    if "source_alt" in schema:
+        source_alt = pl.col("source_alt").str.to_uppercase()
+        own = (pl.when(pl.col("allele_check") == FLIPPED)
+               .then(source_alt.str.reverse().str.replace_many(["A", "C", "G", "T"],
+                                                               ["T", "G", "C", "A"]))
+               .otherwise(source_alt)) if "allele_check" in schema else source_alt
+    elif "allele_check" in schema:
+        return carried
+    else:
+        own = pl.col("alt")
+    # The first two alleles compared directly (a diploid call), the rest through `contains`:
+    # 1.5x faster than `contains` on every row of a genome.
+    genotype = pl.col("genotype")
+    in_genotype = ((genotype.list.get(0, null_on_oob=True) == own)
+                   | (genotype.list.get(1, null_on_oob=True) == own)
+                   | genotype.list.slice(2).list.contains(own))
+    return carried & in_genotype.fill_null(False)
 
 
 def flags_expression(clinical_columns: list[str]) -> pl.Expr:
@@ -284,17 +306,20 @@ def limitations(run: dict[str, Any], has_metadata: bool = True) -> list[str]:
     missing = list(run.get("reference_chromosomes_missing") or [])
     if missing:
         alleles = run.get("alleles_not_looked_up")
-        count = f"{alleles:,} alleles" if isinstance(alleles, int) else "their alleles"
+        count = (f"{alleles:,} allele{'' if alleles == 1 else 's'}" if isinstance(alleles, int)
+                 else "their alleles")
         notes.append(f"Partial: chromosome{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
                      f"{'were' if len(missing) > 1 else 'was'} not looked up (the reference "
-                     f"cache lacks {'them' if len(missing) > 1 else 'it'}): {count} have no "
+                     f"cache lacks {'them' if len(missing) > 1 else 'it'}): {count} "
+                     f"{'has' if alleles == 1 else 'have'} no "
                      "annotation. Download the missing reference files and annotate again.")
     others = run.get("alleles_on_other_contigs")
     if others:
         contigs = list(run.get("contigs_not_in_reference") or [])
         named = f" ({', '.join(contigs[:5])}{', …' if len(contigs) > 5 else ''})" if contigs else ""
-        notes.append(f"{others:,} alleles lie on contigs the reference does not cover{named}; "
-                     "they stay unannotated.")
+        notes.append(f"{others:,} allele{' lies' if others == 1 else 's lie'} on contigs the "
+                     f"reference does not cover{named}; {'it stays' if others == 1 else 'they stay'}"
+                     " unannotated.")
     if run.get("variant_type") == "SNV":
         notes.append("Only single-nucleotide variants were looked up (the variant type setting "
                      "is SNV): insertions, deletions and other types have no annotation.")
@@ -302,14 +327,19 @@ def limitations(run: dict[str, Any], has_metadata: bool = True) -> list[str]:
     if build and build != "GRCh38" and run.get("match_by", "position") == "position":
         notes.append(f"The input says it is {build}, but it was matched by position against the "
                      "GRCh38 reference: its matches may be wrong.")
-    for key, text in (("without_rsid", "markers have no rsID, so they could not be placed on "
-                                       "GRCh38 and have no annotation"),
-                      ("mismatched", "calls do not match the reference's alleles on either "
-                                     "strand; they are kept, marked `mismatch`"),
-                      ("no_calls", "markers were not called by the chip (no-calls)")):
+    for key, one, many in (
+            ("without_rsid", "marker has no rsID, so it could not be placed on GRCh38 and has no "
+                             "annotation", "markers have no rsID, so they could not be placed on "
+                                           "GRCh38 and have no annotation"),
+            ("mismatched", "call does not match the reference's alleles on either strand; it is "
+                           "kept, marked `mismatch`", "calls do not match the reference's alleles "
+                                                      "on either strand; they are kept, marked "
+                                                      "`mismatch`"),
+            ("no_calls", "marker was not called by the chip (a no-call)",
+             "markers were not called by the chip (no-calls)")):
         value = run.get(key)
         if isinstance(value, int) and value > 0:
-            notes.append(f"{value:,} {text}.")
+            notes.append(f"{value:,} {one if value == 1 else many}.")
     return notes
 
 
