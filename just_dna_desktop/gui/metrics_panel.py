@@ -1,7 +1,8 @@
 """The metrics panel: a live CPU/memory chart of the running job and the finished run's numbers.
 
-The chart is painted by hand (a few hundred points, two lines): lighter than QtCharts and the same
-on every platform and theme.
+The chart is QtCharts, styled from the palette like the Summary tab's (gui/chart_theme.py): CPU %
+on the left axis (100 % per core), resident memory on the right, seconds along the bottom, and
+a tooltip with both values at the hovered moment.
 """
 
 from __future__ import annotations
@@ -10,83 +11,95 @@ from collections import deque
 from typing import Any
 
 import psutil
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSizePolicy,
+from PySide6.QtCharts import QChart, QLineSeries, QValueAxis
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSizePolicy, QToolTip,
                                QVBoxLayout, QWidget)
 
-CPU_COLOR = QColor("#2e86de")
-MEMORY_COLOR = QColor("#e67e22")
+from .chart_theme import ThemedChartView
+
+EMPTY_TITLE = "CPU and memory appear here while a job runs"
 
 
-class MetricsChart(QWidget):
+class MetricsChart(ThemedChartView):
     """CPU % (left scale, 100 % per core) and resident memory (right scale) over time."""
 
     def __init__(self, parent: QWidget | None = None, capacity: int = 600):
-        super().__init__(parent)
         self.samples: deque[tuple[float, float, float]] = deque(maxlen=capacity)
         self.cpu_ceiling = 100.0 * (psutil.cpu_count() or 1)
-        self.setMinimumHeight(120)
+        chart = QChart()
+        self.cpu_series = QLineSeries(name="CPU %")
+        self.memory_series = QLineSeries(name="memory MB")
+        self.time_axis = QValueAxis(labelFormat="%.0f s")
+        self.time_axis.setTickType(QValueAxis.TickType.TicksDynamic)
+        self.time_axis.setTickAnchor(0.0)
+        self.cpu_axis = QValueAxis(labelFormat="%.0f %%", tickCount=5)
+        self.memory_axis = QValueAxis(labelFormat="%.0f MB", tickCount=5)
+        chart.addAxis(self.time_axis, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(self.cpu_axis, Qt.AlignmentFlag.AlignLeft)
+        chart.addAxis(self.memory_axis, Qt.AlignmentFlag.AlignRight)
+        for series, axis in ((self.cpu_series, self.cpu_axis), (self.memory_series, self.memory_axis)):
+            chart.addSeries(series)
+            series.attachAxis(self.time_axis)
+            series.attachAxis(axis)
+            series.hovered.connect(self._hovered)
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)
+        super().__init__(chart, parent)
+        self.setMinimumHeight(140)
+        self.clear()
 
     def clear(self) -> None:
         self.samples.clear()
-        self.update()
+        self.cpu_series.clear()
+        self.memory_series.clear()
+        self._set_ranges()
+        self.cpu_series.setName("CPU %")
+        self.memory_series.setName("memory MB")
+        self.chart().setTitle(EMPTY_TITLE)
 
     def add(self, elapsed_sec: float, cpu_percent: float, rss_mb: float) -> None:
+        if rss_mb <= 0:
+            return  # the process has just ended: no memory is not a reading
+        if len(self.samples) == self.samples.maxlen:  # the oldest point leaves the chart too
+            self.cpu_series.remove(0)
+            self.memory_series.remove(0)
         self.samples.append((elapsed_sec, cpu_percent, rss_mb))
-        self.update()
+        self.cpu_series.append(elapsed_sec, cpu_percent)
+        self.memory_series.append(elapsed_sec, rss_mb)
+        self._set_ranges()
+        # The legend carries the latest values: no title row above the plot.
+        self.chart().setTitle("")
+        self.cpu_series.setName(f"CPU {cpu_percent:.0f} %")
+        self.memory_series.setName(f"memory {rss_mb:.0f} MB (peak {max(s[2] for s in self.samples):.0f})")
 
-    def paintEvent(self, event: Any) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = self.palette()
-        text = palette.color(QPalette.ColorRole.Text)
-        grid = palette.color(QPalette.ColorRole.Mid)
-        painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Base))
-        metrics = self.fontMetrics()
-        left, right = metrics.horizontalAdvance("200 %") + 8, metrics.horizontalAdvance("9999 MB") + 8
-        top, bottom = metrics.height(), metrics.height() + 4
-        plot = QRectF(left, top, max(self.width() - left - right, 10),
-                      max(self.height() - top - bottom, 10))
-        painter.setPen(QPen(grid, 1, Qt.PenStyle.DotLine))
-        for i in range(5):
-            y = plot.top() + plot.height() * i / 4
-            painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-        painter.setPen(QPen(grid, 1))
-        painter.drawRect(plot)
+    def _set_ranges(self) -> None:
+        start = self.samples[0][0] if self.samples else 0.0
+        end = self.samples[-1][0] if self.samples else 0.0
+        span = max(end - start, 10.0)
+        self.time_axis.setRange(start, start + span)
+        self.time_axis.setTickInterval(_nice_step(span / 5))
+        self.cpu_axis.setRange(0.0, self.cpu_ceiling)
+        peak = max((s[2] for s in self.samples), default=0.0)
+        self.memory_axis.setRange(0.0, _nice_ceiling(max(peak, 64.0)))
 
-        peak_mb = max((s[2] for s in self.samples), default=0.0)
-        memory_ceiling = _nice_ceiling(max(peak_mb, 64.0))
-        painter.setPen(CPU_COLOR)
-        painter.drawText(QRectF(0, plot.top() - metrics.height(), left - 4, metrics.height()),
-                         Qt.AlignmentFlag.AlignRight, f"{self.cpu_ceiling:.0f} %")
-        painter.drawText(QRectF(0, plot.bottom() - metrics.height(), left - 4, metrics.height()),
-                         Qt.AlignmentFlag.AlignRight, "0 %")
-        painter.setPen(MEMORY_COLOR)
-        painter.drawText(QRectF(plot.right() + 4, plot.top() - metrics.height(), right, metrics.height()),
-                         Qt.AlignmentFlag.AlignLeft, f"{memory_ceiling:.0f} MB")
-        painter.drawText(QRectF(plot.right() + 4, plot.bottom() - metrics.height(), right,
-                                metrics.height()), Qt.AlignmentFlag.AlignLeft, "0 MB")
-
-        if len(self.samples) < 2:
-            painter.setPen(text)
-            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, "CPU and memory appear here while a job runs")
+    def _hovered(self, point: QPointF, state: bool) -> None:
+        if not state or not self.samples:
+            QToolTip.hideText()
             return
-        t0, t1 = self.samples[0][0], self.samples[-1][0]
-        span = max(t1 - t0, 1e-6)
-        for position, ceiling, color in ((1, self.cpu_ceiling, CPU_COLOR), (2, memory_ceiling, MEMORY_COLOR)):
-            path = QPainterPath()
-            for i, sample in enumerate(self.samples):
-                x = plot.left() + plot.width() * (sample[0] - t0) / span
-                y = plot.bottom() - plot.height() * min(sample[position] / ceiling, 1.0)
-                path.moveTo(x, y) if i == 0 else path.lineTo(x, y)
-            painter.setPen(QPen(color, 2))
-            painter.drawPath(path)
-        last = self.samples[-1]
-        painter.setPen(text)
-        painter.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), metrics.height()),
-                         Qt.AlignmentFlag.AlignLeft,
-                         f"{span:.1f} s   CPU {last[1]:.0f} %   memory {last[2]:.0f} MB (peak {peak_mb:.0f})")
+        nearest = min(self.samples, key=lambda s: abs(s[0] - point.x()))
+        QToolTip.showText(QCursor.pos(), f"{nearest[0]:.1f} s: CPU {nearest[1]:.0f} %, "
+                                         f"memory {nearest[2]:.0f} MB", self)
+
+
+def _nice_step(value: float) -> float:
+    """1, 2 or 5 times a power of ten, at or above `value`."""
+    step = 1.0
+    while step * 10 < value:
+        step *= 10
+    while step > value and step > 1e-3:
+        step /= 10
+    return next(step * m for m in (1, 2, 5, 10) if step * m >= value)
 
 
 def _nice_ceiling(value: float) -> float:
