@@ -2,7 +2,8 @@
 
 Starts Qt, builds the main window and does what its "Open the demo" action does, in a temporary
 workspace: import the bundled demo VCF, annotate it in the spawned child process the app always
-uses (core.runner), record the run in the history. Then writes a JSON report and quits. It is
+uses (core.runner), record the run in the history, and draw the Summary tab (QtCharts) with the
+demo's numbers (core.summary, under `"summary"`). Then writes a JSON report and quits. It is
 meant for the frozen bundle (CI runs it offscreen and under Xvfb), where the usual failures are
 a missing Qt plugin, a resource file left out, or a `spawn` child that cannot start; each of
 those ends up in the report as `"ok": false` with the reason, never as a hang: a deadline stops
@@ -26,6 +27,7 @@ from typing import Any
 from . import __version__
 
 DEADLINE_SECONDS = 300.0
+SUMMARY_SECONDS = 60.0
 # Environment the app reads its folders from: pointed into the temporary workspace, so the smoke
 # test never touches the person's real data, settings, history or reference cache.
 WORKSPACE_ENV = ("JUST_DNA_DESKTOP_DATA_DIR", "JUST_DNA_DESKTOP_HOME",
@@ -154,6 +156,8 @@ def _run(report: dict[str, Any], deadline: float) -> None:
         window.show()
         with loop:
             key = loop.run_until_complete(asyncio.wait_for(_open_demo(window), deadline))
+            summary = loop.run_until_complete(_summary_shown(window, key))
+            _check_summary_tab(report, window, summary)
     except asyncio.TimeoutError:
         raise TimeoutError(f"the demo was not annotated within {deadline:.0f} s") from None
     finally:
@@ -191,6 +195,38 @@ async def _open_demo(window: Any) -> str:
     return await done
 
 
+async def _summary_shown(window: Any, key: str) -> Any:
+    """The SampleSummary the Summary tab shows for `key`, once it is on screen."""
+    import asyncio
+
+    view = window.summary_view
+    if view.summary is not None and view.summary.sample == key:
+        return view.summary
+    shown: asyncio.Future = asyncio.get_running_loop().create_future()
+    view.summary_shown.connect(
+        lambda summary: shown.done() or summary.sample != key or shown.set_result(summary))
+    try:
+        return await asyncio.wait_for(shown, SUMMARY_SECONDS)
+    except asyncio.TimeoutError:
+        raise RuntimeError(f"{key}: annotated, but the Summary tab showed nothing within "
+                           f"{SUMMARY_SECONDS:.0f} s ({view.message.text() or 'no message'})") \
+            from None
+
+
+def _check_summary_tab(report: dict[str, Any], window: Any, summary: Any) -> None:
+    """The Summary tab drew the demo's numbers with QtCharts (a bundle without them fails here)."""
+    view = window.summary_view
+    report["summary"] = summary.to_dict()
+    chart = view.chromosomes
+    report["summary_tab"] = {
+        "current": window.tabs.currentWidget() is view,
+        "chromosome_bars": [chart.bars.at(i) for i in range(chart.bars.count())],
+        "rendered": not chart.grab().isNull(),
+    }
+    if chart.bars.count() != len(summary.per_chromosome) or not report["summary_tab"]["rendered"]:
+        raise RuntimeError(f"the Summary tab did not draw the summary: {report['summary_tab']}")
+
+
 def _check_run(report: dict[str, Any], window: Any, key: str) -> None:
     import polars as pl
 
@@ -221,6 +257,9 @@ def _check_run(report: dict[str, Any], window: Any, key: str) -> None:
     })
     if run.status != "succeeded":
         raise RuntimeError(f"{key}: the run history says {run.status!r}, not 'succeeded'")
+    if report.get("summary", {}).get("allele_rows") != rows:
+        raise RuntimeError(f"{output}: {rows} rows, but the summary counted "
+                           f"{report.get('summary', {}).get('allele_rows')}")
     if rows != metadata.get("rows_out") or matched <= 0:
         raise RuntimeError(f"{output}: {rows} rows written, {metadata.get('rows_out')} reported, "
                            f"{matched} matched")

@@ -29,6 +29,8 @@ problems = [name for name, good in [
     ("ok", report["ok"] is True), ("frozen", report["frozen"] is True),
     ("matched == 132", report["matched"] == 132), (f"qpa == {qpa}", report["qpa"] == qpa),
     ("run recorded as succeeded", report.get("run_status") == "succeeded"),
+    ("Summary tab drawn (QtCharts)", (report.get("summary_tab") or {}).get("rendered") is True
+     and (report.get("summary") or {}).get("allele_rows") == 132),
     ("stdout/stderr were None" if streams_none else "stdout/stderr were open",
      (report.get("streams_were_none") == ["stdout", "stderr"]) == streams_none)]
     if not good]

@@ -223,6 +223,24 @@ def test_spec_is_python_and_names_what_the_bundle_needs():
     assert 'not name.startswith("just_dna_desktop.pipelines")' in source
 
 
+def test_spec_keeps_qtcharts_and_the_opengl_libraries_it_needs():
+    """The Summary tab and the live metrics are QtCharts, which links libQt6OpenGL(Widgets): the
+    spec may drop the Python modules QtOpenGL*, never QtCharts or those libraries."""
+    import re
+
+    source = SPEC.read_text(encoding="utf-8")
+    unused = re.search(r"UNUSED_QT = \[(.*?)\]", source, re.S).group(1)
+    assert '"QtCharts"' not in unused
+    namespace: dict = {}
+    exec(re.search(r'UNUSED_QT_FILES = re\.compile\(.*?r"\)"\)', source, re.S).group(0),
+         {"re": re}, namespace)
+    dropped = namespace["UNUSED_QT_FILES"]
+    assert dropped.search("PySide6/Qt/lib/libQt6Quick.so.6")  # the spec's own pattern, read right
+    for kept in ("PySide6/Qt/lib/libQt6Charts.so.6", "PySide6/Qt/lib/libQt6OpenGL.so.6",
+                 "PySide6/Qt/lib/libQt6OpenGLWidgets.so.6", "PySide6/QtCharts.abi3.so"):
+        assert not dropped.search(kept), kept
+
+
 def test_launcher_runs_the_cli_main():
     result = subprocess.run([sys.executable, str(PACKAGING / "launcher.py"), "--version"],
                             capture_output=True, text=True)

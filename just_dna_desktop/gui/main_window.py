@@ -40,6 +40,7 @@ from .results_view import ResultsView
 from .sample_tree import GENOME_FILE_FILTER, SampleTree, dropped_paths
 from .samples_model import SampleEntry, SamplesModel
 from .settings_dialog import SettingsDialog
+from .summary_view import SummaryView
 from .welcome import WelcomePage
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.results, "Results")
         self.tabs.addTab(self.history_view, "Runs")
         self.tabs.addTab(self.reference_panel, "Reference")
+        self._add_summary_tab()
         # Above the tabs while the reference is missing: samples cannot be annotated until then.
         self.reference_banner = QLabel()
         self.reference_banner.setWordWrap(True)
@@ -222,6 +224,7 @@ class MainWindow(QMainWindow):
             "shortcuts": lambda: ShortcutsDialog(self).exec(),
             "about": lambda: AboutDialog(self.reference_dir, self).exec(),
         }
+        handlers.update(self._summary_handlers())
         self.actions = create_actions(self, ACTIONS, handlers)
         self.menus = build_menus(self.menuBar(), self.actions)
         self._update_sample_actions()
@@ -398,9 +401,55 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # a damaged or foreign file: say so, keep the window
             QMessageBox.warning(self, "Cannot open", f"{path}: {exc}")
             return
-        self.show_tab(self.results)
+        self._summarise(path, title)
         self.statusBar().showMessage(f"Opened {self.results.model.query.total_rows:,} rows in "
                                      f"{self.results.open_seconds:.2f} s", 5000)
+
+    # -- the Summary tab (issue 13) ------------------------------------------------------------
+    def _add_summary_tab(self) -> None:
+        """The Summary tab, first: what the open sample holds; its clicks filter the table."""
+        self.summary_view = SummaryView(self.jobs)
+        self.tabs.insertTab(0, self.summary_view, "Summary")
+        self.tabs.setCurrentWidget(self.summary_view)
+        self.summary_view.filter_requested.connect(self.show_filtered_results)
+        self.summary_view.report_written.connect(
+            lambda path: self.statusBar().showMessage(f"Report saved: {path}", 10_000))
+        # Never another person's summary under this selection: a sample without results clears it.
+        self.tree.selectionModel().currentChanged.connect(self._summary_follows_selection)
+
+    def _summary_handlers(self) -> dict[str, Any]:
+        return {"tab_summary": lambda: self.show_tab(self.summary_view),
+                "export_report": self.export_report}
+
+    def _summarise(self, path: Path, title: str | None) -> None:
+        """Summarise the sample just opened; show the Summary unless the person is in the table."""
+        self.summary_view.show_sample(path, title)
+        in_table = self.stack.currentWidget() is self.tabs_page and self.tabs.currentWidget() is self.results
+        self.show_tab(self.results if in_table else self.summary_view)
+
+    def _summary_follows_selection(self, current: QModelIndex, previous: QModelIndex) -> None:
+        entry = self.samples.entry(current)
+        if entry is not None and not (entry.output_path and entry.output_path.is_file()):
+            self.summary_view.clear()
+
+    def show_filtered_results(self, text: str, clinical_only: bool, rare_only: bool) -> None:
+        """The results table filtered as the Summary asked (a chromosome, a variant, flagged...)."""
+        results = self.results
+        for box, checked in ((results.clinical, clinical_only), (results.rare, rare_only)):
+            box.blockSignals(True)
+            box.setChecked(checked and box.isEnabled())
+            box.blockSignals(False)
+        results.search.setText(text)
+        results.apply_filter()
+        self.show_tab(results)
+
+    def export_report(self) -> None:
+        if self.summary_view.summary is None:
+            self.statusBar().showMessage("Select an annotated sample first: the report is of "
+                                         "the sample the Summary shows", 8000)
+            self.show_tab(self.summary_view)
+            return
+        self.summary_view.ask_export()
 
     def _context_menu(self, point: QPoint) -> None:
         self.sample_menu(self.tree.indexAt(point)).exec(self.tree.viewport().mapToGlobal(point))
