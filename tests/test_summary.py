@@ -364,6 +364,15 @@ def test_the_run_from_the_history_fills_in_for_a_missing_footer(demo_output, tmp
     assert summary.partial and "chromosome 22 was not looked up" in summary.limitations[0]
 
 
+def test_a_sample_without_variants_is_all_zeros(tmp_path):
+    vcf = write_vcf(tmp_path / "empty.vcf", [], header="##fileformat=VCFv4.2\n")
+    out = tmp_path / "out.parquet"
+    annotate_vcf(vcf, DEMO_REFERENCE_DIR, out)
+    summary = summarize(out)
+    assert summary.allele_rows == summary.carried == summary.clinical["any"] == 0
+    assert summary.per_chromosome == {} and summary.flagged.height == 0
+
+
 # -- files that are not annotated samples ------------------------------------------------------
 
 def test_a_missing_file_is_one_line(tmp_path):

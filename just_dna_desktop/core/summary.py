@@ -1,9 +1,11 @@
 """What one annotated sample holds: the numbers a person asks first, and what the run could not do.
 
 `summarize(path)` is the one function the Summary tab, `report` (JSON and HTML) and the smoke test
-share. It reads the output parquet lazily: one scan feeds every count (polars shares it between
-the queries), and only the few columns the counts need are decoded, so a 5-million-row genome takes
-a fraction of a second (benchmarks/summary.py).
+share. It reads the output parquet once, in chunks of CHUNK_ROWS rows (memory stays bounded), and
+decodes only the columns the numbers and the flagged rows need (never the reference's 30 others):
+each chunk is tallied, its carried flagged rows kept. Decoding is the floor, and each column is
+decoded once (two separate queries, one for the counts and one for the flagged rows, cost twice
+the CPU); benchmarks/summary.py times it on a 5-million-row genome.
 
 Definitions (issue 13):
 - carried: the allele rows the person carries: zygosity `het`, `hom_alt` or `haploid_alt`, and,
@@ -46,6 +48,8 @@ REQUIRED_COLUMNS = ("chrom", "start", "ref", "alt", "zygosity", "rsid")
 # The flagged-variant table's columns (those present), in the order the report shows them.
 FLAGGED_COLUMNS = ("rsid", "chrom", "start", "ref", "alt", "gt", "genotype", "zygosity", "maf",
                    "ma", "tsa", "marker_id", "allele_check")
+# Rows read at a time: the columns a summary decodes take about 150 bytes a row in memory.
+CHUNK_ROWS = 500_000
 UNMATCHED = "not in reference"  # the `tsa` bucket of carried alleles the reference lacks
 # The zygosity bucket of rows matched by rsID whose call could not be judged: not placed on any
 # reference row, or fitting none of its alleles (core/rsid_match.py).
@@ -104,66 +108,107 @@ def summarize(path: Path | str, sample: str | None = None,
 
     `run` is the run's metadata when the file's footer has none (an output written before the
     footer existed: the caller may have it from the run history).
-
-    Two queries over the file, run together: every count comes from one group-by of a few cheap
-    per-row keys (a small table, whatever the genome's size); the flagged rows are a filter on
-    the `clin_*` flags, and the clinical counts are taken from those rows. No wide column (the
-    reference's 40 others) is ever decoded.
     """
     path = Path(path)
     schema = _schema(path)
     run = read_output_metadata(path) or dict(run or {})
-    clinical_columns = [c for c in schema if c.startswith("clin_") and schema[c] == pl.Boolean]
-    clinical_columns.sort(key=lambda c: _flag_rank(c.removeprefix("clin_")))
-    maf = pl.col("maf") if "maf" in schema else pl.lit(None, pl.Float32)
-    ref_is_minor = (pl.col("ma") == pl.col("ref")).fill_null(False) if "ma" in schema else pl.lit(False)
-    bin_index = pl.when(maf.is_not_null()).then(
-        pl.sum_horizontal([(maf >= edge).cast(pl.Int8) for edge in MAF_EDGES[1:-1]]))
-    keys = pl.scan_parquet(path).select(
-        "chrom", "zygosity",
-        tsa=pl.col("tsa").fill_null(UNMATCHED) if "tsa" in schema else pl.lit(UNMATCHED),
-        carried=carried_expression(schema),
-        maf_bin=bin_index,
-        ref_is_minor=ref_is_minor,
-        matched=pl.col("rsid").is_not_null(),
-    )
-    counts = keys.group_by("chrom", "zygosity", "tsa", "carried", "maf_bin", "ref_is_minor").agg(
-        rows=pl.len(), matched=pl.col("matched").sum())
-    flagged = _flagged_rows(path, schema, clinical_columns)
+    tally = _Tally(schema)
     try:
-        counts_df, flagged_df = pl.collect_all([counts, flagged])
+        total = pl.scan_parquet(path).select(pl.len()).collect().item()
+        for offset in range(0, total, CHUNK_ROWS):
+            # the slice goes into the reader: only this chunk's row groups are read
+            tally.add(pl.scan_parquet(path).slice(offset, CHUNK_ROWS).select(tally.columns).collect())
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise UserError(f"{path}: cannot read it ({_first_line(exc)})") from None
-
-    carried = counts_df.filter(pl.col("carried"))
-    rare_bins = sum(1 for edge in MAF_EDGES[1:] if edge <= RARE_MAF)
-    rare = carried.filter(pl.col("maf_bin") < rare_bins)
-    bins = dict(carried.group_by("maf_bin").agg(pl.col("rows").sum()).rows())
-    # Markers placed on no chromosome (an rsID the reference lacks) are never carried.
-    per_chromosome = dict(counts_df.drop_nulls("chrom").group_by("chrom").agg(
-        pl.col("rows").filter(pl.col("carried")).sum()).rows())
-    clinical = {c: int(flagged_df[c].sum()) for c in clinical_columns}
-    clinical["any"] = flagged_df.height
-    summary = SampleSummary(
-        sample=sample or _sample_name(path, run),
-        path=path,
-        allele_rows=int(counts_df["rows"].sum()),
-        matched=int(counts_df["matched"].sum()),
-        zygosity=_counts(counts_df, "zygosity", missing=NOT_JUDGED),
-        carried=int(carried["rows"].sum()),
-        clinical=clinical,
-        rare_carried=int(rare["rows"].sum()),
-        rare_carried_ref_is_minor=int(rare.filter(pl.col("ref_is_minor"))["rows"].sum()),
-        per_chromosome={c: int(per_chromosome[c]) for c in sorted(per_chromosome, key=sort_key)},
-        maf_histogram=[{"from": low, "to": high, "count": int(bins.get(i, 0))}
-                       for i, (low, high) in enumerate(zip(MAF_EDGES, MAF_EDGES[1:]))],
-        maf_unknown=int(bins.get(None, 0)),
-        tsa=_counts(carried, "tsa"),
-        run=_run_record(run, path),
-        flagged=flagged_df.select(pl.exclude(clinical_columns)),
-    )
+    summary = tally.summary(sample or _sample_name(path, run), path)
+    summary.run = _run_record(run, path)
     summary.limitations = limitations(summary.run, has_metadata=bool(run))
     return summary
+
+
+class _Tally:
+    """The numbers of the chunks seen so far, and their carried, clinically flagged rows."""
+
+    def __init__(self, schema: dict[str, pl.DataType]):
+        self.clinical = sorted((c for c in schema if c.startswith("clin_") and schema[c] == pl.Boolean),
+                               key=lambda c: _flag_rank(c.removeprefix("clin_")))
+        self.display = [c for c in FLAGGED_COLUMNS if c in schema]
+        wanted = ("genotype", "source_alt", "allele_check", "maf", "ma", "tsa", *self.display,
+                  *self.clinical)
+        self.columns = list(dict.fromkeys(c for c in (*REQUIRED_COLUMNS, *wanted) if c in schema))
+        self.schema = schema
+        carried = pl.col("_carried")
+        maf = pl.col("maf") if "maf" in schema else pl.lit(None, pl.Float32)
+        rare = carried & (maf < RARE_MAF)
+        ref_is_minor = ((pl.col("ma") == pl.col("ref")).fill_null(False) if "ma" in schema
+                        else pl.lit(False))
+        last = len(MAF_EDGES) - 2
+        self.sums = {
+            "allele_rows": pl.len(),
+            "matched": pl.col("rsid").is_not_null().sum(),
+            "carried": carried.sum(),
+            "rare_carried": rare.sum(),
+            "rare_carried_ref_is_minor": (rare & ref_is_minor).sum(),
+            "maf_unknown": (carried & maf.is_null()).sum(),
+            **{f"bin{i}": (carried & (maf >= low) & (True if i == last else maf < high)).sum()
+               for i, (low, high) in enumerate(zip(MAF_EDGES, MAF_EDGES[1:]))},
+        }
+        self.any_flag = (pl.any_horizontal([pl.col(c).fill_null(False) for c in self.clinical])
+                         if self.clinical else pl.lit(False))
+        self.tsa = (pl.col("tsa").fill_null(UNMATCHED) if "tsa" in schema
+                    else pl.repeat(UNMATCHED, pl.len())).alias("tsa")
+        self.totals = {key: 0 for key in self.sums}
+        self.zygosity: dict[str | None, int] = {}
+        self.per_chromosome: dict[str, int] = {}
+        self.types: dict[str, int] = {}
+        self.flagged: list[pl.DataFrame] = []
+
+    def add(self, chunk: pl.DataFrame) -> None:
+        chunk = chunk.with_columns(_carried=carried_expression(self.schema))
+        for key, value in chunk.select(**self.sums).row(0, named=True).items():
+            self.totals[key] += int(value or 0)
+        _add_counts(self.zygosity, chunk.group_by("zygosity").len().rows())
+        # Markers placed on no chromosome (an rsID the reference lacks) are never carried.
+        _add_counts(self.per_chromosome, chunk.drop_nulls("chrom").group_by("chrom")
+                    .agg(pl.col("_carried").sum()).rows())
+        # (no filtered copy of the chunk: it would copy every column, genotype lists included)
+        _add_counts(self.types, chunk.select(self.tsa.filter(pl.col("_carried")).value_counts())
+                    .unnest("tsa").rows())
+        self.flagged.append(chunk.filter(pl.col("_carried") & self.any_flag)
+                            .select(*self.display, *self.clinical))
+
+    def summary(self, sample: str, path: Path) -> SampleSummary:
+        totals = self.totals
+        flagged = _sorted_flagged(pl.concat(self.flagged) if self.flagged else pl.DataFrame(
+            schema={c: self.schema[c] for c in (*self.display, *self.clinical)}), self.clinical)
+        clinical = {c: int(flagged[c].sum()) for c in self.clinical}
+        clinical["any"] = flagged.height
+        return SampleSummary(
+            sample=sample, path=path,
+            allele_rows=totals["allele_rows"], matched=totals["matched"],
+            zygosity=_largest_first({NOT_JUDGED if k is None else k: v
+                                     for k, v in self.zygosity.items()}),
+            carried=totals["carried"], clinical=clinical,
+            rare_carried=totals["rare_carried"],
+            rare_carried_ref_is_minor=totals["rare_carried_ref_is_minor"],
+            per_chromosome={c: self.per_chromosome[c] for c in sorted(self.per_chromosome,
+                                                                        key=sort_key)},
+            maf_histogram=[{"from": low, "to": high, "count": totals[f"bin{i}"]}
+                           for i, (low, high) in enumerate(zip(MAF_EDGES, MAF_EDGES[1:]))],
+            maf_unknown=totals["maf_unknown"],
+            tsa=_largest_first(self.types),
+            flagged=flagged.drop(self.clinical),
+        )
+
+
+def _add_counts(counts: dict, rows: list[tuple[Any, Any]]) -> None:
+    for key, value in rows:
+        counts[key] = counts.get(key, 0) + int(value or 0)
+
+
+def _largest_first(counts: dict[str, int]) -> dict[str, int]:
+    """Largest count first, ties by name."""
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))))
 
 
 def carried_expression(schema: dict[str, pl.DataType]) -> pl.Expr:
@@ -203,28 +248,20 @@ def flags_expression(clinical_columns: list[str]) -> pl.Expr:
                            for c in clinical_columns]).list.drop_nulls()
 
 
-def _flagged_rows(path: Path, schema: dict[str, pl.DataType],
-                  clinical_columns: list[str]) -> pl.LazyFrame:
-    """Carried, clinically flagged rows with their clin_* columns and `flags`: most serious flag
-    first, then by position. The flags filter comes first: the reader then decodes the other
-    columns only where a row may pass."""
-    columns = [c for c in FLAGGED_COLUMNS if c in schema]
+def _sorted_flagged(flagged: pl.DataFrame, clinical_columns: list[str]) -> pl.DataFrame:
+    """The flagged rows with `flags` (their names, most serious first), most serious row first,
+    then by position."""
     if not clinical_columns:
-        return (pl.scan_parquet(path).select(columns).head(0)
-                .with_columns(flags=pl.lit([], pl.List(pl.String))))
-    any_flag = pl.any_horizontal([pl.col(c).fill_null(False) for c in clinical_columns])
+        return flagged.with_columns(flags=pl.lit([], pl.List(pl.String)))
     rank = pl.min_horizontal([pl.when(pl.col(c).fill_null(False)).then(_flag_rank(c[5:]))
                               for c in clinical_columns])
     chrom_rank = pl.col("chrom").replace_strict(
         {c: i for i, c in enumerate(_CHROMOSOME_ORDER)}, default=len(_CHROMOSOME_ORDER),
         return_dtype=pl.Int32)
-    return (pl.scan_parquet(path)
-            .filter(any_flag & pl.col("zygosity").is_in(CARRIED_ZYGOSITY))
-            .filter(carried_expression(schema))
-            .with_columns(flags=flags_expression(clinical_columns), _rank=rank,
-                          _chrom_rank=chrom_rank)
-            .sort(["_rank", "_chrom_rank", "chrom", "start"])
-            .select(*columns, *clinical_columns, "flags"))
+    return (flagged.with_columns(flags=flags_expression(clinical_columns), _rank=rank,
+                                 _chrom_rank=chrom_rank)
+            .sort(["_rank", "_chrom_rank", "chrom", "start"], maintain_order=True)
+            .drop("_rank", "_chrom_rank"))
 
 
 _CHROMOSOME_ORDER = [str(n) for n in range(1, 23)] + ["X", "Y", "MT"]
@@ -232,13 +269,6 @@ _CHROMOSOME_ORDER = [str(n) for n in range(1, 23)] + ["X", "Y", "MT"]
 
 def _flag_rank(name: str) -> int:
     return FLAG_ORDER.index(name) if name in FLAG_ORDER else len(FLAG_ORDER)
-
-
-def _counts(counts: pl.DataFrame, key: str, missing: str = "unknown") -> dict[str, int]:
-    """{value of `key`: allele rows}, largest first (ties by name)."""
-    pairs = [(missing if k is None else str(k), int(v))
-             for k, v in counts.group_by(key).agg(pl.col("rows").sum()).rows()]
-    return dict(sorted(pairs, key=lambda kv: (-kv[1], kv[0])))
 
 
 def _schema(path: Path) -> dict[str, pl.DataType]:
