@@ -81,6 +81,12 @@ def main() -> int:
     settle(app, 1.0)
     window.tree.expandAll()
     window.tree.setCurrentIndex(window.samples.index_of("alice/HG00096"))
+    # An annotated sample opens on its Summary (computed on the pool).
+    wait(app, lambda: window.summary_view.summary is not None)
+    window.show_tab(window.summary_view)
+    shot(window, "08-summary")
+
+    window.show_tab(window.results)
     window.results.search.setText("")
     shot(window, "02-results")
 
@@ -119,6 +125,7 @@ def main() -> int:
         busy.tree.expandAll()
         shot(busy, "07-annotating-live-metrics")
         busy.shutdown()
+        settle(app)  # the cancelled run leaves the jobs list, so closing asks nothing
         busy.close()
     return 0
 
