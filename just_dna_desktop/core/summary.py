@@ -33,6 +33,7 @@ from .errors import UserError
 from .reference import sort_key
 from .reference_schema import CLINICAL_SIGNIFICANCES
 from .rsid_match import FLIPPED
+from .settings import OUTPUT_FILE_NAME
 
 CARRIED_ZYGOSITY = ("het", "hom_alt", "haploid_alt")
 RARE_MAF = 0.01
@@ -314,13 +315,15 @@ def _run_record(run: dict[str, Any], path: Path) -> dict[str, Any]:
 
 
 def _sample_name(path: Path, run: dict[str, Any]) -> str:
-    """`user/sample` from the run, else from the workspace layout `{user}/{sample}/file.parquet`."""
+    """`user/sample` from the run, else from the workspace layout `{user}/{sample}/{output file}`,
+    else the file's own name."""
     if run.get("partition_key"):
         return str(run["partition_key"])
     if run.get("user_name") and run.get("sample_name"):
         return f"{run['user_name']}/{run['sample_name']}"
-    parent = path.parent
-    return f"{parent.parent.name}/{parent.name}" if parent.parent.name else parent.name
+    if path.name == OUTPUT_FILE_NAME and path.parent.parent.name:
+        return f"{path.parent.parent.name}/{path.parent.name}"
+    return path.stem
 
 
 def limitations(run: dict[str, Any], has_metadata: bool = True) -> list[str]:

@@ -72,12 +72,14 @@ def row_chart(labels: Sequence[str], values: Sequence[float], *, title: str, val
     ticks = nice_ticks(max(values, default=0))
     left = 10 + CHAR_PX * max((len(label) for label in labels), default=4)
     right = 14 + CHAR_PX * max((len(_number(v)) for v in values), default=1)
-    top, bottom = 6, 36
+    top, bottom = 6, 22
     plot_w = width - left - right
     height = int(top + bottom + row_height * max(len(labels), 1))
     plot_h = height - top - bottom
     parts = [_open(width, height, title)]
-    parts += _value_axis(ticks, left, top, plot_w, plot_h, horizontal=True)
+    # Each bar carries its value, so the axis keeps its grid but not its labels (long counts
+    # would run into each other).
+    parts += _value_axis(ticks, left, top, plot_w, plot_h, horizontal=True, labels=False)
     for i, (label, value) in enumerate(zip(labels, values)):
         y = top + i * row_height + row_height * 0.15
         w = plot_w * value / ticks[-1]
@@ -102,7 +104,7 @@ def _open(width: int, height: int, title: str) -> str:
 
 
 def _value_axis(ticks: list[float], left: float, top: float, plot_w: float, plot_h: float,
-                horizontal: bool) -> list[str]:
+                horizontal: bool, labels: bool = True) -> list[str]:
     """Grid lines and tick labels of the value axis, and the two axis lines."""
     parts = []
     for tick in ticks:
@@ -111,8 +113,9 @@ def _value_axis(ticks: list[float], left: float, top: float, plot_w: float, plot
             x = left + plot_w * share
             parts.append(f'<line class="grid" x1="{x:.1f}" y1="{top}" x2="{x:.1f}" '
                          f'y2="{top + plot_h:.1f}"/>')
-            parts.append(f'<text class="label" x="{x:.1f}" y="{top + plot_h + 14:.1f}" '
-                         f'text-anchor="middle">{_number(tick)}</text>')
+            if labels:
+                parts.append(f'<text class="label" x="{x:.1f}" y="{top + plot_h + 14:.1f}" '
+                             f'text-anchor="middle">{_number(tick)}</text>')
         else:
             y = top + plot_h - plot_h * share
             parts.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{left + plot_w:.1f}" '

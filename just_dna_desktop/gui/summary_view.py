@@ -11,9 +11,11 @@ HTML file.
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from PySide6.QtCharts import (QBarCategoryAxis, QBarSeries, QBarSet, QCategoryAxis, QChart,
                               QHorizontalBarSeries, QValueAxis)
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QUrl,
@@ -94,6 +96,7 @@ class BarChart(ThemedChartView):
         self.series.setBarWidth(0.7)
         chart.addSeries(self.series)
         self.category_axis = QBarCategoryAxis() if edges is None else _edge_axis(edges)
+        self.value_title = value_title
         self.value_axis = QValueAxis(titleText=value_title, labelFormat="%.0f")
         chart.addAxis(self.category_axis,
                       Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom)
@@ -101,10 +104,13 @@ class BarChart(ThemedChartView):
                       Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft)
         self.series.attachAxis(self.category_axis)
         self.series.attachAxis(self.value_axis)
+        self.category_axis.setTruncateLabels(False)  # "sequence_alteration", not "…"
         if horizontal:
             self.series.setLabelsVisible(True)
             self.series.setLabelsPosition(QHorizontalBarSeries.LabelsPosition.LabelsOutsideEnd)
-            self.series.setLabelsFormat("@value")
+            self.series.setLabelsPrecision(4)
+            # each bar carries its value: the axis's own labels would only crowd a narrow chart
+            self.value_axis.setLabelsVisible(False)
         self.series.hovered.connect(self._hovered)
         self.series.clicked.connect(lambda index, _set: self.bar_clicked.emit(index))
         super().__init__(chart, parent)
@@ -115,15 +121,23 @@ class BarChart(ThemedChartView):
         order = list(reversed(range(len(labels)))) if self.horizontal else list(range(len(labels)))
         self.labels, self.values = list(labels), list(values)
         self.tooltips = list(tooltips) if tooltips else [f"{l}: {v:,}" for l, v in zip(labels, values)]
+        # Big counts are drawn in thousands or millions, so axis labels stay short (the tooltips
+        # keep the exact numbers).
+        peak = max(values, default=0)
+        scale, unit = next((s, u) for s, u in ((1_000_000, " M"), (1_000, " k"), (1, ""))
+                           if peak >= 10 * s or s == 1)
+        self.value_axis.setLabelFormat(f"%.0f{unit}")
+        if self.horizontal:
+            self.series.setLabelsFormat(f"@value{unit}")
         self.bars.remove(0, self.bars.count())
-        self.bars.append([float(values[i]) for i in order])
+        self.bars.append([values[i] / scale for i in order])
         if self.edges is not None:
             self.series.setBarWidth(0.95)
         else:
             # A few categories stay bars, not walls (the width is a share of each category's slot).
             self.series.setBarWidth(min(0.7, 0.7 * max(len(labels), 1) / (5 if self.horizontal else 8)))
             self._set_categories([labels[i] for i in order])
-        top = _nice_top(max(values, default=0))
+        top = _nice_top(math.ceil(peak / scale))
         self.value_axis.setRange(0, top)
         self.value_axis.setTickCount(_tick_count(top))
         self.restyle()
@@ -174,21 +188,31 @@ def _tick_count(top: int) -> int:
 
 
 class FlaggedModel(QAbstractTableModel):
-    """The carried alleles with a clinical flag, most serious first (core.summary's order)."""
+    """The carried alleles with a clinical flag, most serious first (core.summary's order).
+
+    Reads its rows from the summary's polars frame as Qt asks for them (a genome can have tens of
+    thousands): nothing is converted up front on the GUI thread.
+    """
 
     COLUMNS = ("rsID", "position", "change", "genotype", "zygosity", "MAF", "flags")
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.rows: list[dict[str, Any]] = []
+        self.frame = pl.DataFrame()
+        self._cached: tuple[int, dict[str, Any]] | None = None
 
-    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+    def set_frame(self, frame: pl.DataFrame) -> None:
         self.beginResetModel()
-        self.rows = rows
+        self.frame, self._cached = frame, None
         self.endResetModel()
 
+    def row(self, index: int) -> dict[str, Any]:
+        if self._cached is None or self._cached[0] != index:
+            self._cached = (index, self.frame.row(index, named=True))
+        return self._cached[1]
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else self.frame.height
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.COLUMNS)
@@ -213,7 +237,7 @@ class FlaggedModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self.rows[index.row()]
+        row = self.row(index.row())
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self.cell(row, index.column())
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 5:
@@ -316,7 +340,9 @@ class SummaryView(QWidget):
         self.flagged.setAlternatingRowColors(True)
         self.flagged.verticalHeader().hide()
         header_view = self.flagged.horizontalHeader()
-        header_view.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Sized once per sample from its first rows (never by measuring tens of thousands).
+        header_view.setResizeContentsPrecision(100)
+        self.flagged.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header_view.setSectionResizeMode(len(FlaggedModel.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.flagged.setWordWrap(False)
         self.flagged.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -420,11 +446,12 @@ class SummaryView(QWidget):
         self._show_status(summary)
         self._show_numbers(summary)
         self._show_charts(summary)
-        rows = list(summary.flagged.iter_rows(named=True))
-        self.flagged_model.set_rows(rows)
-        self.flagged_title.setText(f"<b>Carried alleles with a clinical flag ({len(rows):,})</b>"
-                                   + ("" if rows else ": none"))
-        self.flagged.setVisible(bool(rows))
+        flagged = summary.flagged
+        self.flagged_model.set_frame(flagged)
+        self.flagged.resizeColumnsToContents()
+        self.flagged_title.setText(f"<b>Carried alleles with a clinical flag ({flagged.height:,})</b>"
+                                   + ("" if flagged.height else ": none"))
+        self.flagged.setVisible(bool(flagged.height))
         self.body.show()
         self.export_button.setEnabled(True)
         self.summary_shown.emit(summary)
@@ -495,7 +522,7 @@ class SummaryView(QWidget):
 
     def _variant_clicked(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.filter_requested.emit(variant_filter(self.flagged_model.rows[index.row()]), False, False)
+            self.filter_requested.emit(variant_filter(self.flagged_model.row(index.row())), False, False)
 
     # -- the report ---------------------------------------------------------------------------
     def suggested_report_path(self) -> Path:

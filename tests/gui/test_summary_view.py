@@ -89,7 +89,7 @@ def test_the_numbers_are_core_summary_s(qtbot, view, flagged_output):
     assert view.zygosity.bars.at(0) == float(list(expected.zygosity.values())[-1])
     assert view.types.labels == list(expected.tsa)
     assert view.flagged_model.rowCount() == expected.flagged.height >= 1
-    assert view.flagged_model.rows[0]["rsid"] == expected.flagged["rsid"][0]
+    assert view.flagged_model.row(0)["rsid"] == expected.flagged["rsid"][0]
     assert "reference revision" in view.provenance.text() and "HG00097" in view.title.text()
 
 
