@@ -461,8 +461,11 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
         progress(0.9, f"Writing {output_path.name}")
         if part_files:
             _combine_atomic(part_files, output_path, compression, metadata)
-        else:
-            result = pl.concat([empty, *parts], how="diagonal_relaxed").select(empty.columns)
+        else:  # one batch: its columns put in order, without copying them (~150 MB for a chip)
+            result = parts[0].select([
+                pl.col(n).cast(t) if n in parts[0].columns else pl.lit(None, t).alias(n)
+                for n, t in empty.schema.items()])
+            del parts
             write_parquet_atomic(result, output_path, compression, metadata)
     finally:
         if folder is not None:
