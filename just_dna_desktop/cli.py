@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"just-dna-desktop {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("--demo", action="store_true", help="open the window on a demo workspace")
+    parser.add_argument("--theme", choices=("system", "light", "dark"), default="system",
+                        help="the window's colours (default: follow the system)")
     parser.add_argument("--smoke-test", metavar="REPORT.json", type=Path,
                         help="start the app, annotate the demo, write a report and quit")
     parser.add_argument("--no-dialogs", action="store_true",

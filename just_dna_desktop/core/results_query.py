@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import polars as pl
 
 from .errors import UserError
+from .result_columns import derived_columns, sort_keys
 
 ROW = "__row"
 EXPORT_FORMATS = ("csv", "tsv", "parquet")
@@ -27,6 +28,8 @@ _RSID = re.compile(r"^rs\d+$", re.I)
 _POSITION = re.compile(r"^(?:chr)?([0-9]{1,2}|X|Y|MT?)\s*:\s*([\d,]+)(?:\s*-\s*([\d,]+))?$", re.I)
 # Rows whose nearest-match allele frequency is below this count as rare.
 RARE_MAF = 0.01
+# Zygosities that carry an alternative allele (when the file has no genotype alleles to compare).
+CARRIED_ZYGOSITY = ("het", "hom_alt", "haploid_alt")
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,13 @@ class ViewSpec:
     text: str = ""
     clinical_only: bool = False
     rare_only: bool = False
+    carried_only: bool = False
     sort_column: str | None = None
     sort_descending: bool = False
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.text or self.clinical_only or self.rare_only or self.carried_only)
 
 
 class ResultsQuery:
@@ -45,8 +53,15 @@ class ResultsQuery:
         self.path = Path(path)
         self.page_size = page_size
         self._cached_pages = cached_pages
-        self.schema = pl.read_parquet_schema(self.path)
-        self.columns: list[str] = list(self.schema)
+        self.file_schema = pl.read_parquet_schema(self.path)
+        # Columns computed from the file's (a readable clinical significance), after `rsid`.
+        self.derived = derived_columns(self.file_schema)
+        self.schema: dict[str, pl.DataType] = dict(self.file_schema)
+        self.columns: list[str] = list(self.file_schema)
+        after = self.columns.index("rsid") + 1 if "rsid" in self.columns else len(self.columns)
+        for offset, name in enumerate(self.derived):
+            self.schema[name] = pl.String()
+            self.columns.insert(after + offset, name)
         self.total_rows: int = pl.scan_parquet(self.path).select(pl.len()).collect().item()
         self.spec = ViewSpec()
         self._row_ids: pl.Series | None = None  # None = the file's own order, unfiltered
@@ -63,9 +78,14 @@ class ResultsQuery:
     def has_maf(self) -> bool:
         return "maf" in self.schema
 
-    def set_filter(self, text: str = "", clinical_only: bool = False, rare_only: bool = False) -> None:
+    @property
+    def can_tell_carried(self) -> bool:
+        return {"genotype", "alt"} <= set(self.schema) or "zygosity" in self.schema
+
+    def set_filter(self, text: str = "", clinical_only: bool = False, rare_only: bool = False,
+                   carried_only: bool = False) -> None:
         self.show(replace(self.spec, text=text.strip(), clinical_only=clinical_only,
-                          rare_only=rare_only))
+                          rare_only=rare_only, carried_only=carried_only))
 
     def set_sort(self, column: str | None, descending: bool = False) -> None:
         self.show(replace(self.spec, sort_column=column, sort_descending=descending))
@@ -90,12 +110,22 @@ class ResultsQuery:
                          if flags else pl.lit(False))
         if spec.rare_only:
             parts.append(pl.col("maf") < RARE_MAF if self.has_maf else pl.lit(False))
+        if spec.carried_only:
+            parts.append(self._carried_expression())
         if not parts:
             return None
         expr = parts[0]
         for part in parts[1:]:
             expr = expr & part
         return expr
+
+    def _carried_expression(self) -> pl.Expr:
+        """Rows whose allele the person carries: this row's ALT is among their alleles."""
+        if {"genotype", "alt"} <= set(self.schema):
+            return pl.col("genotype").list.contains(pl.col("alt")).fill_null(False)
+        if "zygosity" in self.schema:
+            return pl.col("zygosity").is_in(CARRIED_ZYGOSITY).fill_null(False)
+        return pl.lit(False)
 
     def _text_expression(self, text: str) -> pl.Expr:
         if _RSID.match(text):
@@ -110,21 +140,27 @@ class ResultsQuery:
             last = int((position.group(3) or position.group(2)).replace(",", ""))
             return ((pl.col("chrom") == chrom) & (pl.col("start") >= first)
                     & (pl.col("start") <= last)).fill_null(False)
-        strings = [c for c, t in self.schema.items() if t == pl.String]
+        strings = [c for c, t in self.schema.items() if t == pl.String]  # derived ones too
         if not strings:
             return pl.lit(False)
         pattern = "(?i)" + re.escape(text)
         return pl.any_horizontal([pl.col(c).str.contains(pattern).fill_null(False) for c in strings])
 
-    def _lazy_view(self, spec: "ViewSpec", with_row_numbers: bool = False) -> pl.LazyFrame:
+    def _scan(self) -> pl.LazyFrame:
+        """The file with the derived columns (computed only if a step uses them)."""
         lazy = pl.scan_parquet(self.path)
+        return lazy.with_columns(**self.derived) if self.derived else lazy
+
+    def _lazy_view(self, spec: "ViewSpec", with_row_numbers: bool = False) -> pl.LazyFrame:
+        lazy = self._scan()
         if with_row_numbers:
             lazy = lazy.with_row_index(ROW)
         expr = self.filter_expression(spec)
         if expr is not None:
             lazy = lazy.filter(expr)
         if spec.sort_column is not None:
-            lazy = lazy.sort(spec.sort_column, descending=spec.sort_descending, nulls_last=True,
+            keys = sort_keys(spec.sort_column, self.schema)
+            lazy = lazy.sort(keys, descending=spec.sort_descending, nulls_last=True,
                              maintain_order=True)
         return lazy
 
@@ -156,17 +192,20 @@ class ResultsQuery:
 
     def page_frame(self, first: int, count: int) -> pl.DataFrame:
         """Rows `first`..`first+count` of the view as a DataFrame, in view order."""
+        return self._file_rows(first, count).select(self.columns)
+
+    def _file_rows(self, first: int, count: int) -> pl.DataFrame:
         if self._row_ids is None:
-            return pl.scan_parquet(self.path).slice(first, count).collect()
+            return self._scan().slice(first, count).collect()
         ids = self._row_ids.slice(first, count)
         if ids.is_empty():
             return pl.DataFrame(schema=self.schema)
         low, high = ids.min(), ids.max()
         if high - low < 20 * count:
             # Close together (a filter on a sorted file): read the span, pick the rows.
-            span = pl.scan_parquet(self.path).slice(low, high - low + 1).collect()
+            span = self._scan().slice(low, high - low + 1).collect()
             return span[(ids - low).to_list()]
-        rows = (pl.scan_parquet(self.path).with_row_index(ROW)
+        rows = (self._scan().with_row_index(ROW)
                 .filter(pl.col(ROW).is_in(ids.implode())).collect())
         order = pl.DataFrame({ROW: ids}).with_row_index("__order")
         return rows.join(order, on=ROW).sort("__order").drop(ROW, "__order")
@@ -179,13 +218,25 @@ class ResultsQuery:
     def view_frame(self, columns: Sequence[str] | None = None) -> pl.LazyFrame:
         """The whole filtered, sorted view, lazily (for export)."""
         lazy = self._lazy_view(self.spec)
-        return lazy.select(list(columns)) if columns else lazy
+        return lazy.select(list(columns) if columns else self.columns)
 
     def export(self, path: Path | str, columns: Sequence[str] | None = None) -> int:
         """Write the filtered view to CSV, TSV or parquet (from the suffix); returns the row count."""
         rows = self.row_count
         write_table(self.view_frame(columns), Path(path))
         return rows
+
+
+def export_name(user: str | None, sample: str | None, spec: ViewSpec, suffix: str = "csv") -> str:
+    """A file name that says whose table it is and what it holds, e.g.
+    `alice_genome_clinical-rare.csv` or `alice_genome_all.csv`."""
+    parts = [name for name, on in (("clinical", spec.clinical_only), ("rare", spec.rare_only),
+                                   ("carried", spec.carried_only)) if on]
+    if spec.text:
+        parts.append(re.sub(r"[^A-Za-z0-9]+", "-", spec.text).strip("-")[:40] or "filtered")
+    view = "-".join(parts) or "all"
+    stem = "_".join(re.sub(r"[^\w.-]+", "-", p).strip("-") for p in (user, sample) if p)
+    return f"{stem + '_' if stem else ''}{view}.{suffix}"
 
 
 def write_table(data: pl.DataFrame | pl.LazyFrame, path: Path) -> None:

@@ -9,6 +9,7 @@ reference is not there.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -43,9 +44,12 @@ class WindowScheduler(Scheduler):
     def __init__(self, *args, reference_for: Callable[[str], Path] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.reference_for = reference_for
+        # Options for one manual run of a partition (e.g. ignore_build_mismatch after a warning).
+        self.once: dict[str, dict] = {}
 
     def job_for(self, sample: Sample) -> AnnotationJob:
         job = super().job_for(sample)
         if self.reference_for is not None:
             job.reference_dir = Path(self.reference_for(sample.user))
-        return job
+        options = self.once.get(sample.key)
+        return replace(job, **options) if options else job

@@ -1,9 +1,12 @@
-"""The list of running jobs: each with its title, a progress bar, its message and a cancel button."""
+"""The list of jobs: each running job with its title, a progress bar, its message and a cancel
+button; then the samples queued for automatic annotation, with when they start and "Run now"."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
+from .elided_label import ElidedLabel
 from .jobs import Job, JobManager
 
 
@@ -11,10 +14,13 @@ class JobRow(QWidget):
     def __init__(self, job: Job, parent: QWidget | None = None):
         super().__init__(parent)
         self.job = job
-        self.title = QLabel(f"<b>{job.title}</b>")
+        self.title = ElidedLabel(job.title)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
         self.bar = QProgressBar(maximum=1000)
         self.bar.setTextVisible(True)
-        self.message = QLabel(job.status_message)
+        self.message = ElidedLabel(job.status_message)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop this job; the previous result, if any, stays as it was")
         self.cancel_button.clicked.connect(self._cancel)
@@ -40,10 +46,36 @@ class JobRow(QWidget):
         self.job.cancel()
 
 
+class QueueRow(QWidget):
+    """A sample waiting for its automatic run."""
+
+    def __init__(self, key: str, run_now: Signal, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.key = key
+        self.text = ElidedLabel()
+        self.run_button = QPushButton("Run now")
+        self.run_button.setToolTip("Start it now instead of waiting for its turn")
+        self.run_button.clicked.connect(lambda: run_now.emit(key))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.run_button)
+
+    def set_wait(self, place: int, seconds: float | None) -> None:
+        if place == 0 and seconds is not None:
+            when = f"starts in {seconds:.0f} s" if seconds >= 0.5 else "starting"
+        else:
+            when = f"after {place} other{'s' if place != 1 else ''}"
+        self.text.setText(f"{self.key}: queued, {when}")
+
+
 class JobsPanel(QWidget):
+    run_now = Signal(str)  # a queued sample's key
+
     def __init__(self, manager: JobManager, parent: QWidget | None = None):
         super().__init__(parent)
         self.rows: dict[int, JobRow] = {}
+        self.queue_rows: dict[str, QueueRow] = {}
         self.empty = QLabel("No jobs running.")
         self._layout = QVBoxLayout(self)
         self._layout.addWidget(self.empty)
@@ -56,11 +88,27 @@ class JobsPanel(QWidget):
             return
         row = JobRow(job, self)
         self.rows[id(job)] = row
-        self._layout.insertWidget(self._layout.count() - 1, row)
-        self.empty.hide()
+        self._layout.insertWidget(len(self.rows) - 1, row)
+        self._update_empty()
 
     def remove(self, job: Job) -> None:
         row = self.rows.pop(id(job), None)
         if row is not None:
             row.deleteLater()
-        self.empty.setVisible(not self.rows)
+        self._update_empty()
+
+    def set_queue(self, waiting: list[tuple[str, float | None]]) -> None:
+        """The automatic queue in order: (key, seconds until it may start, for the first)."""
+        keys = [key for key, _ in waiting]
+        for key in [k for k in self.queue_rows if k not in keys]:
+            self.queue_rows.pop(key).deleteLater()
+        for place, (key, seconds) in enumerate(waiting):
+            row = self.queue_rows.get(key)
+            if row is None:
+                row = self.queue_rows[key] = QueueRow(key, self.run_now, self)
+                self._layout.insertWidget(self._layout.count() - 1, row)
+            row.set_wait(place, seconds)
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        self.empty.setVisible(not self.rows and not self.queue_rows)

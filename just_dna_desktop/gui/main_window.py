@@ -12,21 +12,24 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu,
-                               QMessageBox, QPushButton, QSplitter, QStackedWidget, QTabWidget,
+                               QMessageBox, QPushButton, QScrollArea, QSplitter, QStackedWidget,
+                               QTabWidget,
                                QVBoxLayout, QWidget)
 
 from ..core import settings as core_settings
 from ..core.demo import (DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF,
                          demo_chip_sample_name, demo_sample_name)
 from ..core.errors import Cancelled, UserError
+from ..core.failures import explain_failure
 from ..core.history import History
 from ..core.metrics import ResourceMonitor
 from ..core.workspace import Sample, Workspace
 from .actions import ACTIONS, build_menus, create_actions
 from .auto_annotation import FolderWatcher, WindowScheduler
+from .failed_page import FailedPage
 from .help_dialogs import AboutDialog, ShortcutsDialog
 from .history_view import HistoryView
 from .import_dialog import ImportDialog
@@ -38,19 +41,28 @@ from .reference_panel import ReferencePanel, describe_files, describe_size
 from .responsiveness import EventLoopProbe
 from .results_view import ResultsView
 from .sample_tree import GENOME_FILE_FILTER, SampleTree, dropped_paths
+from .sample_texts import describe_state, entry_detail, metadata_detail, result_notice
 from .samples_model import SampleEntry, SamplesModel
 from .settings_dialog import SettingsDialog
 from .summary_view import SummaryView
+from .status_page import StatusPage
 from .welcome import WelcomePage
 
 log = logging.getLogger(__name__)
 PRIVACY_NOTE = "Everything stays on this computer: your VCFs and results are never uploaded."
 SCAN_INTERVAL_MS = 10_000
+UI_STATE_FILE = "window.ini"
+DOCK_VISIBLE = "window/jobs_dock_visible"
+# States whose existing output the Results tab shows (being redone: the previous result).
+RESULT_STATES = ("annotated", "partial", "stale", "queued", "running")
 
 
 class MainWindow(QMainWindow):
     sample_annotated = Signal(str)  # partition key
     samples_refreshed = Signal()
+    # The sample whose results the Results tab shows now (a SampleEntry), or None when it shows
+    # no table: other per-sample views (a summary) follow it, so they never show someone else's.
+    sample_shown = Signal(object)
 
     def __init__(self, settings: core_settings.Settings, *, reference_dir: Path | None = None,
                  demo: bool = False, parent: QWidget | None = None):
@@ -64,7 +76,9 @@ class MainWindow(QMainWindow):
 
         self.jobs = JobManager(parent=self)
         self.history = History(settings.history_file)
-        self.workspace = Workspace.from_settings(settings, self.history)
+        # The window's own state (columns, the dock): see gui/column_memory.py for why here.
+        self.ui_state = QSettings(str(settings.state_dir / UI_STATE_FILE), QSettings.Format.IniFormat)
+        self.workspace = self._make_workspace()
         self.scheduler = self._make_scheduler()
         self._auto_job: Job | None = None
         self._scanning = False
@@ -86,15 +100,28 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.tree, 1)
         left_layout.addWidget(add_button)
 
-        # Right: the first-run guide, or the tabs.
+        # Right: the first-run guide, or the tabs. The Results tab shows the selected sample: its
+        # table, its failure, or where it stands; never the table of a sample not selected.
         self.welcome = WelcomePage()
-        self.results = ResultsView(self.jobs)
+        self.loading = QLabel("Looking for samples…")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.results = ResultsView(self.jobs, self.ui_state)
+        self.failed_page = FailedPage()
+        self.status_page = StatusPage()
+        self.sample_area = QStackedWidget()
+        for page in (self.status_page, self.results, self.failed_page):
+            self.sample_area.addWidget(page)
         self.history_view = HistoryView(self.history)
         self.reference_panel = ReferencePanel(self.jobs, self.reference_dir, self._reference_options)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.results, "Results")
+        self.tabs.addTab(self.sample_area, "Results")
         self.tabs.addTab(self.history_view, "Runs")
-        self.tabs.addTab(self.reference_panel, "Reference")
+        # Scrolls rather than setting a minimum height for the whole window (small screens).
+        reference_scroll = QScrollArea()
+        reference_scroll.setWidget(self.reference_panel)
+        reference_scroll.setWidgetResizable(True)
+        reference_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.tabs.addTab(reference_scroll, "Reference")
         self._add_summary_tab()
         # Above the tabs while the reference is missing: samples cannot be annotated until then.
         self.reference_banner = QLabel()
@@ -117,9 +144,14 @@ class MainWindow(QMainWindow):
         tabs_layout.addWidget(self.banner)
         tabs_layout.addWidget(self.tabs, 1)
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.welcome)
-        self.stack.addWidget(tabs_page)
+        for page in (self.loading, self.welcome, tabs_page):
+            self.stack.addWidget(page)
         self.tabs_page = tabs_page
+        self._chosen_page: QWidget | None = None  # the page the person last asked for
+        self._closing = False
+        self._select_after_scan: str | None = None  # a sample the person just added
+        self._shown_key: str | None = None  # the sample whose table is shown (sample_shown)
+        self._scanned_once = False
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(self.stack)
@@ -138,9 +170,15 @@ class MainWindow(QMainWindow):
         dock.setObjectName("jobsDock")
         dock.setWidget(bottom)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         self.resizeDocks([dock], [210], Qt.Orientation.Vertical)
+        # Closable (View → Jobs and metrics brings it back), remembered, and back when a job starts.
+        self._dock_by_program = False
+        if self.ui_state.value(DOCK_VISIBLE, "true") == "false":
+            dock.hide()
+        dock.visibilityChanged.connect(self._dock_visibility_changed)
 
         # Status line.
         self.privacy = QLabel(PRIVACY_NOTE)
@@ -159,19 +197,25 @@ class MainWindow(QMainWindow):
         self.tree.files_dropped.connect(self.import_files)
         self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.selectionModel().currentChanged.connect(self._sample_selected)
-        self.tree.doubleClicked.connect(self._sample_activated)
+        self.tree.activated.connect(self._sample_activated)  # Enter, or a double click
+        for keys in ("Shift+F10", "Menu"):
+            QShortcut(QKeySequence(keys), self.tree, self._keyboard_context_menu,
+                                 context=Qt.ShortcutContext.WidgetShortcut)
         self.welcome.add_vcf.connect(self.choose_files)
         self.welcome.get_reference.connect(self._show_reference)
         self.welcome.open_demo.connect(self.open_demo)
         self.reference_panel.changed.connect(self._reference_changed)
         self.history_view.open_output.connect(lambda path: self.open_results(Path(path)))
         self.samples.counts_changed.connect(self._counts_changed)
+        self.samples.dataChanged.connect(self._entry_changed)
+        self._connect_sample_pages()
         self.jobs.job_added.connect(self._job_added)
         for signal in (self.jobs.job_added, self.jobs.job_done):
             signal.connect(lambda *_: self._update_sample_actions())
 
         self.reference_panel.refresh()
-        self._counts_changed(0, 0)
+        self._update_page()
+        self._update_sample_area()
         self.history_view.refresh()
         # The watcher reports new files within seconds; the slow rescan catches removals.
         self.scan_timer = QTimer(self, interval=SCAN_INTERVAL_MS)
@@ -179,9 +223,17 @@ class MainWindow(QMainWindow):
         self.scan_timer.start()
         self.auto_timer = QTimer(self, interval=1000)
         self.auto_timer.timeout.connect(self._run_due)
+        self.auto_timer.timeout.connect(self._show_queue)
+        self.jobs_panel.run_now.connect(self.annotate)
         self.auto_timer.start()
         self.watcher = self._start_watcher()
         self.refresh_samples()
+
+    def _make_workspace(self) -> Workspace:
+        workspace = Workspace.from_settings(self.settings, self.history)
+        # States follow the reference this window annotates with (the demo's bundled slice).
+        workspace.reference_dir = self.reference_dir
+        return workspace
 
     def _make_scheduler(self) -> WindowScheduler:
         scheduler = WindowScheduler.from_settings(self.settings, self.workspace, self.history,
@@ -220,22 +272,28 @@ class MainWindow(QMainWindow):
             "reveal_input": lambda: self._with_selected(
                 lambda e: _open_folder(e.vcf_path.parent if e.vcf_path else None)),
             "show_history": lambda: self._with_selected(lambda e: self.show_history(e.user, e.sample)),
-            "getting_started": lambda: self.stack.setCurrentWidget(self.welcome),
+            "getting_started": lambda: self.choose_page(self.welcome),
             "shortcuts": lambda: ShortcutsDialog(self).exec(),
             "about": lambda: AboutDialog(self.reference_dir, self).exec(),
         }
         handlers.update(self._summary_handlers())
         self.actions = create_actions(self, ACTIONS, handlers)
+        self.actions["toggle_jobs"].setCheckable(True)
+        self.actions["toggle_jobs"].setChecked(not self.jobs_dock.isHidden())
         self.menus = build_menus(self.menuBar(), self.actions)
         self._update_sample_actions()
 
     def show_tab(self, page: QWidget) -> None:
-        self.stack.setCurrentWidget(self.tabs_page)
-        self.tabs.setCurrentWidget(page)
+        """The person asked for a tab (a menu, a button): the tab holding `page`."""
+        self.choose_page(self.tabs_page)
+        while page is not None and self.tabs.indexOf(page) < 0:
+            page = page.parentWidget()
+        if page is not None:
+            self.tabs.setCurrentWidget(page)
 
     def step_tab(self, step: int) -> None:
         """Ctrl+Tab / Ctrl+Shift+Tab: the next or previous tab, from wherever the focus is."""
-        self.stack.setCurrentWidget(self.tabs_page)
+        self.choose_page(self.tabs_page)
         self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
 
     def focus_filter(self) -> None:
@@ -244,7 +302,22 @@ class MainWindow(QMainWindow):
         self.results.search.selectAll()
 
     def toggle_jobs(self) -> None:
-        self.jobs_dock.setVisible(not self.jobs_dock.isVisible())
+        self.jobs_dock.setVisible(self.jobs_dock.isHidden())
+
+    def _dock_visibility_changed(self, visible: bool) -> None:
+        self.actions["toggle_jobs"].setChecked(not self.jobs_dock.isHidden())
+        # Remember what the person chose; not what the program did, nor a minimised window.
+        if not self._dock_by_program and self.isVisible() and not self.isMinimized() \
+                and not self._closing:
+            self.ui_state.setValue(DOCK_VISIBLE, "false" if self.jobs_dock.isHidden() else "true")
+
+    def _show_dock_for_job(self) -> None:
+        if self.jobs_dock.isHidden():
+            self._dock_by_program = True
+            try:
+                self.jobs_dock.show()
+            finally:
+                self._dock_by_program = False
 
     def selected_entry(self) -> SampleEntry | None:
         return self.samples.entry(self.tree.currentIndex())
@@ -306,11 +379,144 @@ class MainWindow(QMainWindow):
             "just-dna pipelines.")
 
     def _counts_changed(self, users: int, samples: int) -> None:
-        if samples and self.stack.currentWidget() is self.welcome:
-            self.stack.setCurrentWidget(self.tabs_page)
-        elif not samples:
-            self.stack.setCurrentWidget(self.welcome)
+        self._update_page()
         self.history_view.set_users(self.samples.users)
+
+    # -- pages ------------------------------------------------------------------------------------
+    def _update_page(self) -> None:
+        """The one place that decides what the right side shows: the page the person last asked
+        for; else, before the first scan, a loading page; else the first-run guide while there is
+        no sample, the tabs once there is one. A rescan alone never takes a page away."""
+        if self._chosen_page is not None:
+            page = self._chosen_page
+        elif not self._scanned_once:
+            page = self.loading
+        elif self.samples.entries():
+            page = self.tabs_page
+        else:
+            page = self.welcome
+        self.stack.setCurrentWidget(page)
+
+    def choose_page(self, page: QWidget) -> None:
+        """The person asked for `page` (a menu, a button): it stays until they ask for another."""
+        self._chosen_page = page
+        self._update_page()
+
+    def _connect_sample_pages(self) -> None:
+        failed, status = self.failed_page, self.status_page
+        failed.retry.connect(lambda: self.annotate(failed.key))
+        failed.annotate_by_rsid.connect(lambda: self.annotate(failed.key, match_by="rsid"))
+        failed.open_file.connect(lambda: self._with_selected(
+            lambda e: QDesktopServices.openUrl(QUrl.fromLocalFile(str(e.vcf_path)))))
+        failed.reveal_file.connect(lambda: self.actions["reveal_input"].trigger())
+        failed.show_history.connect(lambda: self.actions["show_history"].trigger())
+        failed.get_reference.connect(self._show_reference)
+        status.annotate.connect(lambda: status.key and self.annotate(status.key))
+        status.cancel.connect(lambda: status.key and self.cancel(status.key))
+        status.get_reference.connect(self._show_reference)
+        self.results.notice_action.connect(self._show_reference)
+
+    def _entry_changed(self, first: QModelIndex, last: QModelIndex, roles: Any = ()) -> None:
+        """A sample's state changed: redo its page if it is the one selected."""
+        current = self.tree.currentIndex()
+        if current.isValid() and current.parent() == first.parent() \
+                and first.row() <= current.row() <= last.row():
+            self._update_sample_area()
+            self._update_sample_actions()
+
+    def _update_sample_area(self, by_person: bool = False) -> None:
+        """The Results tab for the selection: the sample's table (annotated, partial, stale), its
+        failure, or where it stands. Anything else clears the table first, so one person's genome
+        never stays on screen under another's name."""
+        index = self.tree.currentIndex()
+        entry = self.samples.entry(index)
+        had_table = self.sample_area.currentWidget() is self.results
+        # A result being redone stays readable meanwhile; a failed one gets the failure page.
+        shows_results = entry is not None and entry.state in RESULT_STATES \
+            and entry.output_path is not None and entry.output_path.is_file()
+        if not shows_results and self.results.model.query is not None:
+            self.results.close_file()
+        if entry is None:
+            user = self.samples.user_of(index)
+            if user:
+                count = self.samples.rowCount(index)
+                self.status_page.show_message(
+                    user, f"{user} has {count} sample{'s' if count != 1 else ''}: select one to see "
+                          "its results." if count else f"{user} has no samples yet: drop a VCF on "
+                          "the name, or use Add a sample file.")
+            else:
+                self.status_page.show_message("No sample selected",
+                                              "Select a sample on the left to see its results.")
+            self.sample_area.setCurrentWidget(self.status_page)
+        elif shows_results:
+            self._show_results_of(entry)
+        elif entry.state == "failed":
+            run = entry.extra.get("run")
+            problem = entry.extra.get("problem")  # the file is no genome file: no run was made
+            events = self.history.events(run.id) if run is not None and not problem else []
+            self.failed_page.show_failure(
+                entry.key, f"{entry.vcf_path}: {problem}" if problem else
+                run.error if run is not None else entry.detail,
+                events, run.id if run is not None and not problem else None)
+            self.sample_area.setCurrentWidget(self.failed_page)
+        else:
+            self.status_page.show_state(**describe_state(entry, **self._state_context(entry)))
+            self.sample_area.setCurrentWidget(self.status_page)
+        self._follow_sample_tab(had_table, by_person)
+        shown = entry if self.sample_area.currentWidget() is self.results else None
+        if (shown and shown.key) != self._shown_key:
+            self._shown_key = shown and shown.key
+            self.sample_shown.emit(shown)
+
+    def _follow_sample_tab(self, had_table: bool, by_person: bool) -> None:
+        """Which of the sample's tabs shows: the Summary first for an annotated sample, the
+        Results tab (its failure, where it stands) for the others. Another tab (Runs, Reference)
+        is left only when the person picked a sample, never because a state changed."""
+        table = self.sample_area.currentWidget() is self.results
+        current = self.tabs.currentWidget()
+        on_sample = current in (self.summary_view, self.sample_area)
+        if not by_person and not on_sample:
+            return
+        if table and (not had_table or not on_sample):
+            self.tabs.setCurrentWidget(self.summary_view)
+        elif not table:
+            self.tabs.setCurrentWidget(self.sample_area)
+
+    def _state_context(self, entry: SampleEntry) -> dict[str, Any]:
+        """What describe_state needs to know beyond the entry: the queue and the reference."""
+        job = self.jobs.find(entry.key)
+        return {"running": job is not None and job.state == "running",
+                "queued_in": self.queued_in(entry.key),
+                "auto": bool(self.settings.auto_annotate),
+                "waiting_for_reference": self._reference_missing()}
+
+    def _reference_missing(self) -> bool:
+        status = self.reference_panel.status
+        return self.reference_dir != DEMO_REFERENCE_DIR and status is not None \
+            and status.status == "missing"
+
+    def queued_in(self, key: str) -> tuple[int, float | None] | None:
+        """(place in this window's automatic queue, seconds until it may start) or None."""
+        keys = [item.key for item in self.scheduler.queued()]
+        if key not in keys:
+            return None
+        place = keys.index(key)
+        return place, self.scheduler.seconds_until_next() if place == 0 else None
+
+    def _show_results_of(self, entry: SampleEntry) -> None:
+        path = entry.output_path
+        assert path is not None
+        if not self.results.is_showing(path, entry.key):
+            try:
+                self.results.open(path, entry.key)
+            except Exception as exc:  # a damaged or foreign file: say so, keep the window
+                self.results.close_file()
+                self.status_page.show_message(f"{entry.key}: the results cannot be opened",
+                                              f"{path}: {exc}", entry.key)
+                self.sample_area.setCurrentWidget(self.status_page)
+                return
+        self.results.set_notice(*result_notice(entry))
+        self.sample_area.setCurrentWidget(self.results)
 
     # -- samples ---------------------------------------------------------------------------------
     def refresh_samples(self) -> None:
@@ -347,28 +553,24 @@ class MainWindow(QMainWindow):
         self.samples.set_entries(entries, users)
         self._refresh_lineage()
         self._scan_done()
+        if not self._scanned_once:
+            self._scanned_once = True
+            self._update_page()
+            self._update_sample_area()
+        wanted = self.samples.index_of(self._select_after_scan) if self._select_after_scan else None
+        if wanted is not None and wanted.isValid():
+            self._select_after_scan = None
+            self.tree.setCurrentIndex(wanted)
+            self.show_tab(self.sample_area)
         self.samples_refreshed.emit()
 
     @staticmethod
     def _entry_of(sample: Sample) -> SampleEntry:
-        detail = ""
-        run = sample.last_run
-        if sample.problem:
-            detail = f"Not a genome file: {sample.problem}"
-        elif run is not None and run.status == "failed":
-            detail = f"Failed: {run.error}"
-        elif sample.last_success is not None:
-            m = sample.last_success.metadata or {}
-            if not isinstance(m.get("rows_out"), int):
-                detail = ""
-            elif m.get("match_by") == "rsid":
-                detail = (f"{m['rows_out']:,} markers by rsID, {m.get('alleles_matched', 0):,} "
-                          f"placed, {m.get('strand_flipped', 0):,} strand-flipped, "
-                          f"{m.get('mismatched', 0):,} mismatched")
-            else:
-                detail = f"{m['rows_out']:,} allele rows, {m.get('alleles_matched', '?'):,} matched"
         return SampleEntry(sample.user, sample.sample, sample.state, sample.path, sample.output,
-                           detail, extra={"size": sample.size})
+                           entry_detail(sample.state, sample.last_run, sample.last_success,
+                                        sample.problem),
+                           extra={"size": sample.size, "run": sample.last_run,
+                                  "good": sample.last_success, "problem": sample.problem})
 
     def _refresh_lineage(self) -> None:
         outputs = [Node(e.key, f"{e.state}", {"annotated": "ok", "failed": "error", "running": "running",
@@ -378,32 +580,45 @@ class MainWindow(QMainWindow):
                                                self.reference_panel.lineage.cache, outputs)
 
     def _sample_selected(self, current: QModelIndex, previous: QModelIndex = QModelIndex()) -> None:
-        self._update_sample_actions()
         entry = self.samples.entry(current)
-        if entry is None:
-            return
-        self.current_key = entry.key
-        if entry.output_path is not None and entry.output_path.is_file():
-            self.open_results(entry.output_path, entry.key)
+        self.current_key = entry.key if entry is not None else None
+        self._update_sample_actions()
+        self._update_sample_area(by_person=True)
 
     def _sample_activated(self, index: QModelIndex) -> None:
+        """Enter (or a double click) on a sample opens its page and puts the keyboard there."""
         entry = self.samples.entry(index)
-        if entry is not None and entry.state in ("new", "stale", "failed", "cancelled"):
-            self.annotate(entry.key)
+        if entry is not None:
+            self.open_sample(entry)
 
     def open_sample(self, entry: SampleEntry) -> None:
-        if entry.output_path is not None and entry.output_path.is_file():
-            self.open_results(entry.output_path, entry.key)
+        index = self.samples.index_of(entry.key)
+        if index.isValid() and index != self.tree.currentIndex():
+            self.tree.setCurrentIndex(index)
+        self.show_tab(self.sample_area)
+        page = self.sample_area.currentWidget()
+        if page is self.results:
+            self.results.table.setFocus()
+        elif page is self.failed_page:
+            self.failed_page.reason.setFocus()
+        elif self.status_page.annotate_button.isVisibleTo(self.status_page):
+            self.status_page.annotate_button.setFocus()
 
     def open_results(self, path: Path, title: str | None = None) -> None:
+        """Open an output file (from the run history): as its sample's page when it is one."""
+        entry = next((e for e in self.samples.entries() if e.output_path == path), None)
+        if entry is not None:
+            self.open_sample(entry)
+            return
+        self.tree.setCurrentIndex(QModelIndex())  # an ad hoc file belongs to no one in the tree
         try:
             self.results.open(path, title)
         except Exception as exc:  # a damaged or foreign file: say so, keep the window
             QMessageBox.warning(self, "Cannot open", f"{path}: {exc}")
             return
-        self._summarise(path, title)
-        self.statusBar().showMessage(f"Opened {self.results.model.query.total_rows:,} rows in "
-                                     f"{self.results.open_seconds:.2f} s", 5000)
+        self.results.set_notice("")
+        self.sample_area.setCurrentWidget(self.results)
+        self.show_tab(self.results)
 
     # -- the Summary tab (issue 13) ------------------------------------------------------------
     def _add_summary_tab(self) -> None:
@@ -414,23 +629,15 @@ class MainWindow(QMainWindow):
         self.summary_view.filter_requested.connect(self.show_filtered_results)
         self.summary_view.report_written.connect(
             lambda path: self.statusBar().showMessage(f"Report saved: {path}", 10_000))
-        # Never another person's summary under this selection: a sample without results clears it.
-        self.tree.selectionModel().currentChanged.connect(self._summary_follows_selection)
+        # The Summary is always of the file the table shows: cleared with it, so another
+        # person's summary never stays under this selection.
+        self.results.opened.connect(
+            lambda path: self.summary_view.show_sample(Path(path), self.results.key))
+        self.results.closed.connect(self.summary_view.clear)
 
     def _summary_handlers(self) -> dict[str, Any]:
         return {"tab_summary": lambda: self.show_tab(self.summary_view),
                 "export_report": self.export_report}
-
-    def _summarise(self, path: Path, title: str | None) -> None:
-        """Summarise the sample just opened; show the Summary unless the person is in the table."""
-        self.summary_view.show_sample(path, title)
-        in_table = self.stack.currentWidget() is self.tabs_page and self.tabs.currentWidget() is self.results
-        self.show_tab(self.results if in_table else self.summary_view)
-
-    def _summary_follows_selection(self, current: QModelIndex, previous: QModelIndex) -> None:
-        entry = self.samples.entry(current)
-        if entry is not None and not (entry.output_path and entry.output_path.is_file()):
-            self.summary_view.clear()
 
     def show_filtered_results(self, text: str, clinical_only: bool, rare_only: bool) -> None:
         """The results table filtered as the Summary asked (a chromosome, a variant, flagged...)."""
@@ -452,7 +659,15 @@ class MainWindow(QMainWindow):
         self.summary_view.ask_export()
 
     def _context_menu(self, point: QPoint) -> None:
-        self.sample_menu(self.tree.indexAt(point)).exec(self.tree.viewport().mapToGlobal(point))
+        self.context_menu = self.sample_menu(self.tree.indexAt(point))
+        self.context_menu.popup(self.tree.viewport().mapToGlobal(point))
+
+    def _keyboard_context_menu(self) -> None:
+        """Shift+F10 or the Menu key: the selected row's menu, beside that row."""
+        index = self.tree.currentIndex()
+        rect = self.tree.visualRect(index)
+        point = rect.bottomLeft() if index.isValid() else self.tree.viewport().rect().topLeft()
+        self._context_menu(point)
 
     def sample_menu(self, index: QModelIndex) -> QMenu:
         """The tree's context menu for a sample (the Sample menu's commands), a user, or the
@@ -531,6 +746,9 @@ class MainWindow(QMainWindow):
     def _imported(self, keys: list[str]) -> None:
         # With auto-annotation on, the watcher sees the new files and the scheduler queues them.
         self.statusBar().showMessage(f"Imported {', '.join(keys)}", 5000)
+        if keys:
+            self._select_after_scan = keys[0]  # the person added it: show it once it is listed
+            self.choose_page(self.tabs_page)
         self.refresh_samples()
 
     def open_demo(self) -> None:
@@ -542,7 +760,10 @@ class MainWindow(QMainWindow):
         missing = [(path, DEMO_USER, sample) for (path, sample), key in zip(demo, keys)
                    if not self.samples.index_of(key).isValid()]
         if not missing:
-            self.tree.setCurrentIndex(self.samples.index_of(keys[0]))
+            entry = self.samples.entry(self.samples.index_of(keys[0]))
+            if entry is not None:  # the person asked for the demo: show it
+                self.choose_page(self.tabs_page)
+                self.open_sample(entry)
             self._annotate_in_turn([k for k in keys if (e := self.samples.entry(
                 self.samples.index_of(k))) is not None and e.state != "annotated"])
             return
@@ -574,9 +795,10 @@ class MainWindow(QMainWindow):
             return DEMO_REFERENCE_DIR
         return self.reference_dir
 
-    def annotate(self, key: str) -> Job | None:
-        """Annotate one sample now (a person asked), whatever the automatic policy says."""
-        if self.jobs.find(key) is not None:
+    def annotate(self, key: str, **job_options: Any) -> Job | None:
+        """Annotate one sample now (a person asked), whatever the automatic policy says.
+        `job_options` change this run only (e.g. ignore_build_mismatch=True)."""
+        if not key or self.jobs.find(key) is not None:
             return None
         user, _, name = key.partition("/")
         workspace, scheduler = self.workspace, self.scheduler
@@ -585,8 +807,12 @@ class MainWindow(QMainWindow):
             sample = workspace.sample(user, name)
             if sample is None:
                 raise UserError(f"{key}: no such sample in {workspace.input_dir}")
-            return scheduler.run_now(sample, progress=progress, cancel=cancel, on_event=on_event,
-                                     on_start=on_start)
+            scheduler.once[key] = job_options
+            try:
+                return scheduler.run_now(sample, progress=progress, cancel=cancel,
+                                         on_event=on_event, on_start=on_start)
+            finally:
+                scheduler.once.pop(key, None)
 
         return self._submit_run(key, call)
 
@@ -639,7 +865,8 @@ class MainWindow(QMainWindow):
         job.signals.progress.connect(
             lambda fraction, message: self.samples.update_entry(key, state="running", progress=fraction))
         job.signals.finished.connect(lambda metadata: self._annotated(key, metadata))
-        job.signals.failed.connect(lambda reason: self._annotation_ended(key, f"{key} failed: {reason}"))
+        job.signals.failed.connect(lambda reason: self._annotation_ended(
+            key, f"{key} failed: {explain_failure(reason).reason}"))
         job.signals.cancelled.connect(lambda: self._annotation_ended(key, f"{key}: cancelled"))
         self.samples.update_entry(key, state="queued", progress=0.0)
         return self.jobs.submit(job)
@@ -655,28 +882,43 @@ class MainWindow(QMainWindow):
         job.signals.finished.connect(lambda queued: (self.refresh_samples(), self._run_due()))
         self.jobs.submit(job)
 
+    def _show_queue(self) -> None:
+        """Samples waiting for their automatic run, with when they start (every second)."""
+        queue = [item.key for item in self.scheduler.queued() if self.jobs.find(item.key) is None]
+        wait = self.scheduler.seconds_until_next() if queue else None
+        self.jobs_panel.set_queue([(key, wait if place == 0 else None)
+                                   for place, key in enumerate(queue)])
+        entry = self.selected_entry()
+        if entry is not None and entry.state == "queued" \
+                and self.sample_area.currentWidget() is self.status_page:
+            self.status_page.show_state(**describe_state(entry, **self._state_context(entry)))
+
     def cancel(self, key: str) -> None:
         job = self.jobs.find(key)
         if job is not None:
             job.cancel()
 
     def _job_added(self, job: Job) -> None:
+        if not job.quiet:
+            self._show_dock_for_job()  # hidden by the person, back while something runs
         if job.kind == "annotate":
             job.signals.progress.connect(lambda *_: None)  # keeps the row live via the panel
             self.metrics.start(job.title)
             job.signals.metrics.connect(self.metrics.add_sample)
 
     def _annotated(self, key: str, metadata: dict[str, Any]) -> None:
-        self.metrics.stop(f"Finished {key}")
+        partial = bool(metadata.get("reference_chromosomes_missing"))
+        self.metrics.stop(f"Finished {key}" + (" (partial)" if partial else ""))
         self.metrics.show_run(metadata)
-        self.samples.update_entry(key, state="annotated", progress=None)
+        self.samples.update_entry(key, state="partial" if partial else "annotated", progress=None,
+                                  detail=metadata_detail(metadata))
         self.history_view.refresh()
         self.refresh_samples()
-        if self.current_key in (None, key) or not self.results.model.query:
+        if self.current_key is None:
+            # Nobody else is selected: show this one (its page updates as its state changes).
             index = self.samples.index_of(key)
             if index.isValid():
                 self.tree.setCurrentIndex(index)
-            self.open_results(Path(metadata["output_file"]), key)
         self.sample_annotated.emit(key)
 
     def _annotation_ended(self, key: str, message: str) -> None:
@@ -696,13 +938,13 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             self._error("Settings not saved", str(exc))
             return
-        self.workspace = Workspace.from_settings(self.settings, self.history)
+        if not self.demo:
+            self.reference_dir = self.settings.reference_dir
+        self.workspace = self._make_workspace()
         self.scheduler = self._make_scheduler()
         self.watcher.stop()
         self.watcher = self._start_watcher()
         if not self.demo:
-            self.reference_dir = self.settings.reference_dir
-            self.scheduler.reference_dir = self.reference_dir
             self.reference_panel.set_reference_dir(self.reference_dir)
         self.refresh_samples()
 
@@ -715,6 +957,9 @@ class MainWindow(QMainWindow):
 
     # -- closing --------------------------------------------------------------------------------
     def closeEvent(self, event: Any) -> None:
+        if self._closing:  # already shut down (jobs cancelled): nothing to ask
+            event.accept()
+            return
         busy = [j for j in self.jobs.running if not j.quiet]
         if busy and QMessageBox.question(
                 self, "Jobs are running", f"{len(busy)} job(s) are running. Cancel them and quit?"
@@ -725,6 +970,7 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def shutdown(self) -> None:
+        self._closing = True
         self.scan_timer.stop()
         self.auto_timer.stop()
         self.watcher.stop()

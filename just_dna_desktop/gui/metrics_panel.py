@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSiz
                                QVBoxLayout, QWidget)
 
 from .chart_theme import ThemedChartView
+from .elided_label import ElidedLabel
 
 EMPTY_TITLE = "CPU and memory appear here while a job runs"
 
@@ -116,12 +117,13 @@ class MetricsPanel(QWidget):
               ("process_duration_sec", "Process wall time", "{:.2f} s"), ("cpu_percent", "CPU", "{:.0f} %"),
               ("peak_memory_mb", "Peak memory", "{:.0f} MB"), ("file_size_mb", "Output size", "{:.2f} MB"),
               ("rows_in", "VCF records", "{:,}"), ("rows_out", "Allele rows", "{:,}"),
-              ("alleles_matched", "Matched to an rsID", "{:,}"))
+              ("alleles_matched", "Matched to an rsID", "{:,}"),
+              ("alleles_not_looked_up", "Not looked up", "{:,}"))
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.chart = MetricsChart()
-        self.live_title = QLabel("No job running")
+        self.live_title = ElidedLabel("No job running")  # a long failure never widens the window
         box = QGroupBox("Last finished run")
         form = QFormLayout(box)
         form.setVerticalSpacing(1)
@@ -130,7 +132,7 @@ class MetricsPanel(QWidget):
             self.values[key] = QLabel("–")
             self.values[key].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(label, self.values[key])
-        self.run_title = QLabel("")
+        self.run_title = ElidedLabel("", mode=Qt.TextElideMode.ElideMiddle)
         form.insertRow(0, "Sample", self.run_title)
         # Never squeezed below what its values need: the chart beside it takes the slack.
         box.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
@@ -160,3 +162,11 @@ class MetricsPanel(QWidget):
         for key, _, fmt in self.FIELDS:
             value = metadata.get(key)
             self.values[key].setText("–" if value is None else fmt.format(value))
+        # A partial result says which chromosomes the reference cache lacked.
+        missing = metadata.get("reference_chromosomes_missing") or []
+        not_looked_up = self.values["alleles_not_looked_up"]
+        not_looked_up.setToolTip(f"Partial: the reference cache has no file for chromosome(s) "
+                                 f"{', '.join(missing)}" if missing else "")
+        if missing:
+            where = f"chr {', '.join(missing)}" if len(missing) <= 3 else f"{len(missing)} chromosomes"
+            not_looked_up.setText(f"{not_looked_up.text()} ({where})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -9,6 +10,7 @@ from typing import Any, Callable, Sequence
 import polars as pl
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from ..core.result_columns import column_info
 from ..core.results_query import ResultsQuery, ViewSpec, format_value
 
 # Above this many rows a filter or sort is computed on the pool (it takes ~0.1-0.6 s on 5 M rows)
@@ -39,6 +41,7 @@ class ResultsModel(QAbstractTableModel):
     def open(self, path: Path | str) -> None:
         self._generation += 1
         self._pending = None
+        self.last_operation = None
         self.beginResetModel()
         self.query = ResultsQuery(path)
         self._set_visible(self.query.columns)
@@ -64,11 +67,12 @@ class ResultsModel(QAbstractTableModel):
         all_columns = self.query.columns if self.query else []
         self._positions = [all_columns.index(c) for c in self._visible]
 
-    def set_filter(self, text: str = "", clinical_only: bool = False, rare_only: bool = False) -> None:
+    def set_filter(self, text: str = "", clinical_only: bool = False, rare_only: bool = False,
+                   carried_only: bool = False) -> None:
         if self.query is None:
             return
         self.request(replace(self.pending_spec, text=text.strip(), clinical_only=clinical_only,
-                             rare_only=rare_only))
+                             rare_only=rare_only, carried_only=carried_only))
 
     @property
     def pending_spec(self) -> ViewSpec:
@@ -76,24 +80,32 @@ class ResultsModel(QAbstractTableModel):
         return self._pending or (self.query.spec if self.query else ViewSpec())
 
     _pending: ViewSpec | None = None
+    last_operation: tuple[str, float] | None = None  # ("sorted", seconds) of the last request
 
     def request(self, spec: ViewSpec) -> None:
         """Show `spec`: at once for a small file, through the runner for a big one."""
         query = self.query
         if query is None:
             return
+        if spec == self.pending_spec:
+            # Nothing changes (a header click asks twice; opening asks for the file as it is).
+            if self._pending is None:
+                self.view_changed.emit()
+            return
         self._generation += 1
         generation = self._generation
+        operation = _operation(self.pending_spec, spec)
+        started = time.perf_counter()
         trivial = query.filter_expression(spec) is None and spec.sort_column is None
         if self.runner is None or query.total_rows < BACKGROUND_ROWS or trivial:
-            self._apply(query, spec, query.row_ids_for(spec))
+            self._apply(query, spec, query.row_ids_for(spec), operation, started)
             return
         self._pending = spec
         self.busy.emit(True)
 
         def done(row_ids: Any) -> None:
             if generation == self._generation and self.query is query:
-                self._apply(query, spec, row_ids)
+                self._apply(query, spec, row_ids, operation, started)
 
         def failed(reason: str) -> None:
             if generation == self._generation:
@@ -103,10 +115,14 @@ class ResultsModel(QAbstractTableModel):
 
         self.runner(lambda: query.row_ids_for(spec), done, failed)
 
-    def _apply(self, query: ResultsQuery, spec: ViewSpec, row_ids: Any) -> None:
+    def _apply(self, query: ResultsQuery, spec: ViewSpec, row_ids: Any, operation: str = "",
+               started: float | None = None) -> None:
         self.beginResetModel()
         query.apply(spec, row_ids)
         self.endResetModel()
+        # What the last request did and how long it took, from the request to the rows shown.
+        self.last_operation = (operation, time.perf_counter() - started) \
+            if operation and started is not None else None
         self._pending = None
         self.busy.emit(False)
         self.view_changed.emit()
@@ -143,7 +159,7 @@ class ResultsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
             if self.query is not None and 0 <= section < len(self._visible):
                 name = self._visible[section]
-                return f"{name} ({self.query.schema[name]})"
+                return f"<b>{name}</b>: {column_info(name).description}"
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -151,3 +167,11 @@ class ResultsModel(QAbstractTableModel):
             return
         self.request(replace(self.pending_spec, sort_column=self._visible[column],
                              sort_descending=order == Qt.SortOrder.DescendingOrder))
+
+
+def _operation(before: ViewSpec, after: ViewSpec) -> str:
+    """What a request changes, in words: 'sorted', 'filtered', both, or '' (nothing)."""
+    sort = (before.sort_column, before.sort_descending) != (after.sort_column, after.sort_descending)
+    filters = replace(before, sort_column=None, sort_descending=False) \
+        != replace(after, sort_column=None, sort_descending=False)
+    return " and ".join(word for word, changed in (("filtered", filters), ("sorted", sort)) if changed)

@@ -18,10 +18,13 @@ def make_window(qtbot):
             core_settings.write_settings(settings.settings_file, {"auto_annotate": False})
             settings = core_settings.load_settings()
         window = MainWindow(settings, reference_dir=reference_dir)
-        qtbot.addWidget(window)
         windows.append(window)
         return window
 
     yield make
+    # Shut down first (cancels jobs), then close: closing a window with running jobs would ask
+    # the person in a modal box, which pytest-qt's own closing of registered widgets would hit.
     for window in windows:
         window.shutdown()
+        window.close()
+        window.deleteLater()

@@ -20,9 +20,11 @@ def entry_state(window, key):
     return entry.state if entry is not None else None
 
 
-def test_first_run_shows_the_guide_and_privacy_note(make_window):
+def test_first_run_shows_the_guide_and_privacy_note(qtbot, make_window):
     window = make_window()
-    assert window.stack.currentWidget() is window.welcome
+    # Until the first scan says there is nothing, a returning person must not see the guide.
+    assert window.stack.currentWidget() is window.loading
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.welcome, timeout=10_000)
     assert "never uploaded" in window.privacy.text()
     assert window.samples.rowCount() == 0
 

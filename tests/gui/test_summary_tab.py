@@ -39,7 +39,8 @@ def test_the_summary_is_the_first_tab_and_shows_the_new_result(annotated):
 def test_a_chromosome_bar_opens_the_table_on_that_chromosome(qtbot, annotated):
     window = annotated
     window.summary_view.chromosomes.bar_clicked.emit(0)
-    assert window.tabs.currentWidget() is window.results
+    assert window.tabs.currentWidget() is window.sample_area  # the Results tab, showing the table
+    assert window.sample_area.currentWidget() is window.results
     assert window.results.search.text() == "chr21:1-46709983"
     qtbot.waitUntil(lambda: window.results.model.query.spec.text == "chr21:1-46709983")
     assert window.results.model.rowCount() == 132
@@ -48,7 +49,8 @@ def test_a_chromosome_bar_opens_the_table_on_that_chromosome(qtbot, annotated):
 def test_the_flagged_card_opens_the_clinically_flagged_rows(qtbot, annotated):
     window = annotated
     window.summary_view.cards["flagged"].clicked.emit()
-    assert window.tabs.currentWidget() is window.results
+    assert window.tabs.currentWidget() is window.sample_area  # the Results tab, showing the table
+    assert window.sample_area.currentWidget() is window.results
     assert window.results.clinical.isChecked() and not window.results.rare.isChecked()
     assert window.results.search.text() == ""
     qtbot.waitUntil(lambda: window.results.model.query.spec.clinical_only)

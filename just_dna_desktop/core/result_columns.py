@@ -1,0 +1,164 @@
+"""The columns of an annotated result, as data: which group each belongs to, what it means in
+plain words, and the named presets the table offers (Essentials, Clinical, Frequencies, All).
+
+Also the columns the results view derives from the file (a readable clinical significance) and the
+sort keys that make rsIDs and chromosomes sort as people expect (rs9 before rs10, 2 before 10).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from .reference import CHROMOSOMES
+from .reference_schema import CLINICAL_SIGNIFICANCES
+
+GROUPS = ("Position", "Genotype", "Clinical", "Frequency", "Evidence", "Other")
+CLINICAL_SIGNIFICANCE = "clinical_significance"
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    group: str
+    description: str
+    always_visible: bool = False  # a row without these cannot be told apart
+
+
+# Worst first: the order the readable column lists the flags in, and sorts by.
+SIGNIFICANCE_ORDER = ("pathogenic", "likely_pathogenic", "risk_factor", "drug_response",
+                      "association", "confers_sensitivity", "protective", "histocompatibility",
+                      "uncertain_significance", "other", "not_provided", "likely_benign", "benign")
+assert sorted(SIGNIFICANCE_ORDER) == sorted(CLINICAL_SIGNIFICANCES)
+
+_EVIDENCE = {
+    "e_cited": "cited in the scientific literature", "e_multiple_observations":
+    "seen more than once, by independent submitters", "e_freq": "has allele frequency data",
+    "e_topmed": "seen in TOPMed", "e_hapmap": "seen in HapMap",
+    "e_phenotype_or_disease": "linked to a phenotype or disease", "e_esp": "seen in NHLBI ESP",
+    "e_gnomad": "seen in gnomAD", "e_1000g": "seen in the 1000 Genomes Project",
+    "e_exac": "seen in ExAC",
+}
+_SOURCES = {
+    "cosmic_101": "Listed in COSMIC (release 101), the catalogue of somatic mutations in cancer",
+    "clinvar_202502": "Listed in ClinVar (February 2025 release)",
+    "dbsnp_156": "Listed in dbSNP (build 156)",
+    "hgmd-public_20204": "Listed in the public HGMD (2020.4)",
+}
+
+COLUMNS: dict[str, ColumnInfo] = {c.name: c for c in [
+    ColumnInfo("chrom", "Position", "Chromosome", always_visible=True),
+    ColumnInfo("start", "Position", "Position on the chromosome (GRCh38, 1-based)",
+               always_visible=True),
+    ColumnInfo("end", "Position", "Last position of the variant in your file"),
+    ColumnInfo("ref", "Position", "Reference allele: the base(s) in the reference genome"),
+    ColumnInfo("alt", "Position", "Alternative allele of this row (one row per alternative)"),
+    ColumnInfo("id", "Position", "The variant's ID in your file (often its rsID)"),
+    ColumnInfo("end_ensembl", "Position", "Last position of the variant in Ensembl"),
+    ColumnInfo("source_chrom", "Position", "Chromosome as written in your genotyping file"),
+    ColumnInfo("source_pos", "Position", "Position as written in your genotyping file "
+                                         "(its own genome build)"),
+    ColumnInfo("rsid", "Position", "The dbSNP rsID the reference gives this allele: the "
+                                   "variant's name in databases and papers", always_visible=True),
+    ColumnInfo("marker_id", "Position", "The marker's ID in your genotyping file"),
+    ColumnInfo("gt", "Genotype", "Genotype as written in your file (0 = reference allele, "
+                                 "1 = first alternative; 0/1 one copy, 1/1 two)"),
+    ColumnInfo("genotype", "Genotype", "Your two alleles at this position"),
+    ColumnInfo("zygosity", "Genotype", "het: one copy of an alternative allele; hom_alt: two; "
+                                       "hom_ref: none (you carry the reference allele)"),
+    ColumnInfo("allele_check", "Genotype", "How your call was matched to the reference's "
+                                           "alleles (strand_flipped: read on the other strand)"),
+    ColumnInfo("qual", "Genotype", "Call quality from your file"),
+    ColumnInfo("filter", "Genotype", "Filter status from your file (PASS = passed)"),
+    ColumnInfo(CLINICAL_SIGNIFICANCE, "Clinical",
+               "ClinVar clinical significance in words, worst first (from the clin_* flags). "
+               "A flag is about the variant, not a diagnosis: most people carry some."),
+    *(ColumnInfo(f"clin_{name}", "Clinical", f"ClinVar lists this variant as {name.replace('_', ' ')}")
+      for name in SIGNIFICANCE_ORDER),
+    ColumnInfo("ma", "Frequency", "Minor allele: the less common allele worldwide"),
+    ColumnInfo("maf", "Frequency", "Minor allele frequency worldwide (1000 Genomes): 0.01 means "
+                                   "1 in 100 alleles; below that the variant counts as rare"),
+    ColumnInfo("mac", "Frequency", "Minor allele count behind that frequency"),
+    ColumnInfo("tsa", "Evidence", "Variant class: SNV (one base), insertion, deletion, indel, "
+                                  "substitution"),
+    ColumnInfo("aa", "Evidence", "Ancestral allele (the one in our common ancestors)"),
+    ColumnInfo("alts", "Evidence", "Every alternative allele Ensembl knows at this position"),
+    ColumnInfo("qual_ensembl", "Evidence", "Quality in the Ensembl record (usually empty)"),
+    ColumnInfo("filter_ensembl", "Evidence", "Filter in the Ensembl record"),
+    *(ColumnInfo(name, "Evidence", f"Evidence: {text}") for name, text in _EVIDENCE.items()),
+    *(ColumnInfo(name, "Evidence", text) for name, text in _SOURCES.items()),
+]}
+
+PRESETS: dict[str, tuple[str, ...] | None] = {
+    # A genotyping file's result adds its own marker ID and how each call was matched.
+    "Essentials": ("marker_id", "gt", "chrom", "start", "ref", "alt", "genotype", "zygosity",
+                   "allele_check", "rsid", CLINICAL_SIGNIFICANCE, "maf"),
+    "Clinical": ("chrom", "start", "rsid", "genotype", "zygosity", CLINICAL_SIGNIFICANCE,
+                 *(f"clin_{name}" for name in SIGNIFICANCE_ORDER), "clinvar_202502"),
+    "Frequencies": ("chrom", "start", "ref", "alt", "rsid", "genotype", "zygosity", "ma", "maf",
+                    "mac", "tsa"),
+    "All": None,  # every column
+}
+DEFAULT_PRESET = "Essentials"
+
+
+def column_info(name: str) -> ColumnInfo:
+    """What a column is; columns this catalogue does not know are put in Other."""
+    known = COLUMNS.get(name)
+    if known is not None:
+        return known
+    if name.startswith("clin_"):
+        return ColumnInfo(name, "Clinical", f"ClinVar: {name[5:].replace('_', ' ')}")
+    if name.startswith("e_"):
+        return ColumnInfo(name, "Evidence", f"Evidence: {name[2:].replace('_', ' ')}")
+    return ColumnInfo(name, "Other", name)
+
+
+def preset_columns(preset: str, available: list[str]) -> list[str]:
+    """The preset's columns among `available`, in `available`'s order, always-visible ones kept."""
+    chosen = PRESETS[preset]
+    return [c for c in available
+            if chosen is None or c in chosen or column_info(c).always_visible]
+
+
+def grouped(available: list[str]) -> dict[str, list[str]]:
+    """`available` by group, in GROUPS order (empty groups left out)."""
+    groups: dict[str, list[str]] = {group: [] for group in GROUPS}
+    for name in available:
+        groups[column_info(name).group].append(name)
+    return {group: names for group, names in groups.items() if names}
+
+
+# -- derived columns and sort keys ----------------------------------------------------------------
+
+def derived_columns(schema: dict[str, pl.DataType]) -> dict[str, pl.Expr]:
+    """Columns the view computes from the file's (name -> expression)."""
+    flags = [(name, f"clin_{name}") for name in SIGNIFICANCE_ORDER
+             if schema.get(f"clin_{name}") == pl.Boolean]
+    if not flags:
+        return {}
+    words = pl.concat_str([pl.when(pl.col(column)).then(pl.lit(name.replace("_", " ")))
+                           for name, column in flags], separator=", ", ignore_nulls=True)
+    return {CLINICAL_SIGNIFICANCE: pl.when(words == "").then(None).otherwise(words)}
+
+
+_RS_NUMBER = r"^[rR][sS](\d+)$"
+_CHROMOSOME_RANK = {name: rank for rank, name in enumerate(CHROMOSOMES)}
+
+
+def sort_keys(name: str, schema: dict[str, pl.DataType]) -> list[pl.Expr]:
+    """The expressions a column sorts by: rsIDs by their number, chromosomes in natural order,
+    the clinical significance worst first; anything else by its value."""
+    if name == CLINICAL_SIGNIFICANCE:
+        ranks = [pl.when(pl.col(f"clin_{flag}")).then(pl.lit(rank, pl.UInt8))
+                 for rank, flag in enumerate(SIGNIFICANCE_ORDER)
+                 if schema.get(f"clin_{flag}") == pl.Boolean]
+        return [pl.min_horizontal(ranks)] if ranks else [pl.lit(None)]
+    if schema.get(name) == pl.String and name in ("rsid", "id", "marker_id"):
+        return [pl.col(name).str.extract(_RS_NUMBER).cast(pl.UInt64), pl.col(name)]
+    if schema.get(name) == pl.String and name in ("chrom", "source_chrom"):
+        plain = pl.col(name).str.replace(r"^(?i:chr)", "")
+        return [plain.replace_strict(_CHROMOSOME_RANK, default=None, return_dtype=pl.UInt8),
+                pl.col(name)]
+    return [pl.col(name)]
