@@ -250,3 +250,30 @@ def test_batches_give_the_same_output_and_leave_nothing_behind(tmp_path, referen
             "strand_flipped", "mismatched", "chromosomes")
     assert {k: batched_meta[k] for k in keys} == {k: whole_meta[k] for k in keys}
     assert [p.name for p in out.parent.iterdir()] == [out.name]  # no part files left
+
+
+def test_cancel_while_looking_up_leaves_no_output(tmp_path, reference):
+    from just_dna_desktop.core.cancel import CancelToken
+    from just_dna_desktop.core.errors import Cancelled
+
+    token = CancelToken()
+
+    def cancel_on_lookup(fraction, message):
+        if message.startswith("Looking up rsIDs on chromosome 2"):
+            token.cancel()
+
+    out = tmp_path / "out" / "user_annotated_vcf.parquet"
+    with pytest.raises(Cancelled):
+        annotate_vcf(chip(tmp_path, "rs1 1 1 AG", "rs8 2 2 GA"), reference, out,
+                     progress=cancel_on_lookup, cancel=token)
+    assert not out.exists()
+
+
+def test_the_one_time_preparation_is_announced(tmp_path, reference, monkeypatch):
+    monkeypatch.setattr(prepared, "MIN_SOURCE_BYTES", 0)
+    messages = []
+    annotate_vcf(chip(tmp_path, "rs1 1 1 AG"), reference, tmp_path / "o.parquet",
+                 progress=lambda fraction, message: messages.append(message))
+    assert "Preparing chromosome 1 (one-time)" in messages
+    assert messages.index("Preparing chromosome 1 (one-time)") \
+        > messages.index("Looking up rsIDs on chromosome 1")

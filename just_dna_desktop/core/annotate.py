@@ -411,8 +411,13 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
     columns = reference_columns([p for paths in files.values() for p in paths][:1])
     own_columns = VCF_BY_RSID_COLUMNS if fmt.is_vcf else CHIP_COLUMNS
     empty = pl.DataFrame(schema={**own_columns, **rsid_match.MATCHED_COLUMNS, **columns})
-    sources = {chrom: (lambda paths=paths: reference_sources(paths, reference_dir))
-               for chrom, paths in files.items()}
+
+    def sources_of(chrom: str, paths: list[Path]) -> Callable[[], list[ReferenceSource]]:
+        fraction = 0.1 + 0.8 * list(files).index(chrom) / len(files)
+        return lambda: reference_sources(paths, reference_dir, lambda: progress(
+            fraction, f"Preparing chromosome {chrom} (one-time)"))
+
+    sources = {chrom: sources_of(chrom, paths) for chrom, paths in files.items()}
     counts, gaps, chroms = rsid_match.MatchCounts(), ReferenceGaps(), set()
     example = None  # a marker ID, to show if none is an rsID
     parts: list[pl.DataFrame] = []
