@@ -32,11 +32,11 @@ from .annotate import read_output_metadata
 from .errors import UserError
 from .reference import sort_key
 from .reference_schema import CLINICAL_SIGNIFICANCES
+from .results_query import RARE_MAF  # the table's Rare filter: a click shows what was counted
 from .rsid_match import FLIPPED
 from .settings import OUTPUT_FILE_NAME
 
 CARRIED_ZYGOSITY = ("het", "hom_alt", "haploid_alt")
-RARE_MAF = 0.01
 # Histogram bins of the minor allele frequency (0.5 at most, by definition); RARE_MAF is an edge,
 # so the bins below it add up to rare_carried.
 MAF_EDGES = (0.0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -133,7 +133,9 @@ class _Tally:
     def __init__(self, schema: dict[str, pl.DataType]):
         self.clinical = sorted((c for c in schema if c.startswith("clin_") and schema[c] == pl.Boolean),
                                key=lambda c: _flag_rank(c.removeprefix("clin_")))
-        self.display = [c for c in FLAGGED_COLUMNS if c in schema]
+        # `gt` only stands in for a missing `genotype`: not decoded when there is one
+        self.display = [c for c in FLAGGED_COLUMNS if c in schema
+                        and not (c == "gt" and "genotype" in schema)]
         wanted = ("genotype", "source_alt", "allele_check", "maf", "ma", "tsa", *self.display,
                   *self.clinical)
         self.columns = list(dict.fromkeys(c for c in (*REQUIRED_COLUMNS, *wanted) if c in schema))
