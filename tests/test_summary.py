@@ -23,7 +23,7 @@ from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_VCF
 from just_dna_desktop.core.errors import UserError
 from just_dna_desktop.core.reference import sort_key
 from just_dna_desktop.core.reference_schema import CLINICAL_COLUMNS
-from just_dna_desktop.core.summary import MAF_EDGES, summarize
+from just_dna_desktop.core.summary import FLAG_ORDER, MAF_EDGES, summarize
 
 from reference_factory import write_reference, write_vcf
 from sample_data import (MULTI_SAMPLE_VCF, annotate_1000_genomes, vcf_samples,
@@ -137,6 +137,15 @@ def assert_matches(summary, rows: list[dict]) -> None:
     flagged = summary.flagged
     assert sorted(zip(flagged["chrom"], flagged["start"], flagged["alt"])) == expected["flagged"]
     assert flagged.height == got["clinical"]["any"]
+    # each row's flags by name, most serious first; the rows most serious first
+    by_key = {(r["chrom"], r["start"], r["alt"]): r for r in rows if is_carried(r)}
+    ranks = []
+    for row in flagged.iter_rows(named=True):
+        raw = by_key[(row["chrom"], row["start"], row["alt"])]
+        names = [name for name in FLAG_ORDER if raw.get(f"clin_{name}") is True]
+        assert row["flags"] == names
+        ranks.append(FLAG_ORDER.index(names[0]))
+    assert ranks == sorted(ranks)
 
 
 # -- the demo ----------------------------------------------------------------------------------

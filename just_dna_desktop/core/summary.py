@@ -245,26 +245,30 @@ def carried_expression(schema: dict[str, pl.DataType]) -> pl.Expr:
     return carried & in_genotype.fill_null(False)
 
 
-def flags_expression(clinical_columns: list[str]) -> pl.Expr:
-    """The row's true clin_* flags as a list of names (`pathogenic`, ...), most serious first."""
-    return pl.concat_list([pl.when(pl.col(c).fill_null(False)).then(pl.lit(c.removeprefix("clin_")))
-                           for c in clinical_columns]).list.drop_nulls()
-
-
 def _sorted_flagged(flagged: pl.DataFrame, clinical_columns: list[str]) -> pl.DataFrame:
     """The flagged rows with `flags` (their names, most serious first), most serious row first,
-    then by position."""
-    if not clinical_columns:
+    then by position.
+
+    The flags are read as one bit pattern per row, and each distinct pattern (a few dozen) is
+    named once: building a list per row from 13 columns took 0.35 s for 100 k rows.
+    """
+    if not clinical_columns:  # columns are in FLAG_ORDER: bit i is the i-th most serious flag
         return flagged.with_columns(flags=pl.lit([], pl.List(pl.String)))
-    rank = pl.min_horizontal([pl.when(pl.col(c).fill_null(False)).then(_flag_rank(c[5:]))
-                              for c in clinical_columns])
+    bits = pl.sum_horizontal([pl.col(c).fill_null(False).cast(pl.UInt32) * (1 << i)
+                              for i, c in enumerate(clinical_columns)]).alias("_bits")
+    flagged = flagged.with_columns(bits)
+    names = pl.DataFrame(
+        [(b, [c.removeprefix("clin_") for i, c in enumerate(clinical_columns) if b >> i & 1],
+          _flag_rank(next(c for i, c in enumerate(clinical_columns) if b >> i & 1)[5:]))
+         for b in flagged["_bits"].unique().to_list()],
+        schema={"_bits": pl.UInt32, "flags": pl.List(pl.String), "_rank": pl.Int32}, orient="row")
     chrom_rank = pl.col("chrom").replace_strict(
         {c: i for i, c in enumerate(_CHROMOSOME_ORDER)}, default=len(_CHROMOSOME_ORDER),
         return_dtype=pl.Int32)
-    return (flagged.with_columns(flags=flags_expression(clinical_columns), _rank=rank,
-                                 _chrom_rank=chrom_rank)
+    return (flagged.join(names, on="_bits", how="left", maintain_order="left")
+            .with_columns(_chrom_rank=chrom_rank)
             .sort(["_rank", "_chrom_rank", "chrom", "start"], maintain_order=True)
-            .drop("_rank", "_chrom_rank"))
+            .drop("_bits", "_rank", "_chrom_rank"))
 
 
 _CHROMOSOME_ORDER = [str(n) for n in range(1, 23)] + ["X", "Y", "MT"]
