@@ -262,7 +262,7 @@ def test_rs190291950_0_1_carries_a_not_g(multi_sample_reference, tmp_path):
 
 
 def summary_carried(path: Path) -> pl.Expr:
-    from just_dna_desktop.core.summary import carried_expression
+    from just_dna_desktop.core.results_query import carried_expression
 
     return carried_expression(dict(pl.read_parquet_schema(path)))
 

@@ -8,8 +8,9 @@ decoded once (two separate queries, one for the counts and one for the flagged r
 the CPU); benchmarks/summary.py times it on a 5-million-row genome.
 
 Definitions (issue 13):
-- carried: the allele rows the person carries: zygosity `het`, `hom_alt` or `haploid_alt`, and,
-  for a record with several ALT alleles, only the alleles in the person's genotype (a `0/1` call at
+- carried: the allele rows the person carries (core.results_query.carried_expression, which the
+  table's "Carried only" filter uses too): zygosity `het`, `hom_alt` or `haploid_alt`, and, for a
+  record with several ALT alleles, only the alleles in the person's genotype (a `0/1` call at
   `A -> C,G` carries C, not G; every ALT allele of a record shares the record's zygosity);
 - clinical: per Ensembl `clin_*` flag, the carried rows where it is true, and `any` of them;
 - rare_carried: carried rows whose site's minor allele frequency (`maf`) is below 1 %;
@@ -32,11 +33,10 @@ from .annotate import read_output_metadata
 from .errors import UserError
 from .reference import sort_key
 from .reference_schema import CLINICAL_SIGNIFICANCES
-from .results_query import RARE_MAF  # the table's Rare filter: a click shows what was counted
-from .rsid_match import FLIPPED
+# The table's Rare and Carried only filters: a click on a number shows the rows it counted.
+from .results_query import RARE_MAF, carried_expression
 from .settings import OUTPUT_FILE_NAME
 
-CARRIED_ZYGOSITY = ("het", "hom_alt", "haploid_alt")
 # Histogram bins of the minor allele frequency (0.5 at most, by definition); RARE_MAF is an edge,
 # so the bins below it add up to rare_carried.
 MAF_EDGES = (0.0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -212,37 +212,6 @@ def _add_counts(counts: dict, rows: list[tuple[Any, Any]]) -> None:
 def _largest_first(counts: dict[str, int]) -> dict[str, int]:
     """Largest count first, ties by name."""
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))))
-
-
-def carried_expression(schema: dict[str, pl.DataType]) -> pl.Expr:
-    """True for an allele row the person carries (see the module docstring).
-
-    The row's own allele must be in the genotype: `alt` for a VCF matched by position (a record's
-    ALT alleles are rows of their own); `source_alt` for a VCF matched by rsID (its ALT alleles
-    are rows placed on the same reference row, whose `alt` may list several), complemented where
-    the call was restated on the other strand. A chip marker is one row: its zygosity, relative
-    to the reference row's REF, says it alone.
-    """
-    carried = pl.col("zygosity").is_in(CARRIED_ZYGOSITY).fill_null(False)
-    if not ("genotype" in schema and isinstance(schema["genotype"], pl.List)):
-        return carried
-    if "source_alt" in schema:
-        source_alt = pl.col("source_alt").str.to_uppercase()
-        own = (pl.when(pl.col("allele_check") == FLIPPED)
-               .then(source_alt.str.reverse().str.replace_many(["A", "C", "G", "T"],
-                                                               ["T", "G", "C", "A"]))
-               .otherwise(source_alt)) if "allele_check" in schema else source_alt
-    elif "allele_check" in schema:
-        return carried
-    else:
-        own = pl.col("alt")
-    # The first two alleles compared directly (a diploid call), the rest through `contains`:
-    # 1.5x faster than `contains` on every row of a genome.
-    genotype = pl.col("genotype")
-    in_genotype = ((genotype.list.get(0, null_on_oob=True) == own)
-                   | (genotype.list.get(1, null_on_oob=True) == own)
-                   | genotype.list.slice(2).list.contains(own))
-    return carried & in_genotype.fill_null(False)
 
 
 def _sorted_flagged(flagged: pl.DataFrame, clinical_columns: list[str]) -> pl.DataFrame:

@@ -639,10 +639,12 @@ class MainWindow(QMainWindow):
         return {"tab_summary": lambda: self.show_tab(self.summary_view),
                 "export_report": self.export_report}
 
-    def show_filtered_results(self, text: str, clinical_only: bool, rare_only: bool) -> None:
+    def show_filtered_results(self, text: str, clinical_only: bool, rare_only: bool,
+                              carried_only: bool = False) -> None:
         """The results table filtered as the Summary asked (a chromosome, a variant, flagged...)."""
         results = self.results
-        for box, checked in ((results.clinical, clinical_only), (results.rare, rare_only)):
+        for box, checked in ((results.clinical, clinical_only), (results.rare, rare_only),
+                             (results.carried, carried_only)):
             box.blockSignals(True)
             box.setChecked(checked and box.isEnabled())
             box.blockSignals(False)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QHeaderView, QL
 
 from ..core.build import CONTIG_LENGTHS
 from ..core.report import write_report
-from ..core.summary import MAF_EDGES, RARE_MAF, UNMATCHED, SampleSummary, maf_bin_label, summarize
+from ..core.summary import MAF_EDGES, NOT_JUDGED, RARE_MAF, UNMATCHED, SampleSummary, maf_bin_label, summarize
 from .chart_theme import ThemedChartView
 from .jobs import Job, JobManager
 
@@ -281,8 +281,9 @@ def provenance(summary: SampleSummary) -> str:
 
 
 class SummaryView(QWidget):
-    # text, clinically flagged only, rare only: what the results table should show
-    filter_requested = Signal(str, bool, bool)
+    # text, clinically flagged only, rare only, carried only: what the results table should show
+    # (the numbers and charts are of carried alleles, so their clicks show carried rows only)
+    filter_requested = Signal(str, bool, bool, bool)
     summary_shown = Signal(object)   # the SampleSummary now on screen
     report_written = Signal(str)
 
@@ -318,8 +319,9 @@ class SummaryView(QWidget):
             ("flagged", "carried, with a clinical flag"),
             ("rare", "carried, at rare sites (MAF < 1 %)"),
         )}
-        self.cards["flagged"].clicked.connect(lambda: self.filter_requested.emit("", True, False))
-        self.cards["rare"].clicked.connect(lambda: self.filter_requested.emit("", False, True))
+        self.cards["flagged"].clicked.connect(
+            lambda: self.filter_requested.emit("", True, False, True))
+        self.cards["rare"].clicked.connect(lambda: self.filter_requested.emit("", False, True, True))
 
         self.chromosomes = BarChart("Carried alleles per chromosome", "carried alleles")
         self.maf = BarChart("How common are the sites you carry? (minor allele frequency, %)",
@@ -328,8 +330,8 @@ class SummaryView(QWidget):
         self.types = BarChart("Variant types (carried)", "carried alleles", horizontal=True)
         self.chromosomes.bar_clicked.connect(self._chromosome_clicked)
         self.maf.bar_clicked.connect(self._maf_clicked)
-        self.zygosity.bar_clicked.connect(
-            lambda drawn: self._word_clicked(self.zygosity, drawn))
+        self.zygosity.bar_clicked.connect(  # zygosity counts every row, carried or not
+            lambda drawn: self._word_clicked(self.zygosity, drawn, carried_only=False))
         self.types.bar_clicked.connect(lambda drawn: self._word_clicked(self.types, drawn))
 
         self.flagged_title = QLabel("<b>Carried alleles with a clinical flag</b>")
@@ -509,20 +511,21 @@ class SummaryView(QWidget):
     # -- clicks lead to the table -------------------------------------------------------------
     def _chromosome_clicked(self, drawn: int) -> None:
         chrom = self.chromosomes.labels[self.chromosomes.index_of(drawn)]
-        self.filter_requested.emit(chromosome_filter(chrom), False, False)
+        self.filter_requested.emit(chromosome_filter(chrom), False, False, True)
 
     def _maf_clicked(self, drawn: int) -> None:
         if self.summary is not None and self.summary.maf_histogram[drawn]["to"] <= RARE_MAF:
-            self.filter_requested.emit("", False, True)
+            self.filter_requested.emit("", False, True, True)
 
-    def _word_clicked(self, chart: BarChart, drawn: int) -> None:
+    def _word_clicked(self, chart: BarChart, drawn: int, carried_only: bool = True) -> None:
         word = chart.labels[chart.index_of(drawn)]
-        if word != UNMATCHED:
-            self.filter_requested.emit(word, False, False)
+        if word not in (UNMATCHED, NOT_JUDGED):
+            self.filter_requested.emit(word, False, False, carried_only)
 
     def _variant_clicked(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.filter_requested.emit(variant_filter(self.flagged_model.row(index.row())), False, False)
+            self.filter_requested.emit(variant_filter(self.flagged_model.row(index.row())),
+                                       False, False, True)
 
     # -- the report ---------------------------------------------------------------------------
     def suggested_report_path(self) -> Path:

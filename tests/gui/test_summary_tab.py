@@ -42,8 +42,9 @@ def test_a_chromosome_bar_opens_the_table_on_that_chromosome(qtbot, annotated):
     assert window.tabs.currentWidget() is window.sample_area  # the Results tab, showing the table
     assert window.sample_area.currentWidget() is window.results
     assert window.results.search.text() == "chr21:1-46709983"
+    assert window.results.carried.isChecked()  # the bar counts carried alleles: so does the table
     qtbot.waitUntil(lambda: window.results.model.query.spec.text == "chr21:1-46709983")
-    assert window.results.model.rowCount() == 132
+    assert window.results.model.rowCount() == window.summary_view.summary.per_chromosome["21"] == 2
 
 
 def test_the_flagged_card_opens_the_clinically_flagged_rows(qtbot, annotated):
@@ -52,8 +53,9 @@ def test_the_flagged_card_opens_the_clinically_flagged_rows(qtbot, annotated):
     assert window.tabs.currentWidget() is window.sample_area  # the Results tab, showing the table
     assert window.sample_area.currentWidget() is window.results
     assert window.results.clinical.isChecked() and not window.results.rare.isChecked()
-    assert window.results.search.text() == ""
+    assert window.results.search.text() == "" and window.results.carried.isChecked()
     qtbot.waitUntil(lambda: window.results.model.query.spec.clinical_only)
+    assert window.results.model.rowCount() == window.summary_view.summary.clinical["any"]
 
 
 def test_file_export_report_writes_it(qtbot, annotated, tmp_path, monkeypatch):

@@ -115,21 +115,26 @@ def test_clicking_a_bar_a_card_or_a_variant_asks_for_the_filtered_table(qtbot, v
     qtbot.wait(50)  # the chart lays its bars out
     with qtbot.waitSignal(view.filter_requested) as blocker:
         qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=bar_point(chart, 0))
-    assert blocker.args == [chromosome_filter(chart.labels[0]), False, False]
+    assert blocker.args == [chromosome_filter(chart.labels[0]), False, False, True]
     assert chromosome_filter("1") == "chr1:1-248956422"  # the whole GRCh38 chromosome
     with qtbot.waitSignal(view.filter_requested) as blocker:
         qtbot.mouseClick(view.cards["flagged"], Qt.MouseButton.LeftButton)
-    assert blocker.args == ["", True, False]
+    assert blocker.args == ["", True, False, True]
     rect = view.flagged.visualRect(view.flagged_model.index(0, 0))
     with qtbot.waitSignal(view.filter_requested) as blocker:
         qtbot.mouseClick(view.flagged.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert blocker.args == [summary.flagged["rsid"][0], False, False]
+    assert blocker.args == [summary.flagged["rsid"][0], False, False, True]
     types = view.types
     word = types.labels.index("SNV")
     with qtbot.waitSignal(view.filter_requested) as blocker:
         qtbot.mouseClick(types.viewport(), Qt.MouseButton.LeftButton,
                          pos=bar_point(types, len(types.labels) - 1 - word))
-    assert blocker.args == ["SNV", False, False]
+    assert blocker.args == ["SNV", False, False, True]
+    zygosity = view.zygosity
+    with qtbot.waitSignal(view.filter_requested) as blocker:  # every row, carried or not
+        qtbot.mouseClick(zygosity.viewport(), Qt.MouseButton.LeftButton,
+                         pos=bar_point(zygosity, len(zygosity.labels) - 1))
+    assert blocker.args == [zygosity.labels[0], False, False, False]
 
 
 def test_a_newer_sample_wins_over_a_slower_one(qtbot, view, flagged_output, tmp_path):
