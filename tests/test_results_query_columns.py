@@ -93,3 +93,30 @@ def test_failures_are_told_without_terminal_advice(tmp_path):
     assert missing.kind == REFERENCE_MISSING and "`" not in missing.reason
     assert explain_failure("x.vcf:3: POS 'a' is not a number").kind == UNREADABLE_FILE
     assert explain_failure(None).kind == OTHER
+
+
+def test_every_column_the_engine_writes_is_described(tmp_path):
+    """A VCF by position, a genotyping file and a GRCh37 VCF by rsID: no column lands in Other,
+    and Essentials shows who, where, what was called and what it means."""
+    from just_dna_desktop.core.annotate import annotate_vcf
+    from just_dna_desktop.core.demo import DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_VCF
+    from just_dna_desktop.core.results_query import ResultsQuery
+
+    from reference_factory import write_reference, write_vcf
+
+    reference = tmp_path / "ref"
+    write_reference(reference, "1", [(100, "rs1", "A", "G")])
+    old = write_vcf(tmp_path / "old.vcf", ["1\t1100\trs1\tA\tG\t50\tPASS\t.\tGT\t0/1"],
+                    header="##fileformat=VCFv4.1\n##contig=<ID=1,length=249250621>\n")
+    essentials = {}
+    for name, source, ref in (("vcf", DEMO_VCF, DEMO_REFERENCE_DIR),
+                              ("chip", DEMO_CHIP, DEMO_REFERENCE_DIR), ("grch37", old, reference)):
+        output = tmp_path / f"{name}.parquet"
+        annotate_vcf(source, ref, output)
+        columns = ResultsQuery(output).columns
+        assert [c for c in columns if column_info(c).group == "Other"] == [], name
+        essentials[name] = preset_columns("Essentials", columns)
+    assert essentials["vcf"] == ["chrom", "start", "ref", "alt", "gt", "genotype", "zygosity",
+                                 "rsid", "clinical_significance", "maf"]
+    for name in ("chip", "grch37"):  # matched by rsID: the file's own ID and how it was matched
+        assert {"marker_id", "allele_check", "genotype", "rsid", "maf"} <= set(essentials[name])

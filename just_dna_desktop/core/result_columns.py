@@ -59,6 +59,10 @@ COLUMNS: dict[str, ColumnInfo] = {c.name: c for c in [
     ColumnInfo("source_chrom", "Position", "Chromosome as written in your genotyping file"),
     ColumnInfo("source_pos", "Position", "Position as written in your genotyping file "
                                          "(its own genome build)"),
+    ColumnInfo("source_ref", "Position", "Reference allele as written in your VCF (its own "
+                                         "genome build, matched by rsID)"),
+    ColumnInfo("source_alt", "Position", "Alternative allele as written in your VCF (its own "
+                                         "genome build, matched by rsID)"),
     ColumnInfo("rsid", "Position", "The dbSNP rsID the reference gives this allele: the "
                                    "variant's name in databases and papers", always_visible=True),
     ColumnInfo("marker_id", "Position", "The marker's ID in your genotyping file"),

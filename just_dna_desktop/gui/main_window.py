@@ -23,7 +23,7 @@ from ..core import settings as core_settings
 from ..core.demo import (DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF,
                          demo_chip_sample_name, demo_sample_name)
 from ..core.errors import Cancelled, UserError
-from ..core.failures import explain_failure
+from ..core.failures import explain_failure, explain_problem
 from ..core.history import History
 from ..core.metrics import ResourceMonitor
 from ..core.workspace import Sample, Workspace
@@ -406,6 +406,7 @@ class MainWindow(QMainWindow):
         failed, status = self.failed_page, self.status_page
         failed.retry.connect(lambda: self.annotate(failed.key))
         failed.annotate_by_rsid.connect(lambda: self.annotate(failed.key, match_by="rsid"))
+        failed.annotate_by_position.connect(lambda: self.annotate_by_position(failed.key))
         failed.open_file.connect(lambda: self._with_selected(
             lambda e: QDesktopServices.openUrl(QUrl.fromLocalFile(str(e.vcf_path)))))
         failed.reveal_file.connect(lambda: self.actions["reveal_input"].trigger())
@@ -453,11 +454,13 @@ class MainWindow(QMainWindow):
         elif entry.state == "failed":
             run = entry.extra.get("run")
             problem = entry.extra.get("problem")  # the file is no genome file: no run was made
-            events = self.history.events(run.id) if run is not None and not problem else []
-            self.failed_page.show_failure(
-                entry.key, f"{entry.vcf_path}: {problem}" if problem else
-                run.error if run is not None else entry.detail,
-                events, run.id if run is not None and not problem else None)
+            if problem or run is None:
+                self.failed_page.show_failure(
+                    entry.key, explain_problem(entry.vcf_path, problem) if problem
+                    else explain_failure(entry.detail), [])
+            else:
+                self.failed_page.show_failure(entry.key, explain_failure(run.error),
+                                              self.history.events(run.id), run.id)
             self.sample_area.setCurrentWidget(self.failed_page)
         else:
             self.status_page.show_state(**describe_state(entry, **self._state_context(entry)))
@@ -817,6 +820,24 @@ class MainWindow(QMainWindow):
                 scheduler.once.pop(key, None)
 
         return self._submit_run(key, call)
+
+    def annotate_by_position(self, key: str) -> Job | None:
+        """Match a file on another genome build by position after all, once the person has read
+        what that means (a file with no rsID has no other way)."""
+        if not self.confirm_position_anyway(key):
+            return None
+        return self.annotate(key, match_by="position", ignore_build_mismatch=True)
+
+    def confirm_position_anyway(self, key: str) -> bool:
+        """Asks; a separate method so tests can answer."""
+        build = self.failed_page.advice.build if self.failed_page.advice else None
+        return QMessageBox.warning(
+            self, "Annotate by position anyway?",
+            f"{key} is a {build or 'non-GRCh38'} file. Its positions are not the reference's "
+            "(GRCh38), so most variants would get another variant's rsID, frequencies and "
+            "clinical flags. The result will say so above its table.\n\nAnnotate it by position "
+            "anyway?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel) == QMessageBox.StandardButton.Yes
 
     def _run_due(self) -> Job | None:
         """Start the next automatic run when one is queued and the minimum interval has passed."""

@@ -31,9 +31,14 @@ def metadata_detail(metadata: dict[str, Any]) -> str:
     if not isinstance(metadata.get("rows_out"), int):
         return ""
     if metadata.get("match_by") == "rsid":
-        text = (f"{metadata['rows_out']:,} markers by rsID, {metadata.get('alleles_matched', 0):,} "
-                f"placed, {metadata.get('strand_flipped', 0):,} strand-flipped, "
+        # A genotyping file has a row per marker; a VCF on another build a row per ALT allele.
+        rows = "allele rows" if metadata.get("input_format") == "vcf" else "markers"
+        text = (f"{metadata['rows_out']:,} {rows} matched by rsID, "
+                f"{metadata.get('alleles_matched', 0):,} placed on GRCh38, "
+                f"{metadata.get('strand_flipped', 0):,} strand-flipped, "
                 f"{metadata.get('mismatched', 0):,} mismatched")
+        if metadata.get("without_rsid"):
+            text += f", {metadata['without_rsid']:,} without an rsID"
     else:
         text = (f"{metadata['rows_out']:,} allele rows, {metadata.get('alleles_matched', 0):,} "
                 "matched to an rsID")

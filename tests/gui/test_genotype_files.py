@@ -48,7 +48,7 @@ def test_a_dropped_23andme_zip_is_annotated_by_rsid_and_shown(qtbot, make_window
     with qtbot.waitSignal(window.samples_refreshed, timeout=10_000):
         window.refresh_samples()
     assert entry(window, key).state == "annotated"
-    assert "132 markers by rsID, 132 placed, 0 strand-flipped" in entry(window, key).detail
+    assert "132 markers matched by rsID, 132 placed on GRCh38, 0 strand-flipped" in entry(window, key).detail
     run = window.history_view.model.runs[0]
     assert (run.metadata["input_format"], run.metadata["match_by"]) == ("23andme", "rsid")
 

@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtCore import QPoint
 
 from just_dna_desktop.core.demo import DEMO_VCF
+from just_dna_desktop.core.failures import explain_failure
 from just_dna_desktop.gui.jobs import Job
 
 from window_helpers import activate, add_sample, rescan, select
@@ -43,7 +44,7 @@ def test_long_messages_never_widen_the_window(qtbot, make_window):
     window.statusBar().showMessage(failure)
     window.jobs.submit(Job(f"Annotate {LONG_PATH}", lambda job: job.cancel_token.wait(5)))
     window.reference_panel.fields["path"].setText(LONG_PATH)
-    window.failed_page.show_failure("alice/genome", failure, [])
+    window.failed_page.show_failure("alice/genome", explain_failure(failure), [])
     window.status_page.show_state("alice/genome: queued", failure)
     qtbot.wait(100)
     assert window.minimumSizeHint().width() <= 1024 and window.minimumSizeHint().height() <= 640

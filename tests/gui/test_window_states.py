@@ -94,6 +94,53 @@ def test_a_build_mismatch_offers_annotating_by_rsid_not_a_flag(qtbot, make_windo
     assert window.scheduler.once == {}  # the option was for that run only
 
 
+def visible_buttons(page) -> list[str]:
+    return [b.text() for b in (page.retry_button, page.rsid_button, page.position_button,
+                               page.reference_button, page.open_button, page.reveal_button,
+                               page.history_button) if b.isVisibleTo(page)]
+
+
+def test_another_build_without_rsids_offers_position_anyway_after_a_warning(
+        qtbot, make_window, tmp_path, monkeypatch):
+    window = make_window(auto_annotate=False)
+    error = (f"{tmp_path}/old.vcf: this VCF looks like GRCh37, but the reference is GRCh38, and "
+             "none of its 132 alleles has an rsID to match by instead; lift it over, add rsIDs "
+             "(`bcftools annotate`), or pass --ignore-build-mismatch to match positions anyway")
+    add_sample(window, "carol/old", DEMO_VCF, error=error)
+    rescan(qtbot, window)
+    select(window, "carol/old")
+    page = window.failed_page
+    assert window.sample_area.currentWidget() is page
+    assert "--" not in page.reason.toPlainText() + page.what_to_do.text()
+    assert visible_buttons(page) == ["Annotate by position anyway…", "Open the file",
+                                     "Show in folder", "Show history"]  # retrying changes nothing
+    asked = []
+    monkeypatch.setattr(window, "confirm_position_anyway", lambda key: asked.append(key) or False)
+    page.position_button.click()
+    assert asked == ["carol/old"] and window.jobs.find("carol/old") is None  # declined: nothing
+    monkeypatch.setattr(window, "confirm_position_anyway", lambda key: True)
+    with qtbot.waitSignal(window.sample_annotated, timeout=60_000):
+        page.position_button.click()
+    run = window.history.list_runs(partition_key="carol/old", limit=1)[0]
+    assert run.status == "succeeded"
+    assert (run.config["match_by"], run.config["ignore_build_mismatch"]) == ("position", True)
+
+
+def test_a_file_that_is_no_genome_file_offers_no_retry(qtbot, make_window):
+    window = make_window(auto_annotate=False)
+    folder = window.settings.input_dir / "erin"
+    folder.mkdir(parents=True)
+    (folder / "notes.txt").write_text("shopping list\nmilk\n")
+    rescan(qtbot, window)
+    select(window, "erin/notes")
+    page = window.failed_page
+    assert window.sample_area.currentWidget() is page
+    assert page.reason.toPlainText().startswith(str(folder / "notes.txt") + ": ")
+    assert "raw-data download" in page.what_to_do.text()
+    assert visible_buttons(page) == ["Open the file", "Show in folder"]
+    assert not page.log.isVisibleTo(page) and "No run was made" in page.log_title.text()
+
+
 def test_a_partial_result_is_never_a_green_check(qtbot, make_window, tmp_path):
     reference = tmp_path / "chr21-only"
     write_reference(reference, "21", [(100, "rs100", "A", "G")])
