@@ -94,10 +94,14 @@ def test_cancel_an_annotation(qtbot, make_window):
                           check_params_cb=lambda: window.samples.index_of("carol/s1").isValid()):
         window.start_import([(DEMO_VCF, "carol", "s1")])
     job = window.annotate("carol/s1")
+
+    def child_started() -> bool:  # read from the run's log, so it cannot be missed under load
+        runs = window.history.list_runs(partition_key="carol/s1", limit=1)
+        return bool(runs) and any("started annotation process" in event.message
+                                  for event in window.history.events(runs[0].id))
+
     # Cancel once the child process exists (it is still starting: spawn + imports take a while).
-    with qtbot.waitSignal(job.signals.message, timeout=20_000,
-                          check_params_cb=lambda message: "started annotation process" in message):
-        pass
+    qtbot.waitUntil(child_started, timeout=20_000)
     with qtbot.waitSignal(job.signals.cancelled, timeout=20_000):
         job.cancel()
     assert window.jobs.find("carol/s1") is None
