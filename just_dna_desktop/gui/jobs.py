@@ -98,8 +98,14 @@ class JobManager(QObject):
         super().__init__(parent)
         self.pool = pool or QThreadPool(self)
         self.running: list[Job] = []
+        self.closed = False
 
     def submit(self, job: Job) -> Job:
+        """Start `job` on the pool; once the manager is closed, the job never starts (a late
+        signal, e.g. a failure that asks for a rescan, must not outlive the window)."""
+        if self.closed:
+            job.state = "cancelled"
+            return job
         self.running.append(job)
         for signal in (job.signals.finished, job.signals.failed, job.signals.cancelled):
             signal.connect(lambda *_, job=job: self._done(job))
@@ -132,6 +138,11 @@ class JobManager(QObject):
     def cancel_all(self) -> None:
         for job in list(self.running):
             job.cancel()
+
+    def close(self) -> None:
+        """Cancel every job and start no more (the window is closing)."""
+        self.closed = True
+        self.cancel_all()
 
     def wait(self, msecs: int = 10_000) -> bool:
         return self.pool.waitForDone(msecs)

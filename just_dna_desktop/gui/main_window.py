@@ -999,7 +999,7 @@ class MainWindow(QMainWindow):
         self.watcher.stop()
         self.scheduler.clear_queue()
         self.probe.stop()
-        self.jobs.cancel_all()
+        self.jobs.close()
         self.jobs.wait(15_000)
         self.history.close()
 

@@ -79,3 +79,14 @@ def test_a_coroutine_awaits_jobs_on_the_qasync_loop(qapp):
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+
+
+def test_a_closed_manager_starts_nothing(qtbot):
+    """A failure's handler that asks for a rescan while the window closes must not start a job
+    whose signals would reach a deleted window."""
+    manager = JobManager()
+    ran = threading.Event()
+    manager.close()
+    job = manager.submit(Job("late scan", lambda job: ran.set()))
+    manager.wait(2_000)
+    assert not ran.is_set() and job.state == "cancelled" and manager.running == []
