@@ -283,6 +283,49 @@ def format_duration(seconds: float) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
+# --- what a download would do ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DownloadPlan:
+    """What `download_reference` would fetch, looked up before it starts (the window asks first)."""
+
+    repo_id: str
+    revision: str              # the commit the requested revision resolves to
+    chromosomes: list[str]     # the chosen ones, in order
+    available: int             # files the revision holds (all chromosomes)
+    total_bytes: int           # the chosen files' size
+    to_download_bytes: int     # what is not here yet (a partly downloaded file resumes)
+    free_bytes: int            # on the disk that holds the cache
+    subset: bool = False       # chromosomes were chosen (not "all")
+
+    @property
+    def enough_space(self) -> bool:
+        return self.to_download_bytes <= self.free_bytes
+
+
+def plan_download(reference_dir: Path, *, repo_id: str = DEFAULT_REPO, revision: str = "main",
+                  chromosomes: str | Iterable[str | int] | None = "all",
+                  endpoint: str | None = None, token: str | None = None) -> DownloadPlan:
+    """The download's size and the free space, from the Hub's listing and the cache; fetches
+    nothing. A file already here at its full size counts as present (the download checks it)."""
+    reference_dir = Path(reference_dir)
+    listing = list_remote(repo_id, revision, endpoint=endpoint, token=token)
+    chosen = reference.parse_chromosomes(chromosomes)
+    selected = select_files(listing, chosen)
+
+    def still_needed(remote: RemoteFile) -> int:
+        target = reference_dir / remote.path
+        if target.is_file() and target.stat().st_size == remote.size:
+            return 0
+        return remote.size - _partial_size(reference_dir, remote)
+
+    return DownloadPlan(listing.repo_id, listing.commit,
+                        [reference.chromosome_of(f.path) or f.path for f in selected],
+                        len(listing.files), sum(f.size for f in selected),
+                        sum(still_needed(f) for f in selected), disk_free_bytes(reference_dir),
+                        chosen is not None)
+
+
 # --- disk space -----------------------------------------------------------------------------------
 
 def disk_free_bytes(path: Path) -> int:

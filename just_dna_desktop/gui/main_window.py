@@ -367,7 +367,7 @@ class MainWindow(QMainWindow):
                                              "bundled with the program (chromosome 21, 25-26 Mb).")
             return
         ready = status.status in ("cached", "unverified")
-        self.reference_label.setText(f"Reference: {status.status}")
+        self.reference_label.setText(f"Reference: {self.reference_panel.short_status}")
         self.banner.setVisible(status.status == "missing")
         self.reference_banner.setText(
             "The Ensembl reference is not on this computer yet, so samples wait to be annotated. "

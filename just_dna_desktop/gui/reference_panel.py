@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMes
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from ..core import reference
+from ..core.demo import DEMO_REFERENCE_DIR
+from ..core.download import DownloadPlan, format_bytes
 from .jobs import Job, JobManager
 from .lineage_view import LineageView, Node
 
@@ -24,6 +26,38 @@ STATUS_TEXT = {
     "incomplete": ("warn", "Incomplete: some files are missing or partly downloaded"),
     "missing": ("missing", "Not downloaded"),
 }
+DEMO_TEXT = ("The bundled demo slice: chromosome 21, 25-26 Mb, enough for the demo samples. "
+             "Your own samples need the full reference, downloaded into your cache.")
+
+
+def chosen_subset(reference_dir: Path) -> list[str] | None:
+    """The chromosomes a download was told to fetch (`--chromosomes`, Settings) when they are not
+    all of them; None for the whole reference or a cache without a manifest."""
+    expected = reference.read_manifest(reference_dir).get("expected") or []
+    chosen = sorted({c for c in map(reference.chromosome_of, expected) if c},
+                    key=reference.sort_key)
+    return chosen if chosen and len(chosen) < len(reference.CHROMOSOMES) else None
+
+
+def describe_status(status: reference.ReferenceStatus, reference_dir: Path) -> tuple[str, str, str]:
+    """(lineage state, the Status line, a few words for the status bar): the demo slice named as
+    such, a chosen subset named as a choice, never as 'incomplete' when all it chose is there."""
+    if Path(reference_dir) == DEMO_REFERENCE_DIR:
+        return "ok", DEMO_TEXT, "the bundled demo slice"
+    state, text = STATUS_TEXT.get(status.status, ("warn", status.status))
+    subset = chosen_subset(Path(reference_dir)) if status.status != "missing" else None
+    if subset is None:
+        return state, text, status.status
+    names = ", ".join(subset)
+    which = f"chromosome{'s' if len(subset) != 1 else ''} {names}"
+    if status.status == "incomplete":
+        return (state, f"Incomplete: of the chosen {which}, {len(status.missing)} file"
+                       f"{'s are' if len(status.missing) != 1 else ' is'} missing or partly "
+                       "downloaded", f"incomplete ({names})")
+    ready = "ready" if status.status == "cached" else "present, not verified yet"
+    return (state, f"A chosen subset, {ready}: {which}. Samples' other chromosomes are not "
+                   "looked up (their results say partial); choose more in Settings, then "
+                   "Download.", f"{ready} (chromosomes {names})")
 
 
 def describe_size(gigabytes: float) -> str:
@@ -45,6 +79,7 @@ class ReferencePanel(QWidget):
         self._options = options or (lambda: {})
         self.job: Job | None = None
         self.status: reference.ReferenceStatus | None = None
+        self.short_status = ""  # for the status bar (describe_status)
 
         box = QGroupBox("Ensembl variation reference (GRCh38)")
         form = QFormLayout(box)
@@ -79,7 +114,7 @@ class ReferencePanel(QWidget):
         layout.addWidget(QLabel("<b>Where the data comes from</b>"))
         layout.addWidget(self.lineage, 1)
 
-        self.download_button.clicked.connect(self.download)
+        self.download_button.clicked.connect(self.ask_download)
         self.verify_button.clicked.connect(self.verify)
         self.cancel_button.clicked.connect(self.cancel)
 
@@ -90,7 +125,7 @@ class ReferencePanel(QWidget):
     def refresh(self, outputs: list[Node] | None = None) -> reference.ReferenceStatus:
         status = reference.status(self.reference_dir)
         self.status = status
-        state, text = STATUS_TEXT.get(status.status, ("warn", status.status))
+        state, text, self.short_status = describe_status(status, self.reference_dir)
         self.fields["status"].setText(text)
         self.fields["path"].setText(status.cache_path)
         self.fields["files"].setText(f"{status.num_files}" + (f" ({len(status.missing)} missing)"
@@ -139,6 +174,44 @@ class ReferencePanel(QWidget):
             self.progress_label.setText("Cancelling…")
             self.job.cancel()
 
+    def ask_download(self) -> Job:
+        """Look up what the download would fetch (the Hub's listing, on the pool), then ask
+        with its size and the free space before anything is downloaded."""
+        from ..core import download
+
+        options = self._options()
+        reference_dir = self.reference_dir
+
+        def work(job: Job) -> DownloadPlan:
+            return download.plan_download(
+                reference_dir, repo_id=options.get("reference_repo", download.DEFAULT_REPO),
+                revision=options.get("reference_revision", "main"),
+                chromosomes=options.get("reference_chromosomes", "all"),
+                token=options.get("token") or os.environ.get("HF_TOKEN"))
+
+        self.download_button.setEnabled(False)
+        self.progress_label.setText("Looking up the download's size…")
+        job = Job("Look up the reference's size", work, kind="download-size", quiet=True)
+        job.signals.finished.connect(self._planned)
+        job.signals.failed.connect(lambda reason: self._done(f"Failed: {reason}"))
+        return self.jobs.submit(job)
+
+    def _planned(self, plan: DownloadPlan) -> None:
+        self.download_button.setEnabled(True)
+        self.progress_label.setText("")
+        if self.confirm_download(plan):
+            self.download()
+
+    def confirm_download(self, plan: DownloadPlan) -> bool:
+        """Asks (a separate method so tests can answer); a download that cannot fit only says so."""
+        title, text = download_question(plan, self.reference_dir)
+        if not plan.enough_space:
+            QMessageBox.warning(self, title, text)
+            return False
+        return QMessageBox.question(
+            self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Yes) == QMessageBox.StandardButton.Yes
+
     def download(self) -> None:
         from ..core import download
 
@@ -168,3 +241,23 @@ class ReferencePanel(QWidget):
             return reference.verify(reference_dir, on_progress=on_progress, cancel=job.cancel_token)
 
         self._start(Job("Verify the reference", work, kind="verify"))
+
+
+def download_question(plan: DownloadPlan, reference_dir: Path) -> tuple[str, str]:
+    """(title, text) of the question before a download: what, how big, where, and the room."""
+    what = (f"all {plan.available} chromosome files" if not plan.subset else
+            f"chromosome{'s' if len(plan.chromosomes) != 1 else ''} {', '.join(plan.chromosomes)}")
+    lines = [f"The Ensembl variation reference ({what}): {format_bytes(plan.total_bytes)} from "
+             f"{plan.repo_id} (revision {plan.revision[:10]}), into {reference_dir}."]
+    if plan.to_download_bytes < plan.total_bytes:
+        lines.append(f"Still to download: {format_bytes(plan.to_download_bytes)} (the rest is "
+                     "already here).")
+    lines.append(f"Free space on that disk: {format_bytes(plan.free_bytes)}.")
+    if not plan.enough_space:
+        lines.append(f"That is not enough: {format_bytes(plan.to_download_bytes - plan.free_bytes)} "
+                     "more is needed. Free some space, choose fewer chromosomes in Settings, or "
+                     "put the reference cache on another disk (Settings).")
+        return "Not enough free space", "\n\n".join(lines)
+    lines.append("It runs in the background and resumes where it stopped if interrupted. "
+                 "Download it now?")
+    return "Download the reference?", "\n\n".join(lines)

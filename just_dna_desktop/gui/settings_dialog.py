@@ -1,18 +1,23 @@
-"""The settings dialog: paths, auto-annotation, variant type, reference revision and token.
+"""The settings dialog: paths, auto-annotation, variant type, the reference's revision and
+chromosomes, and a token.
 
-Values are written to the settings file (core.settings.write_settings); paths set by an
-environment variable win over the file, and the dialog says so.
+Save checks every value first (core.settings.check_values, plus folders that are files) and
+writes nothing while one is wrong: the problem is shown in the dialog, beside the field, which
+stays open. Values are written to the settings file (core.settings.write_settings); paths set by
+an environment variable win over the file, and the dialog says so.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QWidget)
+                               QVBoxLayout, QWidget)
 
 from ..core import settings as core_settings
 
@@ -50,6 +55,18 @@ class SettingsDialog(QDialog):
         self.variant_type.addItems(list(core_settings.VARIANT_TYPES))
         self.variant_type.setCurrentText(settings.variant_type)
         self.revision = QLineEdit(str(settings.reference_revision))
+        self.chromosomes = QLineEdit(_chromosomes_text(settings.reference_chromosomes))
+        self.chromosomes.setPlaceholderText("all")
+        self.chromosomes.setToolTip("Which chromosome files Download fetches: all (about 14 GB), "
+                                    "or a list such as 21, 22, MT for a quick start")
+        chromosomes_hint = QLabel("<small>all (about 14 GB), or a list such as 21, 22 for a "
+                                  "quick start: samples' other chromosomes are then not looked "
+                                  "up, and their results say partial.</small>")
+        chromosomes_hint.setWordWrap(True)
+        chromosomes_box = QVBoxLayout()
+        chromosomes_box.setContentsMargins(0, 0, 0, 0)
+        chromosomes_box.addWidget(self.chromosomes)
+        chromosomes_box.addWidget(chromosomes_hint)
         self.token = QLineEdit(placeholderText="only for a private or gated mirror; kept in memory")
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setText(os.environ.get("HF_TOKEN", ""))
@@ -57,8 +74,15 @@ class SettingsDialog(QDialog):
         form.addRow("Minimum time between automatic runs", self.interval)
         form.addRow("Variant types", self.variant_type)
         form.addRow("Reference revision", self.revision)
+        form.addRow("Reference chromosomes", chromosomes_box)
         form.addRow("Hugging Face token", self.token)
         form.addRow(QLabel(f"<small>Settings file: {settings.settings_file}</small>"))
+        self.problems = QLabel()
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #c0392b;")
+        self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems.hide()
+        form.addRow(self.problems)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -77,11 +101,39 @@ class SettingsDialog(QDialog):
             "min_interval_seconds": self.interval.value(),
             "variant_type": self.variant_type.currentText(),
             "reference_revision": self.revision.text().strip() or "main",
+            "reference_chromosomes": _chromosomes_value(self.chromosomes.text()),
         }
         for key, edit in self.paths.items():
             if edit.isEnabled() and Path(edit.text()) != getattr(self.settings, key):
                 values[key] = edit.text()
         return values
+
+    def check(self) -> list[str]:
+        """Every problem with the values on screen, one line each; [] when they can be saved."""
+        values = self.values()
+        problems = core_settings.check_values(values)
+        for key, edit in self.paths.items():
+            path = Path(edit.text()).expanduser()
+            if key in values and path.exists() and not path.is_dir():
+                problems.append(f"{key}: {path} is a file, not a folder")
+        return problems
+
+    def accept(self) -> None:
+        """Save closes the dialog only when every value can be used; otherwise it says what is
+        wrong and puts the cursor in the first field concerned."""
+        problems = self.check()
+        if not problems:
+            self.problems.hide()
+            super().accept()
+            return
+        self.problems.setText("Not saved:\n" + "\n".join(problems))
+        self.problems.show()
+        fields = {"reference_chromosomes": self.chromosomes, "reference_revision": self.revision,
+                  **self.paths}
+        first = next((fields[k] for k in fields if any(p.startswith(k) for p in problems)), None)
+        if first is not None:
+            first.setFocus()
+            first.selectAll()
 
     def save(self) -> None:
         core_settings.write_settings(self.settings.settings_file, self.values())
@@ -89,3 +141,16 @@ class SettingsDialog(QDialog):
         if token:
             # The token stays in this process only: never written to disk by us.
             os.environ["HF_TOKEN"] = token
+
+
+def _chromosomes_text(value: Any) -> str:
+    """The setting as a person types it: 'all' or '21, 22'."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "all"
+    return str(value or "all")
+
+
+def _chromosomes_value(text: str) -> str | list[str]:
+    """What was typed as the setting: "all", or the list (checked by core.settings)."""
+    items = [item for item in re.split(r"[,\s]+", text.strip()) if item]
+    return "all" if not items or [i.lower() for i in items] == ["all"] else items

@@ -98,3 +98,32 @@ def test_metrics_panel_and_probe(qtbot):
     qtbot.waitUntil(lambda: probe.samples >= 3, timeout=5_000)
     probe.stop()
     assert probe.max_delay_ms >= 0
+
+
+def test_settings_are_checked_before_anything_is_saved(qtbot, tmp_path):
+    settings = core_settings.load_settings()
+    before = settings.settings_file.read_text()
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.chromosomes.setText("21, 23")
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    dialog.paths["output_dir"].setText(str(a_file))
+    dialog.accept()
+    assert dialog.result() != dialog.DialogCode.Accepted and dialog.isVisible()
+    problems = dialog.problems.text()
+    assert "reference_chromosomes" in problems and "'23'" in problems
+    assert f"{a_file} is a file, not a folder" in problems
+    assert dialog.chromosomes.hasFocus() or not dialog.isActiveWindow()
+    assert settings.settings_file.read_text() == before  # nothing written
+    dialog.chromosomes.setText("21 22")
+    dialog.paths["output_dir"].setText(str(settings.output_dir))
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted and not dialog.problems.isVisible()
+    dialog.save()
+    again = core_settings.load_settings()
+    assert again.reference_chromosomes == ["21", "22"]
+    reopened = SettingsDialog(again)
+    qtbot.addWidget(reopened)
+    assert reopened.chromosomes.text() == "21, 22"

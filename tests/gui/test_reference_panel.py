@@ -7,7 +7,8 @@ import pytest
 
 from just_dna_desktop.core import download, reference
 from just_dna_desktop.gui.jobs import JobManager
-from just_dna_desktop.gui.reference_panel import ReferencePanel
+from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR
+from just_dna_desktop.gui.reference_panel import ReferencePanel, download_question
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from hub_server import HubServer  # noqa: E402
@@ -39,11 +40,20 @@ def panel(qtbot, tmp_path):
     jobs.wait()
 
 
+def confirmed_download(qtbot, panel, answer=True):
+    """Click Download and answer its question; returns the plan it asked about."""
+    asked = []
+    panel.confirm_download = lambda plan: asked.append(plan) or answer
+    panel.download_button.click()
+    qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
+    return asked[0]
+
+
 def test_download_then_verify(qtbot, hub, panel):
     assert panel.refresh().status == "missing"
     assert panel.fields["status"].text() == "Not downloaded"
     messages = []
-    panel.download_button.click()
+    confirmed_download(qtbot, panel)
     panel.job.signals.progress.connect(lambda f, m: messages.append(m))
     assert panel.cancel_button.isEnabled() and not panel.download_button.isEnabled()
     with qtbot.waitSignal(panel.changed, timeout=20_000):
@@ -60,10 +70,45 @@ def test_download_then_verify(qtbot, hub, panel):
 
 def test_cancel_a_download(qtbot, hub, panel):
     hub.slow["data/homo_sapiens-chr21.parquet"] = 0.05
-    panel.download_button.click()
+    confirmed_download(qtbot, panel)
     with qtbot.waitSignal(panel.job.signals.progress, timeout=10_000):
         pass
     with qtbot.waitSignal(panel.changed, timeout=20_000):
         panel.cancel_button.click()
     assert panel.progress_label.text().startswith("Cancelled")
     assert panel.status.status != "cached"
+
+
+def test_the_download_asks_first_with_its_size_and_the_free_space(qtbot, hub, panel, monkeypatch):
+    plan = confirmed_download(qtbot, panel, answer=False)
+    assert panel.job is None and not panel.reference_dir.exists()  # declined: nothing fetched
+    assert plan.chromosomes == ["21", "22"] and plan.total_bytes == plan.to_download_bytes == 400_000
+    title, text = download_question(plan, panel.reference_dir)
+    assert title == "Download the reference?"
+    assert "(chromosomes 21, 22): 400.0 KB" in text and "Free space on that disk: " in text
+    monkeypatch.setattr(download, "disk_free_bytes", lambda path: 1_000)
+    tight = download.plan_download(panel.reference_dir, chromosomes="21,22")
+    title, text = download_question(tight, panel.reference_dir)
+    assert not tight.enough_space and title == "Not enough free space"
+    assert "399.0 KB more is needed" in text and "fewer chromosomes in Settings" in text
+
+
+def test_the_full_reference_is_asked_about_by_its_size(qtbot, hub, tmp_path):
+    plan = download.plan_download(tmp_path / "cache", chromosomes="all")
+    title, text = download_question(plan, tmp_path / "cache")
+    assert text.startswith("The Ensembl variation reference (all 2 chromosome files): 400.0 KB")
+
+
+def test_a_chosen_subset_and_the_demo_slice_are_named_as_such(qtbot, hub, panel):
+    confirmed_download(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.job is None and panel.status.num_files == 2, timeout=20_000)
+    assert panel.status.status in ("cached", "unverified")
+    text = panel.fields["status"].text()
+    assert text.startswith("A chosen subset") and "chromosomes 21, 22" in text
+    assert "Incomplete" not in text and "Settings" in text
+    assert panel.short_status.endswith("(chromosomes 21, 22)")
+    demo = ReferencePanel(panel.jobs, DEMO_REFERENCE_DIR)
+    qtbot.addWidget(demo)
+    demo.refresh()
+    assert demo.fields["status"].text().startswith("The bundled demo slice")
+    assert demo.short_status == "the bundled demo slice"
