@@ -30,8 +30,9 @@ StandardKey = QKeySequence.StandardKey
 MENUS = ("&File", "&View", "&Sample", "&Help")
 
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("add_sample", "&File", "&Add a sample file…", (StandardKey.Open,),
-               "Copy a VCF into a person's folder; it is annotated on its own"),
+    ActionSpec("add_sample", "&File", "&Add a genome file…", (StandardKey.Open,),
+               "Copy a VCF or a genotyping service's raw data into a person's folder; it is "
+               "annotated on its own"),
     ActionSpec("open_demo", "&File", "Open the &demo", (),
                "132 real variants with a bundled slice of the reference: no download"),
     ActionSpec("open_data_folder", "&File", "Open the &data folder", (),
@@ -109,7 +110,10 @@ def key_sequences(spec: ActionSpec) -> list[QKeySequence]:
 
 
 def key_text(spec: ActionSpec) -> str:
-    return ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in key_sequences(spec))
+    """The keys as a person reads them; a dedicated key named by a word ("Find", "Refresh", on
+    some keyboards) works but is not listed: beside Ctrl+F it reads like a description."""
+    texts = [s.toString(QKeySequence.SequenceFormat.NativeText) for s in key_sequences(spec)]
+    return ", ".join(t for t in texts if not (t.isalpha() and len(t) > 1))
 
 
 def create_actions(parent: QWidget, specs: Iterable[ActionSpec],

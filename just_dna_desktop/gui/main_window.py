@@ -92,7 +92,8 @@ class MainWindow(QMainWindow):
         self.tree.setModel(self.samples)
         # A person's samples are shown as soon as the person appears.
         self.samples.rowsInserted.connect(self._expand_new_users)
-        add_button = QPushButton("Add VCF…")
+        add_button = QPushButton("Add a genome file…")
+        add_button.setToolTip("A VCF, or a genotyping service's raw data (23andMe, AncestryDNA, ...)")
         add_button.clicked.connect(self.choose_files)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -443,8 +444,8 @@ class MainWindow(QMainWindow):
                 count = self.samples.rowCount(index)
                 self.status_page.show_message(
                     user, f"{user} has {count} sample{'s' if count != 1 else ''}: select one to see "
-                          "its results." if count else f"{user} has no samples yet: drop a VCF on "
-                          "the name, or use Add a sample file.")
+                          "its results." if count else f"{user} has no samples yet: drop a genome "
+                          "file on the name, or use Add a genome file.")
             else:
                 self.status_page.show_message("No sample selected",
                                               "Select a sample on the left to see its results.")
@@ -688,10 +689,10 @@ class MainWindow(QMainWindow):
         else:
             user = self.samples.user_of(index)
             if user:
-                menu.addAction(f"Add a VCF for {user}…", lambda: self.choose_files(user))
+                menu.addAction(f"Add a genome file for {user}…", lambda: self.choose_files(user))
                 menu.addAction("Show history", lambda: self.show_history(user))
             else:
-                menu.addAction("Add VCF…", self.choose_files)
+                menu.addAction("Add a genome file…", self.choose_files)
         return menu
 
     def show_history(self, user: str, sample: str | None = None) -> None:

@@ -116,7 +116,7 @@ class MetricsPanel(QWidget):
     FIELDS = (("duration_sec", "Annotation time", "{:.2f} s"),
               ("process_duration_sec", "Process wall time", "{:.2f} s"), ("cpu_percent", "CPU", "{:.0f} %"),
               ("peak_memory_mb", "Peak memory", "{:.0f} MB"), ("file_size_mb", "Output size", "{:.2f} MB"),
-              ("rows_in", "VCF records", "{:,}"), ("rows_out", "Allele rows", "{:,}"),
+              ("rows_in", "Records in", "{:,}"), ("rows_out", "Result rows", "{:,}"),
               ("alleles_matched", "Matched to an rsID", "{:,}"),
               ("alleles_not_looked_up", "Not looked up", "{:,}"))
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import (QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, QTimer, QUrl,
+                            Signal)
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QMenu, QPushButton, QStackedWidget, QTableView,
@@ -182,6 +183,10 @@ class ResultsView(QWidget):
         self.model.view_changed.connect(self._show_count)
         self.model.view_failed.connect(lambda reason: self.count.setText(f"Filter failed: {reason}"))
         self.model.modelReset.connect(self._apply_widths)
+        # The keyboard keeps its column across a sort or filter (Alt+Up after Alt+Down works).
+        self._current_column: str | None = None
+        self.model.modelAboutToBeReset.connect(self._remember_current_column)
+        self.model.modelReset.connect(self._restore_current_column)
         header.sectionResized.connect(self._section_resized)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table_actions = create_actions(self.table, TABLE_ACTIONS, {
@@ -413,6 +418,19 @@ class ResultsView(QWidget):
             rsid = self.row_values(index.row()).get("rsid")
             if rsid:
                 QGuiApplication.clipboard().setText(str(rsid))
+
+    def _remember_current_column(self) -> None:
+        index = self.table.currentIndex()
+        visible = self.model.visible_columns
+        self._current_column = visible[index.column()] \
+            if index.isValid() and index.column() < len(visible) else None
+
+    def _restore_current_column(self) -> None:
+        name, visible = self._current_column, self.model.visible_columns
+        if name in visible and self.model.rowCount():
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(0, visible.index(name)),
+                QItemSelectionModel.SelectionFlag.NoUpdate)
 
     def sort_current(self, order: Qt.SortOrder) -> None:
         """Sort by the current cell's column (the header's click, from the keyboard)."""

@@ -15,9 +15,12 @@ class WelcomePage(QWidget):
         super().__init__(parent)
         title = QLabel("<h1>Annotate your genome, on this computer</h1>")
         intro = QLabel(
-            "Drop a VCF file (<code>.vcf</code> or <code>.vcf.gz</code>) anywhere on this window. "
-            "Each variant is matched with the Ensembl variation reference: its rsID, allele "
-            "frequencies and clinical flags. Your file is never uploaded.")
+            "Drop a genome file anywhere on this window: a VCF (<code>.vcf</code>, "
+            "<code>.vcf.gz</code>) or a genotyping service's raw data as it came (23andMe, "
+            "AncestryDNA, MyHeritage, FamilyTreeDNA, Living DNA: <code>.txt</code>, <code>.csv"
+            "</code>, <code>.zip</code>). Each variant is matched with the Ensembl variation "
+            "reference: its rsID, allele frequencies and clinical flags. Your file is never "
+            "uploaded.")
         intro.setWordWrap(True)
         steps = QHBoxLayout()
         self.reference_step = self._step(
@@ -25,12 +28,12 @@ class WelcomePage(QWidget):
             "cache shared with the just-dna pipelines.", "Get the reference…", self.get_reference)
         steps.addWidget(self.reference_step)
         steps.addWidget(self._step(
-            "2. Add a VCF", "Drag a file onto the window, or choose one. Pick whose genome it is; "
-            "annotation starts on its own.", "Add a VCF…", self.add_vcf))
+            "2. Add a genome file", "Drag a file onto the window, or choose one. Pick whose "
+            "genome it is; annotation starts on its own.", "Add a genome file…", self.add_vcf))
         steps.addWidget(self._step(
             "Or try the demo", "132 real variants of a 1000 Genomes sample with a small slice of "
             "the reference: no download needed.", "Open the demo", self.open_demo))
-        self.drop_hint = QLabel("Drop .vcf / .vcf.gz files here")
+        self.drop_hint = QLabel("Drop genome files here (VCF, 23andMe, AncestryDNA, ...)")
         self.drop_hint.setObjectName("dropHint")
         self.drop_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.drop_hint.setMinimumHeight(110)

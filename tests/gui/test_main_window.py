@@ -195,7 +195,7 @@ def test_a_broken_vcf_fails_with_its_reason_and_the_menu_offers_a_retry(qtbot, m
     assert actions["Annotate now"] and not actions["Cancel"] and not actions["Show results"]
     assert "Reveal input file" in actions and "Show history" in actions
     user_actions = [a.text() for a in window.sample_menu(index.parent()).actions()]
-    assert user_actions == ["Add a VCF for erin…", "Show history"]
+    assert user_actions == ["Add a genome file for erin…", "Show history"]
 
 
 def test_missing_reference_says_so_above_the_samples(qtbot, make_window, tmp_path):

@@ -171,3 +171,23 @@ def test_the_row_menu_copies_filters_and_links_to_web_pages(qtbot, demo_output):
     view.apply_filter()
     view.filter_to_position(view.model.rowCount() - 1)
     assert view.search.text().startswith("chr21:") and view.model.rowCount() == 1
+
+
+def test_headers_sort_from_the_keyboard(qtbot, demo_output):
+    from window_helpers import activate
+
+    view = make_view(qtbot)
+    view.open(demo_output, "alice/HG00096")
+    activate(qtbot, view)
+    column = view.model.visible_columns.index("rsid")
+    view.table.setCurrentIndex(view.model.index(0, column))
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    header = view.table.horizontalHeader()
+    assert header.sortIndicatorSection() == column
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    numbers = [int(v[2:]) for v in column_values(view, "rsid")]
+    assert numbers == sorted(numbers, reverse=True)
+    qtbot.keyClick(view.table, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+    assert column_values(view, "rsid")[0] == "rs10576"

@@ -225,3 +225,36 @@ def test_the_keyboard_moves_between_tabs_and_to_the_filter(qtbot, make_window):
     window.results.search.setText("rs1135638")
     qtbot.keyClick(window.results.search, Qt.Key.Key_Escape)
     assert window.results.search.text() == ""
+
+
+def test_queued_samples_show_a_countdown_and_run_now(qtbot, make_window):
+    import re
+
+    from just_dna_desktop.core import settings as core_settings
+    from just_dna_desktop.core.history import History
+
+    settings = core_settings.load_settings()
+    core_settings.write_settings(settings.settings_file, {"min_interval_seconds": 3600})
+    with History(settings.history_file) as history:  # an automatic run just ended: both wait
+        run = history.record(trigger="auto", status="running")
+        history.update(run, status="succeeded")
+    for name in ("a", "b"):
+        path = settings.input_dir / "alice" / f"{name}.vcf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(DEMO_VCF.read_bytes())
+    window = make_window()
+    panel = window.jobs_panel
+    qtbot.waitUntil(lambda: set(panel.queue_rows) == {"alice/a", "alice/b"}, timeout=20_000)
+    assert not panel.empty.isVisibleTo(panel)  # never "No jobs running" while samples wait
+    assert re.fullmatch(r"alice/a: queued, starts in 3[56]\d\d s", panel.queue_rows["alice/a"].text.text())
+    assert panel.queue_rows["alice/b"].text.text() == "alice/b: queued, after 1 other"
+    select(window, "alice/b")
+    assert window.sample_area.currentWidget() is window.status_page
+    assert "waits for 1 other sample before it" in window.status_page.text.text()
+    assert window.status_page.annotate_button.text() == "Run now"
+    with qtbot.waitSignal(window.sample_annotated, timeout=60_000,
+                          check_params_cb=lambda key: key == "alice/b"):
+        panel.queue_rows["alice/b"].run_button.click()
+    qtbot.waitUntil(lambda: set(panel.queue_rows) == {"alice/a"}, timeout=5_000)
+    latest = window.history.list_runs(partition_key="alice/b", limit=1)[0]
+    assert latest.status == "succeeded" and latest.trigger == "manual"
