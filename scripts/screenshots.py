@@ -2,7 +2,7 @@
 
 Run under a virtual display so the real platform plugin (xcb) draws fonts and widgets:
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" uv run python scripts/screenshots.py
+    xvfb-run -a -s "-screen 0 1400x900x24" uv run python scripts/screenshots.py [light|dark]
 
 Everything happens in a temporary data folder with the bundled demo: nothing touches your own.
 """
@@ -35,11 +35,46 @@ def settle(app, seconds: float = 0.4) -> None:
         time.sleep(0.02)
 
 
+def partial_vcf(folder: Path) -> Path:
+    """The demo's chromosome 21 calls plus three on chromosome 22, which the bundled reference
+    slice lacks: a partial result."""
+    from just_dna_desktop.core.demo import DEMO_VCF
+
+    path = folder / "genome-with-chr22.vcf"
+    path.write_text(DEMO_VCF.read_text() + "".join(
+        f"22\t{pos}\t.\t{ref}\t{alt}\t.\t.\t.\tGT\t0|1\n"
+        for pos, ref, alt in ((17065000, "A", "G"), (17066000, "C", "T"), (17067000, "G", "A"))))
+    return path
+
+
+def grch37_vcf_without_rsids(folder: Path) -> Path:
+    """An older lab export: GRCh37 contig lengths and no rsIDs, so it can be matched neither by
+    position nor by rsID (the failed-sample page)."""
+    from just_dna_desktop.core.demo import DEMO_VCF
+
+    lines = []
+    for line in DEMO_VCF.read_text().splitlines():
+        if line.startswith("##contig=<ID=21"):
+            line = "##contig=<ID=21,length=48129895>"
+        elif line.startswith("##contig=<ID=22"):
+            line = "##contig=<ID=22,length=51304566>"
+        elif not line.startswith("#"):
+            fields = line.split("\t")
+            fields[2] = "."
+            line = "\t".join(fields)
+        lines.append(line)
+    path = folder / "old-lab-export.vcf"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def main() -> int:
     data = Path(tempfile.mkdtemp(prefix="just-dna-shots-"))
     os.environ["JUST_DNA_DESKTOP_DATA_DIR"] = str(data / "data")
     os.environ["JUST_DNA_PIPELINES_CACHE_DIR"] = str(data / "cache")
     sys.path.insert(0, str(ROOT))
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from just_dna_desktop.core import settings as core_settings
@@ -58,6 +93,19 @@ def main() -> int:
         settle(app)
         path = OUT / f"{name}{suffix}.png"
         widget.grab().save(str(path))
+        print("saved", path.relative_to(ROOT))
+
+    def screen_shot(window, name: str, *popups) -> None:
+        """The window as the screen shows it, with its open popup menus (grab() leaves them
+        out), wide enough for a menu that reaches past the window's edge."""
+        settle(app)
+        path = OUT / f"{name}{suffix}.png"
+        area = window.frameGeometry()
+        for popup in popups:
+            area = area.united(popup.geometry())
+        area = area.intersected(window.screen().geometry())
+        window.screen().grabWindow(0, area.x(), area.y(), area.width(),
+                                   area.height()).save(str(path))
         print("saved", path.relative_to(ROOT))
 
     settings = core_settings.load_settings()
@@ -93,6 +141,33 @@ def main() -> int:
     window.results.clinical.setChecked(True)
     shot(window, "03-results-clinically-flagged")
     window.results.clinical.setChecked(False)
+
+    # The Columns menu, open: presets, then the columns by group with their descriptions.
+    button = window.results.columns_button
+    menu = window.results.columns_menu
+    menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+    wait(app, menu.isVisible)
+    clinical = window.results.group_menus["Clinical"]
+    menu.setActiveAction(clinical.menuAction())
+    QTest.keyClick(menu, Qt.Key.Key_Right)  # opens the group, as a person would
+    wait(app, clinical.isVisible)
+    screen_shot(window, "09-columns-menu", menu, clinical)
+    menu.close()
+
+    # A partial result (the slice has no chromosome 22) and a file that cannot be matched at all.
+    extra = data / "extra"
+    extra.mkdir()
+    window.start_import([(partial_vcf(extra), "dave", "genome-with-chr22")])
+    wait(app, lambda: "dave/genome-with-chr22" in done)
+    window.start_import([(grch37_vcf_without_rsids(extra), "erin", "old-lab-export")])
+    wait(app, lambda: window.samples.index_of("erin/old-lab-export").isValid()
+         and window.samples.entry(window.samples.index_of("erin/old-lab-export")).state == "failed")
+    window.tree.expandAll()
+    window.tree.setCurrentIndex(window.samples.index_of("dave/genome-with-chr22"))
+    window.show_tab(window.results)
+    shot(window, "10-partial-sample")
+    window.tree.setCurrentIndex(window.samples.index_of("erin/old-lab-export"))
+    shot(window, "11-failed-sample")
 
     window.show_tab(window.history_view)
     window.history_view.table.selectRow(0)

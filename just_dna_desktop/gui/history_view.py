@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLineEdit, Q
                                QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from ..core.history import RUN_STATUSES, History, Run
+from .sample_texts import not_looked_up
 
 Index = QModelIndex | QPersistentModelIndex
 ALL_USERS = "All users"
@@ -59,7 +60,7 @@ class RunsModel(QAbstractTableModel):
             if column == 2:
                 return f"{run.kind} ({run.trigger})"
             if column == 3:
-                return run.status
+                return "succeeded, partial" if _partial(run) else run.status
             if column == 4:
                 return "" if run.duration_sec is None else f"{run.duration_sec:.1f} s"
             if column == 5:
@@ -70,12 +71,21 @@ class RunsModel(QAbstractTableModel):
                 return "" if matched is None else f"{matched:,}"
         if role == Qt.ItemDataRole.ToolTipRole and run.error:
             return run.error
+        if role == Qt.ItemDataRole.ToolTipRole and _partial(run):
+            return not_looked_up(run.metadata or {})
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 3:
             from PySide6.QtGui import QColor
 
+            if _partial(run):  # never the green of a complete result
+                return QColor("#e67e22")
             return {"failed": QColor("#c0392b"), "succeeded": QColor("#27ae60"),
                     "interrupted": QColor("#e67e22")}.get(run.status)
         return None
+
+
+def _partial(run: Any) -> bool:
+    """A run that succeeded without looking up some chromosomes (the cache lacked their files)."""
+    return run.status == "succeeded" and bool((run.metadata or {}).get("reference_chromosomes_missing"))
 
 
 class HistoryView(QWidget):

@@ -62,8 +62,11 @@ class QueueRow(QWidget):
         layout.addWidget(self.run_button)
 
     def set_wait(self, place: int, seconds: float | None) -> None:
+        """`seconds` until the first may start; None while another annotation runs."""
         if place == 0 and seconds is not None:
             when = f"starts in {seconds:.0f} s" if seconds >= 0.5 else "starting"
+        elif place == 0:
+            when = "next"  # after the running annotation (one at a time)
         else:
             when = f"after {place} other{'s' if place != 1 else ''}"
         self.text.setText(f"{self.key}: queued, {when}")

@@ -49,7 +49,7 @@ from .status_page import StatusPage
 from .welcome import WelcomePage
 
 log = logging.getLogger(__name__)
-PRIVACY_NOTE = "Everything stays on this computer: your VCFs and results are never uploaded."
+PRIVACY_NOTE = "Everything stays on this computer: your genome files and results are never uploaded."
 SCAN_INTERVAL_MS = 10_000
 UI_STATE_FILE = "window.ini"
 DOCK_VISIBLE = "window/jobs_dock_visible"
@@ -505,7 +505,8 @@ class MainWindow(QMainWindow):
         if key not in keys:
             return None
         place = keys.index(key)
-        return place, self.scheduler.seconds_until_next() if place == 0 else None
+        running = any(job.kind == "annotate" for job in self.jobs.running)
+        return place, self.scheduler.seconds_until_next() if place == 0 and not running else None
 
     def _show_results_of(self, entry: SampleEntry) -> None:
         path = entry.output_path
@@ -909,7 +910,9 @@ class MainWindow(QMainWindow):
     def _show_queue(self) -> None:
         """Samples waiting for their automatic run, with when they start (every second)."""
         queue = [item.key for item in self.scheduler.queued() if self.jobs.find(item.key) is None]
-        wait = self.scheduler.seconds_until_next() if queue else None
+        # One annotation at a time: while one runs, the next waits for it, not for a clock.
+        running = any(job.kind == "annotate" for job in self.jobs.running)
+        wait = self.scheduler.seconds_until_next() if queue and not running else None
         self.jobs_panel.set_queue([(key, wait if place == 0 else None)
                                    for place, key in enumerate(queue)])
         entry = self.selected_entry()

@@ -132,6 +132,10 @@ class ReferencePanel(QWidget):
                                                               if status.missing else ""))
         self.fields["size"].setText(describe_size(status.total_size_gb))
         self.fields["revision"].setText(status.revision or "unknown (no manifest)")
+        if self.reference_dir == DEMO_REFERENCE_DIR:  # a slice, not a cache missing files
+            self.fields["files"].setText(f"{status.num_files}")
+            self.fields["revision"].setText("bundled with the program: a slice of Ensembl release "
+                                            "84, from the Ensembl VEP test data")
         self.fields["chromosomes"].setText(", ".join(status.chromosomes) or "none")
         repo = status.repo_id or self._options().get("reference_repo", "just-dna-seq/ensembl_variations")
         self.lineage.set_graph(

@@ -317,20 +317,34 @@ class ResultsView(QWidget):
         menu.addAction("Reset columns and widths",
                        self.reset_columns).setToolTip(f"The {DEFAULT_PRESET} preset, widths sized "
                                                       "to their content")
+        # One submenu per group: ~50 columns in one list would cover a laptop's screen.
+        menu.addSection("Columns by group")
         visible = set(self.model.visible_columns)
+        self.group_menus: dict[str, StayOpenMenu] = {}
         for group, names in grouped(query.columns).items():
-            menu.addSection(group)
+            sub = self.group_menus[group] = StayOpenMenu(group, menu)
+            sub.setToolTipsVisible(True)
             for name in names:
                 info = column_info(name)
-                action = QAction(name, menu, checkable=True, checked=name in visible)
+                action = QAction(name, sub, checkable=True, checked=name in visible)
                 action.setToolTip(info.description + (" (always shown)" if info.always_visible
                                                        else ""))
                 action.setEnabled(not info.always_visible)
                 action.toggled.connect(self._columns_ticked)
-                menu.addAction(action)
+                sub.addAction(action)
+            menu.addMenu(sub)
+        self._count_in_group_titles()
 
     def _column_actions(self) -> list[QAction]:
-        return [a for a in self.columns_menu.actions() if a.isCheckable()]
+        return [a for sub in getattr(self, "group_menus", {}).values()
+                for a in sub.actions() if a.isCheckable()]
+
+    def _count_in_group_titles(self) -> None:
+        """'Clinical (1 of 14)': how many of a group's columns show, without opening it."""
+        for group, sub in getattr(self, "group_menus", {}).items():
+            actions = [a for a in sub.actions() if a.isCheckable()]
+            shown = sum(a.isChecked() for a in actions)
+            sub.setTitle(f"{group} ({shown} of {len(actions)})")
 
     def _columns_ticked(self) -> None:
         self.set_columns([a.text() for a in self._column_actions() if a.isChecked()])
@@ -347,6 +361,7 @@ class ResultsView(QWidget):
             action.blockSignals(True)
             action.setChecked(action.text() in wanted)
             action.blockSignals(False)
+        self._count_in_group_titles()
 
     def use_preset(self, preset: str) -> None:
         if self.model.query is not None:

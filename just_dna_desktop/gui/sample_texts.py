@@ -67,8 +67,8 @@ def describe_state(entry: SampleEntry, *, running: bool = False,
                    waiting_for_reference: bool = False) -> dict[str, Any]:
     """The status page for a sample with no table to show (keyword arguments of show_state).
 
-    `queued_in` is (position in the automatic queue, seconds until it may start) when this
-    window's scheduler holds it."""
+    `queued_in` is (position in the automatic queue, seconds until it may start, None while
+    another annotation runs) when this window's scheduler holds it."""
     meaning = STATES.get(entry.state, ("", "", entry.state))[2]
     page: dict[str, Any] = {"title": f"{entry.key}: {meaning.split(':')[0].lower()}",
                             "text": meaning, "key": entry.key}
@@ -80,9 +80,12 @@ def describe_state(entry: SampleEntry, *, running: bool = False,
     elif entry.state == "queued":
         if queued_in is not None:
             position, seconds = queued_in
-            when = (f"starts in {seconds:.0f} s" if seconds else "starts now") \
-                if position == 0 and seconds is not None else f"waits for {position} other sample" \
-                f"{'s' if position != 1 else ''} before it"
+            if position == 0 and seconds is not None:
+                when = f"starts in {seconds:.0f} s" if seconds >= 0.5 else "starts now"
+            elif position == 0:  # another annotation is running: one at a time
+                when = "starts when the running annotation ends"
+            else:
+                when = f"waits for {position} other sample{'s' if position != 1 else ''} before it"
             text = (f"Queued for automatic annotation: {when}. Automatic runs start at most once "
                     "per minimum interval (Settings), so a family's samples do not all run at once.")
         else:

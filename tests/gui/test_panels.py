@@ -2,6 +2,7 @@
 
 import polars as pl
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from just_dna_desktop.core import settings as core_settings
@@ -46,6 +47,15 @@ def test_history_filters_and_details(qtbot, tmp_path):
     assert "reading g1.vcf" in view.details.toPlainText()
     assert '"alleles_matched": 1234' in view.details.toPlainText()
     assert not view.open_button.isEnabled()  # its output file does not exist
+    partial = history.record(partition_key="carol/c1", user="carol", sample="c1", status="running")
+    history.update(partial, status="succeeded", metadata={
+        "alleles_matched": 1, "reference_chromosomes_missing": ["22"], "alleles_not_looked_up": 2})
+    view.refresh()
+    row = [r.id for r in view.model.runs].index(partial)
+    status = view.model.index(row, 3)
+    assert view.model.data(status) == "succeeded, partial"  # never a plain green success
+    assert "2 allele rows on chromosome 22 were not looked up" in \
+        view.model.data(status, Qt.ItemDataRole.ToolTipRole)
     history.close()
 
 

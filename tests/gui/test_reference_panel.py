@@ -112,3 +112,4 @@ def test_a_chosen_subset_and_the_demo_slice_are_named_as_such(qtbot, hub, panel)
     demo.refresh()
     assert demo.fields["status"].text().startswith("The bundled demo slice")
     assert demo.short_status == "the bundled demo slice"
+    assert demo.fields["files"].text() == "1" and "release 84" in demo.fields["revision"].text()

@@ -93,20 +93,25 @@ def test_columns_by_group_and_preset_remembered_per_name_across_samples_and_rest
     view = make_view(qtbot, state)
     view.open(demo_output, "alice/HG00096")
     sections = [a.text() for a in view.columns_menu.actions() if a.isSeparator() and a.text()]
-    assert sections == ["Presets", "Position", "Genotype", "Clinical", "Frequency", "Evidence"]
-    tick = {a.text(): a for a in view.columns_menu.actions() if a.isCheckable()}
+    assert sections == ["Presets", "Columns by group"]
+    groups = [a.menu().title() for a in view.columns_menu.actions() if a.menu()]
+    assert groups == ["Position (5 of 8)", "Genotype (3 of 5)", "Clinical (1 of 14)",
+                      "Frequency (1 of 3)", "Evidence (0 of 19)"]  # a short menu, with counts
+    tick = {a.text(): a for a in view._column_actions()}
     assert "Your two alleles" in tick["genotype"].toolTip()
     assert not tick["rsid"].isEnabled() and tick["rsid"].isChecked()  # always shown
     tick["maf"].trigger()
     tick["tsa"].trigger()
     assert "maf" not in view.model.visible_columns and "tsa" in view.model.visible_columns
-    # the menu stays open while ticking: a checkable action does not close it
-    view.columns_menu.popup(view.mapToGlobal(view.rect().center()))
-    qtbot.waitUntil(view.columns_menu.isVisible)
-    view.columns_menu.setActiveAction(tick["ma"])
-    qtbot.keyClick(view.columns_menu, Qt.Key.Key_Space)
-    assert view.columns_menu.isVisible() and "ma" in view.model.visible_columns
-    view.columns_menu.close()
+    assert view.group_menus["Frequency"].title() == "Frequency (0 of 3)"
+    # a group's menu stays open while ticking: a checkable action does not close it
+    frequency = view.group_menus["Frequency"]
+    frequency.popup(view.mapToGlobal(view.rect().center()))
+    qtbot.waitUntil(frequency.isVisible)
+    frequency.setActiveAction(tick["ma"])
+    qtbot.keyClick(frequency, Qt.Key.Key_Space)
+    assert frequency.isVisible() and "ma" in view.model.visible_columns
+    frequency.close()
     # widths go with the column's name, not its position
     genotype = view.model.visible_columns.index("genotype")
     view.table.horizontalHeader().resizeSection(genotype, 211)

@@ -258,3 +258,18 @@ def test_queued_samples_show_a_countdown_and_run_now(qtbot, make_window):
     qtbot.waitUntil(lambda: set(panel.queue_rows) == {"alice/a"}, timeout=5_000)
     latest = window.history.list_runs(partition_key="alice/b", limit=1)[0]
     assert latest.status == "succeeded" and latest.trigger == "manual"
+
+
+def test_the_first_in_the_queue_waits_for_the_running_annotation_not_a_clock(qtbot):
+    from just_dna_desktop.gui.jobs_panel import QueueRow
+    from just_dna_desktop.gui.sample_texts import describe_state
+    from just_dna_desktop.gui.samples_model import SampleEntry
+
+    row = QueueRow("alice/a", None)
+    qtbot.addWidget(row)
+    row.set_wait(0, None)
+    assert row.text.text() == "alice/a: queued, next"
+    entry = SampleEntry("alice", "a", "queued", None, None, "")
+    page = describe_state(entry, queued_in=(0, None))
+    assert "starts when the running annotation ends" in page["text"]
+    assert "starts in 42 s" in describe_state(entry, queued_in=(0, 42.0))["text"]
