@@ -9,11 +9,13 @@ the pool still runs it) and offers `await manager.run(job)` for coroutine flows 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import traceback
+import weakref
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QMetaObject, QObject, QRunnable, QThreadPool, Qt, Signal, Slot
 
 from ..core.cancel import CancelToken
 from ..core.errors import Cancelled, UserError
@@ -99,6 +101,7 @@ class JobManager(QObject):
         self.pool = pool or QThreadPool(self)
         self.running: list[Job] = []
         self.closed = False
+        self._settling: list[Job] = []
 
     def submit(self, job: Job) -> Job:
         """Start `job` on the pool; once the manager is closed, the job never starts (a late
@@ -107,16 +110,30 @@ class JobManager(QObject):
             job.state = "cancelled"
             return job
         self.running.append(job)
+        # Done-handling must not hold the job: a slot on its own signals that references it is a
+        # cycle through a C++ connection, which Python's gc cannot see (every job leaked).
+        done = functools.partial(self._done, weakref.ref(job))
         for signal in (job.signals.finished, job.signals.failed, job.signals.cancelled):
-            signal.connect(lambda *_, job=job: self._done(job))
+            signal.connect(lambda *_: done())
         self.job_added.emit(job)
-        self.pool.start(job)
+        # The bound method, not the QRunnable: PySide's pool keeps a reference to every runnable
+        # started with autoDelete off, for as long as the pool lives.
+        self.pool.start(job.run)
         return job
 
-    def _done(self, job: Job) -> None:
-        if job in self.running:
+    def _done(self, job_ref: "weakref.ref[Job]") -> None:
+        job = job_ref()
+        if job is not None and job in self.running:
             self.running.remove(job)
             self.job_done.emit(job)
+            # Slots connected after this one were queued with it: keep the job until they ran
+            # (a queued call is posted behind them; a zero timer may fire before them).
+            self._settling.append(job)
+            QMetaObject.invokeMethod(self, "_settled", Qt.ConnectionType.QueuedConnection)
+
+    @Slot()
+    def _settled(self) -> None:
+        self._settling.pop(0)
 
     def find(self, key: str) -> Job | None:
         return next((j for j in self.running if j.key == key and not j.done), None)

@@ -90,3 +90,27 @@ def test_a_closed_manager_starts_nothing(qtbot):
     job = manager.submit(Job("late scan", lambda job: ran.set()))
     manager.wait(2_000)
     assert not ran.is_set() and job.state == "cancelled" and manager.running == []
+
+
+def test_finished_jobs_are_let_go(qtbot):
+    """A finished job and its result are freed (the window's memory grew ~5 MB/min: every folder
+    scan's 500 samples stayed alive, held by the pool and by a cycle through a signal)."""
+    import gc
+    import weakref
+
+    manager = JobManager()
+    refs, late = [], []
+    gate = threading.Event()
+    for i in range(20):
+        job = Job(f"scan {i}", lambda job: gate.wait(10) and [object() for _ in range(1000)])
+        manager.submit(job)
+        # A slot connected after submit still runs, with the job alive until it has.
+        job.signals.finished.connect(lambda result: late.append(len(result)))
+        refs.append(weakref.ref(job))
+    del job
+    gate.set()
+    qtbot.waitUntil(lambda: not manager.running and len(late) == 20, timeout=10_000)
+    qtbot.wait(50)
+    gc.collect()
+    assert [r for r in refs if r() is not None] == []
+    assert late == [1000] * 20
