@@ -66,6 +66,17 @@ def test_rsids_and_chromosomes_sort_as_people_expect(result):
     assert [query.row(i)[0] for i in range(4)] == ["X", "10", "2", "1"]
 
 
+def test_ids_without_a_number_and_prefixed_chromosomes_sort_too():
+    from just_dna_desktop.core.result_columns import sort_keys
+
+    frame = pl.DataFrame({"marker_id": ["i700", "rs20", "RS3", "rs1;rs2", "rs100"],
+                          "source_chrom": ["chrX", "chr10", "CHR2", "chr1", "chrUn_gl1"]})
+    by_id = frame.sort(sort_keys("marker_id", frame.schema), nulls_last=True, maintain_order=True)
+    assert by_id["marker_id"].to_list() == ["RS3", "rs20", "rs100", "i700", "rs1;rs2"]  # rest: file order
+    by_chrom = frame.sort(sort_keys("source_chrom", frame.schema), nulls_last=True)
+    assert by_chrom["source_chrom"].to_list() == ["chr1", "CHR2", "chr10", "chrX", "chrUn_gl1"]
+
+
 def test_carried_only_means_this_rows_alt_is_among_the_persons_alleles(result):
     query = ResultsQuery(result)
     query.set_filter(carried_only=True)

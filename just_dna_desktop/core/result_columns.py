@@ -147,22 +147,29 @@ def derived_columns(schema: dict[str, pl.DataType]) -> dict[str, pl.Expr]:
     return {CLINICAL_SIGNIFICANCE: pl.when(words == "").then(None).otherwise(words)}
 
 
-_RS_NUMBER = r"^[rR][sS](\d+)$"
-_CHROMOSOME_RANK = {name: rank for rank, name in enumerate(CHROMOSOMES)}
+# Also as a genotyping file writes them (source_chrom: "chr1"), so no regex runs per row.
+_CHROMOSOME_RANK = {f"{prefix}{name}": rank for rank, name in enumerate(CHROMOSOMES)
+                    for prefix in ("", "chr", "Chr", "CHR")}
 
 
 def sort_keys(name: str, schema: dict[str, pl.DataType]) -> list[pl.Expr]:
     """The expressions a column sorts by: rsIDs by their number, chromosomes in natural order,
-    the clinical significance worst first; anything else by its value."""
+    the clinical significance worst first; anything else by its value.
+
+    One numeric key each: values without a number or rank ("rs1;rs2", "i700", GL000220.1) come
+    last, in file order (the sort keeps it). A second, text key for them made sorting 5 M rsIDs
+    take 2-3 s instead of 0.4-0.5 s (row-encoding every string for a few rows)."""
     if name == CLINICAL_SIGNIFICANCE:
         ranks = [pl.when(pl.col(f"clin_{flag}")).then(pl.lit(rank, pl.UInt8))
                  for rank, flag in enumerate(SIGNIFICANCE_ORDER)
                  if schema.get(f"clin_{flag}") == pl.Boolean]
         return [pl.min_horizontal(ranks)] if ranks else [pl.lit(None)]
     if schema.get(name) == pl.String and name in ("rsid", "id", "marker_id"):
-        return [pl.col(name).str.extract(_RS_NUMBER).cast(pl.UInt64), pl.col(name)]
+        # "rs" + digits -> the number: a slice and a cast, about twice as fast as a regex.
+        column = pl.col(name)
+        return [pl.when(column.str.slice(0, 2).is_in(["rs", "RS", "Rs", "rS"]))
+                .then(column.str.slice(2).cast(pl.UInt64, strict=False))]
     if schema.get(name) == pl.String and name in ("chrom", "source_chrom"):
-        plain = pl.col(name).str.replace(r"^(?i:chr)", "")
-        return [plain.replace_strict(_CHROMOSOME_RANK, default=None, return_dtype=pl.UInt8),
-                pl.col(name)]
+        return [pl.col(name).replace_strict(_CHROMOSOME_RANK, default=None,
+                                            return_dtype=pl.UInt8)]
     return [pl.col(name)]
