@@ -528,7 +528,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     import signal
-    import threading
+    import time
 
     from .core.history import History
     from .core.housekeeping import sweep_workspace
@@ -553,14 +553,17 @@ def cmd_watch(args: argparse.Namespace) -> int:
         log(f"removed {len(swept)} temporary file(s) or folder(s) left by stopped programs")
     if not scheduler.auto_annotate:
         log("auto-annotation is off in the settings file: watching only")
+    # The handler only appends to a list: one that takes a lock (Event.set) deadlocks when the
+    # signal arrives while this thread holds that very lock (inside Event.wait). Installed before
+    # "watching" is said, so from then on SIGTERM always means a clean stop.
+    stop_requested: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop_requested.append(signum))
     log(f"watching {settings.input_dir} (new files annotated at most once every "
         f"{scheduler.min_interval_seconds:g} s); Ctrl-C to stop")
-    stopped = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     service = WatchService(scheduler, stable_seconds=args.stable_seconds, log=log).start()
     try:
-        while not stopped.wait(0.5):
-            pass
+        while not stop_requested:
+            time.sleep(0.2)
     except KeyboardInterrupt:
         pass
     finally:

@@ -2,7 +2,6 @@
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from workspace_helpers import REAL_VCF, copy_vcf, make_reference, write_chip
+from workspace_helpers import REAL_VCF, WatchProcess, copy_vcf, make_reference, write_chip
 
 from just_dna_desktop.cli import main
 
@@ -117,45 +116,51 @@ def test_watch_sweeps_what_killed_programs_left_at_start_up(data, tmp_path):
 
     sample_dir = data / "output" / "users" / "alice" / "s0"
     leftovers_of_a_dead_process(sample_dir / "user_annotated_vcf.parquet")
-    env = dict(os.environ, PYTHONPATH=str(PROJECT))
-    proc = subprocess.Popen([sys.executable, "-m", "just_dna_desktop", "watch"], cwd=tmp_path,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        first = proc.stdout.readline()
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=20)
+    with WatchProcess(tmp_path) as watch:
+        first = watch.line()
+        code, _ = watch.stop()
     assert first.startswith("removed 3 temporary file(s) or folder(s)"), first
-    assert list(sample_dir.iterdir()) == []
+    assert code == 0 and list(sample_dir.iterdir()) == []
+
+
+def test_watch_stops_on_sigterm_every_time(data, tmp_path):
+    """SIGTERM used to set a threading.Event from the handler, which deadlocks when the signal
+    lands while the main thread holds that Event's lock (inside Event.wait): `watch` then hung
+    forever. Real SIGTERMs to a real `watch`, in bursts, repeated: with the old handler this
+    hung within the first ten attempts (and 23 of 30 bursts in a loop); busy cores made it rarer."""
+    import signal
+
+    for attempt in range(12):
+        with WatchProcess(tmp_path) as watch:
+            assert "watching" in watch.until(lambda line: "watching" in line), watch.lines
+            time.sleep(0.3)  # into its waiting loop
+            started = time.monotonic()
+            for _ in range(300):
+                try:
+                    os.kill(watch.proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    break
+            code, rest = watch.stop(timeout=15, terminate=False)
+        assert code == 0, f"attempt {attempt}: watch did not stop on SIGTERM ({rest!r})"
+        assert rest.strip().endswith("stopped") and time.monotonic() - started < 15
 
 
 def test_watch_end_to_end(data, tmp_path):
     """`watch` on an empty workspace, then a VCF copied into input/users/alice/."""
     env = dict(os.environ, PYTHONPATH=str(PROJECT))
-    proc = subprocess.Popen([sys.executable, "-m", "just_dna_desktop", "watch",
-                             "--stable-seconds", "0.5"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = data / "output" / "users" / "alice" / "HG00096_chr21" / "user_annotated_vcf.parquet"
-    try:
-        assert "watching" in proc.stdout.readline()
+    with WatchProcess(tmp_path, "--stable-seconds", "0.5") as watch:
+        assert "watching" in watch.line()
         staging = tmp_path / "HG00096_chr21.vcf"
         staging.write_bytes(REAL_VCF.read_bytes())
         target = data / "input" / "users" / "alice" / staging.name
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging, target)
-        deadline = time.monotonic() + 40
-        lines = []
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            lines.append(line)
-            if line.startswith(("succeeded", "failed")) or not line:
-                break
-        assert lines[-1].startswith("succeeded: alice/HG00096_chr21"), lines
-        assert output.is_file()
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        rest, _ = proc.communicate(timeout=20)
-    assert proc.returncode == 0 and rest.strip().endswith("stopped"), rest
+        last = watch.until(lambda line: line.startswith(("succeeded", "failed")))
+        code, rest = watch.stop()
+    assert last.startswith("succeeded: alice/HG00096_chr21"), watch.lines
+    assert output.is_file()
+    assert code == 0 and rest.strip().endswith("stopped"), rest
 
     result = subprocess.run([sys.executable, "-m", "just_dna_desktop", "runs", "--json"],
                             cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
@@ -186,24 +191,15 @@ def test_samples_prints_hostile_names_escaped(data, capsys):
 
 def test_watch_says_ignored_and_why_instead_of_ready_and_escapes_names(data, tmp_path):
     make_reference(data.parent / "cache")
-    env = dict(os.environ, PYTHONPATH=str(PROJECT))
-    proc = subprocess.Popen([sys.executable, "-m", "just_dna_desktop", "watch",
-                             "--stable-seconds", "0.3"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    lines = []
-    try:
-        assert b"watching" in proc.stdout.readline()
-        alice = data / "input" / "users" / "alice"
+    alice = data / "input" / "users" / "alice"
+    with WatchProcess(tmp_path, "--stable-seconds", "0.3") as watch:
+        assert "watching" in watch.line()
         real = copy_vcf(alice / "real.vcf")
         (alice / "alias.vcf").symlink_to(real)
         copy_vcf(alice / f"{HOSTILE}.vcf")
-        deadline = time.monotonic() + 40
-        while time.monotonic() < deadline and not any(b"succeeded" in line for line in lines):
-            lines.append(proc.stdout.readline())
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        rest, _ = proc.communicate(timeout=20)
-    text = b"".join(lines + [rest]).decode()
+        watch.until(lambda line: "succeeded" in line)
+        watch.stop()
+    text = "\n".join(watch.lines)
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     said = [line for line in text.splitlines() if line.startswith(("ready:", "ignored:"))]
     assert sorted(said) == sorted([

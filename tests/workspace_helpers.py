@@ -160,3 +160,75 @@ def read_only(path: Path):
     with mounted(path, "--bind", str(path)):
         subprocess.run(["mount", "-o", "remount,ro,bind", str(path)], check=True)
         yield
+
+
+class WatchProcess:
+    """A real `just-dna-desktop watch` for a test: lines with a deadline (never a read that blocks
+    forever), and a stop that always leaves no process behind (SIGTERM, then SIGKILL)."""
+
+    def __init__(self, cwd: Path, *args: str):
+        import sys
+
+        project = Path(__file__).resolve().parent.parent
+        env = dict(os.environ, PYTHONPATH=str(project))
+        self.proc = subprocess.Popen([sys.executable, "-m", "just_dna_desktop", "watch", *args],
+                                     cwd=cwd, env=env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.lines: list[str] = []
+        self._buffer = b""
+
+    def line(self, timeout: float = 30.0) -> str:
+        """The next line ('' at the deadline or at the end)."""
+        import select
+
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.proc.stdout], [], [], left)[0]:
+                return ""
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            self._buffer += chunk
+        raw, _, self._buffer = self._buffer.partition(b"\n")
+        line = raw.decode("utf-8", "replace")
+        self.lines.append(line)
+        return line
+
+    def until(self, predicate, timeout: float = 40.0) -> str:
+        """Lines until one satisfies `predicate`; that line ('' if none came in time)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.line(deadline - time.monotonic())
+            if predicate(line):
+                return line
+            if not line and self.proc.poll() is not None:
+                break
+        return ""
+
+    def stop(self, timeout: float = 20.0, terminate: bool = True) -> tuple[int | None, str]:
+        """SIGTERM (unless already sent), and the exit code and the rest of the output; killed
+        if it does not stop (the code is then None)."""
+        import signal
+
+        if terminate and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rest, _ = self.proc.communicate(timeout=timeout)
+            code = self.proc.returncode
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rest, _ = self.proc.communicate()
+            code = None
+        text = (self._buffer + rest).decode("utf-8", "replace")
+        self._buffer = b""
+        self.lines += text.splitlines()
+        return code, text
+
+    def __enter__(self) -> "WatchProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
