@@ -15,10 +15,11 @@ from typing import Any
 import polars as pl
 from PySide6.QtCore import (QItemSelectionModel, QModelIndex, QPoint, QSettings, Qt, QTimer, QUrl,
                             Signal)
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QMenu, QPushButton, QStackedWidget, QTableView,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtGui import (QAction, QDesktopServices, QGuiApplication, QKeySequence, QPalette,
+                           QShortcut)
+from PySide6.QtWidgets import (QApplication, QCheckBox, QFileDialog, QFrame, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QStackedWidget,
+                               QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.links import variant_links
 from ..core.result_columns import DEFAULT_PRESET, PRESETS, column_info, grouped, preset_columns
@@ -38,6 +39,15 @@ _WIDEST = {"integer": "248956422", "float": "0.0001234", "boolean": "\u2713"}
 
 class StayOpenMenu(QMenu):
     """A menu whose check boxes can be ticked one after another without it closing."""
+
+    def showEvent(self, event: Any) -> None:
+        # Fusion outlines a menu's check box in the Window colour darkened, which on a dark
+        # palette is the menu's own background: unticked boxes vanish. Lighten it here only.
+        palette = QApplication.palette()
+        if palette.color(QPalette.ColorRole.Window).lightness() < 128:
+            palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.Mid))
+        self.setPalette(palette)
+        super().showEvent(event)
 
     def mouseReleaseEvent(self, event: Any) -> None:
         action = self.activeAction()
