@@ -99,6 +99,9 @@ def test_columns_by_group_and_preset_remembered_per_name_across_samples_and_rest
                       "Frequency (1 of 3)", "Evidence (0 of 19)"]  # a short menu, with counts
     tick = {a.text(): a for a in view._column_actions()}
     assert "Your two alleles" in tick["genotype"].toolTip()
+    header_tip = view.model.headerData(view.model.visible_columns.index("genotype"),
+                                       Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "Your two alleles" in header_tip  # the header says it too
     assert not tick["rsid"].isEnabled() and tick["rsid"].isChecked()  # always shown
     tick["maf"].trigger()
     tick["tsa"].trigger()
