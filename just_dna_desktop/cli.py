@@ -267,9 +267,9 @@ def _annotate_recorded(args: argparse.Namespace, settings, vcf: Path, reference_
         except BaseException as exc:
             if not published:  # a run whose output was replaced stays succeeded
                 cancelled = isinstance(exc, (Cancelled, KeyboardInterrupt))
+                error = "cancelled" if cancelled else str(exc) or type(exc).__name__
                 _record_quietly(lambda: history.update(
-                    run_id, status="cancelled" if cancelled else "failed",
-                    error="cancelled" if cancelled else str(exc) or type(exc).__name__))
+                    run_id, status="cancelled" if cancelled else "failed", error=error))
             raise
         history.update(run_id, status="succeeded", metadata=metadata)  # size and usage too
     finally:

@@ -2,7 +2,6 @@
 significance, sort keys that follow people's order, Carried only, export names, and failures
 told in a window's words."""
 
-from pathlib import Path
 
 import polars as pl
 import pytest

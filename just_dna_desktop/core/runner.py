@@ -166,8 +166,10 @@ def _child_main(target: Target, job: AnnotationJob, conn: Connection,
 
             history = History(record_to[0], recover=False)
 
-            def record(metadata: dict) -> None:
+            def record_success(metadata: dict) -> None:  # the moment the output is replaced
                 history.update(record_to[1], status="succeeded", metadata=metadata)
+
+            record = record_success
 
         with publishing(record):
             metadata = target(job, lambda f, m: send("progress", float(f), str(m)),

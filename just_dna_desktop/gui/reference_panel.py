@@ -183,15 +183,11 @@ class ReferencePanel(QWidget):
         with its size and the free space before anything is downloaded."""
         from ..core import download
 
-        options = self._options()
+        source = self._hub_source()
         reference_dir = self.reference_dir
 
         def work(job: Job) -> DownloadPlan:
-            return download.plan_download(
-                reference_dir, repo_id=options.get("reference_repo", download.DEFAULT_REPO),
-                revision=options.get("reference_revision", "main"),
-                chromosomes=options.get("reference_chromosomes", "all"),
-                token=options.get("token") or os.environ.get("HF_TOKEN"))
+            return download.plan_download(reference_dir, **source)
 
         self.download_button.setEnabled(False)
         self.progress_label.setText("Looking up the download's size…")
@@ -199,6 +195,16 @@ class ReferencePanel(QWidget):
         job.signals.finished.connect(self._planned)
         job.signals.failed.connect(lambda reason: self._done(f"Failed: {reason}"))
         return self.jobs.submit(job)
+
+    def _hub_source(self) -> dict[str, Any]:
+        """What to fetch from where, as the settings say: the same for the size and the download."""
+        from ..core import download
+
+        options = self._options()
+        return {"repo_id": options.get("reference_repo", download.DEFAULT_REPO),
+                "revision": options.get("reference_revision", "main"),
+                "chromosomes": options.get("reference_chromosomes", "all"),
+                "token": options.get("token") or os.environ.get("HF_TOKEN")}
 
     def _planned(self, plan: DownloadPlan) -> None:
         self.download_button.setEnabled(True)
@@ -219,16 +225,13 @@ class ReferencePanel(QWidget):
     def download(self) -> None:
         from ..core import download
 
-        options = self._options()
+        source = self._hub_source()
         reference_dir = self.reference_dir
 
         def work(job: Job) -> Any:
             return download.download_reference(
-                reference_dir, repo_id=options.get("reference_repo", download.DEFAULT_REPO),
-                revision=options.get("reference_revision", "main"),
-                chromosomes=options.get("reference_chromosomes", "all"),
-                progress=lambda p: job.progress(p.fraction, p.describe()),
-                cancel=job.cancel_token, token=options.get("token") or os.environ.get("HF_TOKEN"))
+                reference_dir, **source, progress=lambda p: job.progress(p.fraction, p.describe()),
+                cancel=job.cancel_token)
 
         self._start(Job("Download the reference", work, kind="download"))
 

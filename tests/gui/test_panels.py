@@ -3,7 +3,6 @@
 import polars as pl
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
 
 from just_dna_desktop.core import settings as core_settings
 from just_dna_desktop.core.history import History
