@@ -244,9 +244,11 @@ class History:
                  retry_for_seconds: float = RETRY_FOR_SECONDS):
         self.path = Path(path)
         self.retry_for_seconds = retry_for_seconds
-        self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        # One connection per thread, by the thread's id. Not a threading.local: on a thread
+        # Python did not start (Qt's pool) each call gets a fresh thread state, so a local is
+        # empty every time, and a connection was opened (and kept) per call.
+        self._by_thread: dict[int, sqlite3.Connection] = {}
         self._migrated = False
         self._pid = os.getpid()
         self.recovered = 0
@@ -257,13 +259,13 @@ class History:
     # -- connections ---------------------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and self._pid == os.getpid():
-            return conn
         if self._pid != os.getpid():  # forked: the parent's connections must not be touched
-            self._local = threading.local()
-            self._connections = []
+            self._by_thread = {}
             self._pid = os.getpid()
+        thread = threading.get_ident()
+        conn = self._by_thread.get(thread)
+        if conn is not None:
+            return conn
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
@@ -272,9 +274,8 @@ class History:
             raise history_error(self.path, exc) from None
         conn.row_factory = sqlite3.Row
         self._retry(lambda: self._configure(conn))
-        self._local.conn = conn
         with self._lock:
-            self._connections.append(conn)
+            self._by_thread[thread] = conn
         if not self._migrated:
             self._retry(lambda: self._migrate(conn))
             self._migrated = True
@@ -332,13 +333,12 @@ class History:
     def close(self) -> None:
         """Close every connection this object opened (call from the owning thread at shutdown)."""
         with self._lock:
-            connections, self._connections = self._connections, []
+            connections, self._by_thread = list(self._by_thread.values()), {}
         for conn in connections:
             try:
                 conn.close()
             except sqlite3.Error:
                 pass
-        self._local = threading.local()
 
     def __enter__(self) -> "History":
         return self

@@ -114,3 +114,29 @@ def test_finished_jobs_are_let_go(qtbot):
     gc.collect()
     assert [r for r in refs if r() is not None] == []
     assert late == [1000] * 20
+
+
+def test_pool_jobs_reading_the_history_share_a_connection_per_thread(qtbot, tmp_path):
+    """Pool threads are Qt's, not Python's: each call into Python there gets a fresh thread state,
+    so a threading.local is empty every time. The history opened (and kept) one more SQLite
+    connection per folder scan: ~130 kB each, the window's memory growing with every run."""
+    import gc
+    import sqlite3
+
+    from just_dna_desktop.core.history import History
+
+    history = History(tmp_path / "history.sqlite")
+    manager = JobManager()
+
+    def open_connections() -> int:
+        gc.collect()
+        return sum(isinstance(o, sqlite3.Connection) for o in gc.get_objects())
+
+    before = open_connections()
+    done = []
+    for i in range(30):  # one at a time, as the window's scans come
+        manager.submit(Job(f"scan {i}", lambda job: done.append(history.list_runs())))
+        qtbot.waitUntil(lambda: len(done) == i + 1 and not manager.running, timeout=5_000)
+    assert done == [[]] * 30
+    assert open_connections() - before <= manager.pool.maxThreadCount()
+    history.close()
