@@ -9,6 +9,10 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, Q
 from .elided_label import ElidedLabel
 from .jobs import Job, JobManager
 
+# Queued samples listed one by one; the rest in one line. A row each for 500 samples was 17 MB of
+# widgets and a list nobody scrolls (the samples list marks each one queued).
+MAX_QUEUE_ROWS = 20
+
 
 class JobRow(QWidget):
     def __init__(self, job: Job, parent: QWidget | None = None):
@@ -80,8 +84,11 @@ class JobsPanel(QWidget):
         self.rows: dict[int, JobRow] = {}
         self.queue_rows: dict[str, QueueRow] = {}
         self.empty = QLabel("No jobs running.")
+        self.more = QLabel()  # the rest of a long queue, in one line
+        self.more.hide()
         self._layout = QVBoxLayout(self)
         self._layout.addWidget(self.empty)
+        self._layout.addWidget(self.more)
         self._layout.addStretch(1)
         manager.job_added.connect(self.add)
         manager.job_done.connect(self.remove)
@@ -102,15 +109,19 @@ class JobsPanel(QWidget):
 
     def set_queue(self, waiting: list[tuple[str, float | None]]) -> None:
         """The automatic queue in order: (key, seconds until it may start, for the first)."""
-        keys = [key for key, _ in waiting]
+        shown = waiting[:MAX_QUEUE_ROWS]
+        keys = {key for key, _ in shown}
         for key in [k for k in self.queue_rows if k not in keys]:
             self.queue_rows.pop(key).deleteLater()
-        for place, (key, seconds) in enumerate(waiting):
+        for place, (key, seconds) in enumerate(shown):
             row = self.queue_rows.get(key)
             if row is None:
                 row = self.queue_rows[key] = QueueRow(key, self.run_now, self)
-                self._layout.insertWidget(self._layout.count() - 1, row)
+                self._layout.insertWidget(self._layout.indexOf(self.more), row)
             row.set_wait(place, seconds)
+        rest = len(waiting) - len(shown)
+        self.more.setText(f"… and {rest:,} more queued (the samples list shows each)")
+        self.more.setVisible(rest > 0)
         self._update_empty()
 
     def _update_empty(self) -> None:
