@@ -164,7 +164,11 @@ class MainWindow(QMainWindow):
         self.jobs_panel = JobsPanel(self.jobs)
         self.metrics = MetricsPanel()
         bottom = QSplitter()
-        bottom.addWidget(self.jobs_panel)
+        jobs_scroll = QScrollArea()  # queued samples are rows: they must never grow the window
+        jobs_scroll.setWidget(self.jobs_panel)
+        jobs_scroll.setWidgetResizable(True)
+        jobs_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        bottom.addWidget(jobs_scroll)
         bottom.addWidget(self.metrics)
         bottom.setSizes([420, 860])
         dock = self.jobs_dock = QDockWidget("Jobs and metrics", self)

@@ -58,6 +58,21 @@ def test_long_messages_never_widen_the_window(qtbot, make_window):
     window.jobs.wait()
 
 
+def test_a_long_queue_never_grows_the_window(qtbot, make_window):
+    """A queued sample is a row in the jobs dock: 20 of them made the window taller than the
+    screen (the dock's panel had no scroll area)."""
+    from just_dna_desktop.gui.jobs_panel import MAX_QUEUE_ROWS
+
+    window = small_window_with_a_sample(qtbot, make_window)
+    window.jobs_panel.set_queue([(f"person{i:03}/sample", None) for i in range(300)])
+    qtbot.wait(100)
+    assert len(window.jobs_panel.queue_rows) == MAX_QUEUE_ROWS
+    assert window.minimumSizeHint().height() <= 640
+    assert (window.width(), window.height()) == (1024, 640)
+    assert inside(window, window.results.export_button)
+    assert window.jobs_dock.height() < 640 // 2
+
+
 def test_everything_fits_1024_by_640(qtbot, make_window):
     window = small_window_with_a_sample(qtbot, make_window)
     for widget in (window.results.search, window.results.carried, window.results.columns_button,
