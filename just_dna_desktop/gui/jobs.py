@@ -15,7 +15,7 @@ import traceback
 import weakref
 from typing import Any, Callable
 
-from PySide6.QtCore import QMetaObject, QObject, QRunnable, QThreadPool, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from ..core.cancel import CancelToken
 from ..core.errors import Cancelled, UserError
@@ -30,6 +30,10 @@ class JobSignals(QObject):
     finished = Signal(object)       # the work's result
     failed = Signal(str)            # one-line reason
     cancelled = Signal()
+    # The last signal of every job, after its outcome's: the manager lets the job go on it. One
+    # thread emits both, so each slot of the outcome (connected before or after submit) has run
+    # by then; letting go on the outcome itself raced with slots queued after the manager's.
+    ended = Signal()
 
 
 class Job(QRunnable):
@@ -71,6 +75,12 @@ class Job(QRunnable):
         return self.state in ("succeeded", "failed", "cancelled")
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            self.signals.ended.emit()
+
+    def _run(self) -> None:
         self.state = "running"
         try:
             self.cancel_token.raise_if_cancelled()
@@ -101,7 +111,6 @@ class JobManager(QObject):
         self.pool = pool or QThreadPool(self)
         self.running: list[Job] = []
         self.closed = False
-        self._settling: list[Job] = []
 
     def submit(self, job: Job) -> Job:
         """Start `job` on the pool; once the manager is closed, the job never starts (a late
@@ -113,8 +122,7 @@ class JobManager(QObject):
         # Done-handling must not hold the job: a slot on its own signals that references it is a
         # cycle through a C++ connection, which Python's gc cannot see (every job leaked).
         done = functools.partial(self._done, weakref.ref(job))
-        for signal in (job.signals.finished, job.signals.failed, job.signals.cancelled):
-            signal.connect(lambda *_: done())
+        job.signals.ended.connect(lambda: done())
         self.job_added.emit(job)
         # The bound method, not the QRunnable: PySide's pool keeps a reference to every runnable
         # started with autoDelete off, for as long as the pool lives.
@@ -126,14 +134,6 @@ class JobManager(QObject):
         if job is not None and job in self.running:
             self.running.remove(job)
             self.job_done.emit(job)
-            # Slots connected after this one were queued with it: keep the job until they ran
-            # (a queued call is posted behind them; a zero timer may fire before them).
-            self._settling.append(job)
-            QMetaObject.invokeMethod(self, "_settled", Qt.ConnectionType.QueuedConnection)
-
-    @Slot()
-    def _settled(self) -> None:
-        self._settling.pop(0)
 
     def find(self, key: str) -> Job | None:
         return next((j for j in self.running if j.key == key and not j.done), None)
