@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     from just_dna_desktop.gui.main_window import MainWindow
 
     app = QApplication([sys.argv[0]])
+    from just_dna_desktop.gui.gc_guard import collect_on_gui_thread
+
+    collect_on_gui_thread(app)  # as the window's start does
     window = MainWindow(core_settings.load_settings(), reference_dir=DEMO_REFERENCE_DIR)
     window.show()
     me = psutil.Process()

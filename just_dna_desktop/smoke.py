@@ -140,12 +140,14 @@ def _run(report: dict[str, Any], deadline: float) -> None:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "just-dna-desktop"])
     report["qpa"] = QApplication.platformName()
     from .gui import app as gui_app
+    from .gui.gc_guard import collect_on_gui_thread
     from .gui.main_window import MainWindow
 
     icon = QIcon(str(gui_app.ICON))
     report["icon_loaded"] = not icon.isNull()
     app.setWindowIcon(icon)
     gui_app.apply_theme(app)
+    collect_on_gui_thread(app)
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

@@ -18,6 +18,7 @@ from ..core import settings as core_settings
 from ..core.errors import UserError
 from ..core.housekeeping import demo_dir, sweep_workspace
 from . import startup
+from .gc_guard import collect_on_gui_thread
 
 log = logging.getLogger(__name__)
 ICON = core_settings.RESOURCES_DIR / "icons" / "just-dna-desktop-256.png"
@@ -120,6 +121,7 @@ def run(argv: Sequence[str]) -> int:
     if ICON.is_file():
         app.setWindowIcon(QIcon(str(ICON)))
     apply_theme(app, args.theme)
+    collect_on_gui_thread(app)
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

@@ -9,10 +9,8 @@ the pool still runs it) and offers `await manager.run(job)` for coroutine flows 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import traceback
-import weakref
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -30,10 +28,6 @@ class JobSignals(QObject):
     finished = Signal(object)       # the work's result
     failed = Signal(str)            # one-line reason
     cancelled = Signal()
-    # The last signal of every job, after its outcome's: the manager lets the job go on it. One
-    # thread emits both, so each slot of the outcome (connected before or after submit) has run
-    # by then; letting go on the outcome itself raced with slots queued after the manager's.
-    ended = Signal()
 
 
 class Job(QRunnable):
@@ -75,12 +69,6 @@ class Job(QRunnable):
         return self.state in ("succeeded", "failed", "cancelled")
 
     def run(self) -> None:
-        try:
-            self._run()
-        finally:
-            self.signals.ended.emit()
-
-    def _run(self) -> None:
         self.state = "running"
         try:
             self.cancel_token.raise_if_cancelled()
@@ -105,12 +93,14 @@ class JobManager(QObject):
 
     job_added = Signal(object)
     job_done = Signal(object)
+    _ended = Signal(object)  # id() of a job whose run has returned (emitted on its pool thread)
 
     def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.pool = pool or QThreadPool(self)
         self.running: list[Job] = []
         self.closed = False
+        self._ended.connect(self._done)
 
     def submit(self, job: Job) -> Job:
         """Start `job` on the pool; once the manager is closed, the job never starts (a late
@@ -119,19 +109,29 @@ class JobManager(QObject):
             job.state = "cancelled"
             return job
         self.running.append(job)
-        # Done-handling must not hold the job: a slot on its own signals that references it is a
-        # cycle through a C++ connection, which Python's gc cannot see (every job leaked).
-        done = functools.partial(self._done, weakref.ref(job))
-        job.signals.ended.connect(lambda: done())
         self.job_added.emit(job)
-        # The bound method, not the QRunnable: PySide's pool keeps a reference to every runnable
-        # started with autoDelete off, for as long as the pool lives.
-        self.pool.start(job.run)
+        # The pool gets a function, not the QRunnable (PySide's pool keeps every runnable started
+        # with autoDelete off for as long as it lives), and the function lets go of the job
+        # before it says the job ended: the job (a QObject's owner) must be freed on the GUI
+        # thread, by `_done`, never on the pool's (a crash when it was). The end is said on the
+        # same thread after the job's own outcome signal, so every slot of that signal, connected
+        # before or after submit, has run when the job is let go.
+        holder, key = [job], id(job)
+
+        def run_then_end() -> None:
+            ran = holder.pop()
+            try:
+                ran.run()
+            finally:
+                del ran
+                self._ended.emit(key)
+
+        self.pool.start(run_then_end)
         return job
 
-    def _done(self, job_ref: "weakref.ref[Job]") -> None:
-        job = job_ref()
-        if job is not None and job in self.running:
+    def _done(self, key: int) -> None:
+        job = next((j for j in self.running if id(j) == key), None)
+        if job is not None:
             self.running.remove(job)
             self.job_done.emit(job)
 

@@ -6,6 +6,17 @@ from just_dna_desktop.core import settings as core_settings
 from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR
 
 
+@pytest.fixture(autouse=True)
+def gc_on_the_gui_thread(qapp):
+    """As the window does (gui/gc_guard.py): a Qt object in a cycle is never freed on a pool thread.
+    Per test: the tests outside this folder keep Python's own collection."""
+    from just_dna_desktop.gui.gc_guard import collect_on_gui_thread
+
+    collector = collect_on_gui_thread(qapp)
+    yield
+    collector.stop()
+
+
 @pytest.fixture
 def make_window(qtbot):
     windows = []

@@ -158,3 +158,38 @@ def test_a_long_queue_lists_the_first_samples_and_counts_the_rest(qtbot):
     assert list(panel.queue_rows) == [key for key, _ in waiting[1:MAX_QUEUE_ROWS]]
     assert not panel.more.isVisibleTo(panel)
     assert panel.queue_rows["person001/sample0001"].text.text() == "person001/sample0001: queued, next"
+
+
+def test_jobs_are_freed_on_the_gui_thread(qtbot):
+    """A job owns a QObject (its signals): freed on a pool thread, it crashed the program (a
+    segfault in a pool thread's garbage collection). The pool's function lets go of the job before
+    it reports the end, so the manager, on the GUI thread, holds the last reference."""
+    import gc
+
+    freed_on = []
+
+    class Watched(Job):
+        def __del__(self):
+            freed_on.append(threading.get_ident())
+
+    manager = JobManager()
+    done = []
+    manager.job_done.connect(lambda job: done.append(job.title))
+    # Threads that want the GIL make each pool thread wait for it after the job's last signal,
+    # while the GUI thread handles that signal: the order in which a busy machine runs them.
+    stop = threading.Event()
+    busy = [threading.Thread(target=lambda: [None for _ in iter(stop.is_set, True)]) for _ in range(2)]
+    for thread in busy:
+        thread.start()
+    try:
+        for i in range(50):
+            manager.submit(Watched(f"job {i}", lambda job: sum(range(1000))))
+        qtbot.waitUntil(lambda: len(done) == 50, timeout=10_000)
+    finally:
+        stop.set()
+        for thread in busy:
+            thread.join()
+    qtbot.wait(50)
+    gc.collect()
+    assert len(freed_on) == 50
+    assert set(freed_on) == {threading.get_ident()}
