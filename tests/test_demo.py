@@ -132,6 +132,8 @@ def test_demo_command_prints_json_metadata(capsys, tmp_path, no_network):
     metadata = json.loads(captured.out)
     assert metadata["rows_in"] == metadata["rows_out"] == metadata["alleles_matched"] == 132
     assert metadata["partition_key"] == "demo/HG00096_chr21"
+    # the slice has no Hub manifest; the result still says what it was compared with
+    assert metadata["reference_revision"] == "bundled demo slice (Ensembl VEP 84 test data, chr21)"
     output = Path(metadata["output_file"])
     assert output.is_relative_to(tmp_path)  # conftest's data dir, never the real Documents
     assert pl.read_parquet(output)["rsid"].to_list() == vcf_ids()

@@ -27,6 +27,7 @@ import polars as pl
 from .. import __version__
 from .build import REFERENCE_BUILD
 from .cancel import CancelToken
+from .demo import reference_revision
 from .errors import BuildMismatchError, ReferenceMissingError, UserError, write_failure
 from . import prepared, rsid_match
 from .genotypes import InputFormat, detect_format, own_chromosome, read_markers
@@ -282,7 +283,8 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
             "genome_build": build,
             "variant_type": variant_type,
             "reference_dir": str(reference_dir),
-            "reference_revision": read_manifest(reference_dir).get("revision"),
+            "reference_revision": reference_revision(reference_dir,
+                                                     read_manifest(reference_dir).get("revision")),
             "program_version": __version__,
         }
         annotate = _annotate_by_rsid if method == "rsid" else _annotate_by_position

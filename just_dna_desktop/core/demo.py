@@ -3,6 +3,8 @@ and the real Ensembl slice they fall in (resources/demo)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .settings import RESOURCES_DIR
 
 DEMO_DIR = RESOURCES_DIR / "demo"
@@ -10,6 +12,19 @@ DEMO_VCF = DEMO_DIR / "HG00096_chr21.vcf"
 DEMO_CHIP = DEMO_DIR / "HG00096_chr21_23andme.txt"  # scripts/make_demo_chip.py
 DEMO_REFERENCE_DIR = DEMO_DIR / "ensembl_variations"
 DEMO_USER = "demo"
+# What a run against the bundled slice records as its reference revision (the slice has no Hub
+# manifest: without this, a demo result said "reference revision unknown").
+DEMO_REFERENCE_REVISION = "bundled demo slice (Ensembl VEP 84 test data, chr21)"
+
+
+def reference_revision(reference_dir: Path, manifest_revision: str | None) -> str | None:
+    """The revision a run records: the manifest's, or the bundled slice's name."""
+    if manifest_revision:
+        return manifest_revision
+    try:
+        return DEMO_REFERENCE_REVISION if reference_dir.resolve() == DEMO_REFERENCE_DIR.resolve() else None
+    except OSError:
+        return None
 
 
 def demo_sample_name() -> str:
