@@ -432,6 +432,13 @@ def not_looked_up_lines(m: dict[str, Any]) -> list[str]:
         shown = ", ".join(other[:5]) + (", ..." if len(other) > 5 else "")
         lines.append(f"other:    {m.get('alleles_on_other_contigs', 0):,} allele rows on contigs the "
                      f"reference never covers ({shown})")
+    from .core.build import REFERENCE_BUILD, own_rsids_doubt_build
+
+    if own_rsids_doubt_build(m) and m.get("genome_build") in (None, REFERENCE_BUILD):
+        lines.append(f"BUILD?    only {m['own_rsids_confirmed']:,} of the file's "
+                     f"{m['own_rsids_checked']:,} rsIDs are the reference's at their position: "
+                     "probably another build (GRCh37?) whatever the header says; "
+                     "annotate it with --match-by rsid")
     return lines
 
 

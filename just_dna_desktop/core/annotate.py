@@ -330,7 +330,7 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
         spill = alleles.spilled
         parts: list[pl.DataFrame] = []
         part_files: list[Path] = []
-        rows_out = matched = 0
+        rows_out = matched = own_checked = own_confirmed = 0
         gaps = ReferenceGaps()
         for index, chrom in enumerate(chroms):
             cancel.raise_if_cancelled()
@@ -344,6 +344,9 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
                 cancel.raise_if_cancelled()
                 if sources is not None:
                     part = annotate_part(part, sources, variant_type)
+                    checked, confirmed = _own_rsids_confirmed(part)
+                    own_checked += checked
+                    own_confirmed += confirmed
                 else:
                     gaps.add(chrom, part.height)
                 rows_out += part.height
@@ -362,6 +365,8 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
             "rows_in": header.records,
             "rows_out": rows_out,
             "alleles_matched": matched,
+            "own_rsids_checked": own_checked,
+            "own_rsids_confirmed": own_confirmed,
             "chromosomes": chroms,
             **gaps.metadata(),
             **header.gvcf_metadata(),
@@ -373,6 +378,16 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
             result = pl.concat([empty, *parts], how="diagonal_relaxed").select(empty.columns)
             write_parquet_atomic(result, output_path, compression, metadata)
     return metadata
+
+
+def _own_rsids_confirmed(part: pl.DataFrame) -> tuple[int, int]:
+    """(alleles whose file gives an rsID, those the reference names the same at that position):
+    a check of the file's build (core.build.own_rsids_doubt_build)."""
+    if "id" not in part.columns or "rsid" not in part.columns:
+        return 0, 0
+    own = part["id"].str.starts_with("rs").fill_null(False)
+    same = (own & (part["id"] == part["rsid"])).fill_null(False)
+    return int(own.sum()), int(same.sum())
 
 
 def _refuse_without_rsids(path: Path, fmt: InputFormat, build: str | None, count: int,

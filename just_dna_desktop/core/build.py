@@ -80,3 +80,20 @@ def normalise_contig(name: str) -> str:
     if upper in ("X", "Y"):
         return upper
     return stripped
+
+
+# A VCF's own rsIDs as a check of its build: on the reference's build nearly all of them name the
+# variant the reference has at that position (the demo: 132 of 132); on another build, positions
+# point elsewhere and almost none do. Judged only with enough rsIDs to go by.
+OWN_RSIDS_TO_JUDGE = 50
+OWN_RSIDS_CONFIRMED_SHARE = 0.5
+
+
+def own_rsids_doubt_build(metadata: dict) -> bool:
+    """True when a position run's file carried rsIDs and too few of them were confirmed by the
+    reference at their positions: the file is probably on another build without saying so."""
+    checked = metadata.get("own_rsids_checked")
+    confirmed = metadata.get("own_rsids_confirmed")
+    if not isinstance(checked, int) or not isinstance(confirmed, int):
+        return False
+    return checked >= OWN_RSIDS_TO_JUDGE and confirmed < OWN_RSIDS_CONFIRMED_SHARE * checked

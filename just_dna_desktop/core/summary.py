@@ -30,6 +30,7 @@ from typing import Any
 import polars as pl
 
 from .annotate import read_output_metadata
+from .build import own_rsids_doubt_build
 from .errors import UserError
 from .reference import sort_key
 from .reference_schema import CLINICAL_SIGNIFICANCES
@@ -271,7 +272,8 @@ def _first_line(exc: BaseException) -> str:
 RUN_KEYS = ("partition_key", "vcf_sample", "input_format", "match_by", "genome_build",
             "variant_type", "rows_in", "rows_out", "alleles_matched",
             "reference_chromosomes_missing", "alleles_not_looked_up", "contigs_not_in_reference",
-            "alleles_on_other_contigs", "markers_in", "no_calls", "without_rsid",
+            "alleles_on_other_contigs", "own_rsids_checked", "own_rsids_confirmed", "markers_in",
+            "no_calls", "without_rsid",
             "strand_flipped", "mismatched", "gvcf", "reference_blocks_skipped",
             "symbolic_alleles_skipped", "reference_repo", "reference_revision", "program_version")
 
@@ -335,6 +337,12 @@ def limitations(run: dict[str, Any], has_metadata: bool = True) -> list[str]:
     if build and build != "GRCh38" and run.get("match_by", "position") == "position":
         notes.append(f"The input says it is {build}, but it was matched by position against the "
                      "GRCh38 reference: its matches may be wrong.")
+    elif own_rsids_doubt_build(run):
+        notes.append(f"Only {run['own_rsids_confirmed']:,} of the {run['own_rsids_checked']:,} "
+                     "rsIDs written in the file name the variant the GRCh38 reference has at their "
+                     "position: the file is probably on another genome build (such as GRCh37), "
+                     "whatever its header says, and its matches by position are then wrong. "
+                     "Matching it by rsID avoids this.")
     for key, one, many in (
             ("without_rsid", "marker has no rsID, so it could not be placed on GRCh38 and has no "
                              "annotation", "markers have no rsID, so they could not be placed on "
