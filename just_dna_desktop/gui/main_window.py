@@ -636,6 +636,7 @@ class MainWindow(QMainWindow):
         self.tabs.insertTab(0, self.summary_view, "Summary")
         self.tabs.setCurrentWidget(self.summary_view)
         self.summary_view.filter_requested.connect(self.show_filtered_results)
+        self.summary_view.annotate_by_rsid.connect(lambda key: self.annotate(key, match_by="rsid"))
         self.summary_view.report_written.connect(
             lambda path: self.statusBar().showMessage(f"Report saved: {path}", 10_000))
         # The Summary is always of the file the table shows: cleared with it, so another

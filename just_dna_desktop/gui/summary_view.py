@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QHeaderView, QL
                                QPushButton, QScrollArea, QSizePolicy, QTableView, QToolTip,
                                QVBoxLayout, QWidget)
 
-from ..core.build import CONTIG_LENGTHS
+from ..core.build import CONTIG_LENGTHS, own_rsids_doubt_build
 from ..core.report import write_report
 from ..core.summary import MAF_EDGES, NOT_JUDGED, RARE_MAF, UNMATCHED, SampleSummary, maf_bin_label, summarize
 from .chart_theme import ThemedChartView
@@ -286,6 +286,7 @@ class SummaryView(QWidget):
     filter_requested = Signal(str, bool, bool, bool)
     summary_shown = Signal(object)   # the SampleSummary now on screen
     report_written = Signal(str)
+    annotate_by_rsid = Signal(str)   # the sample's key: its own rsIDs doubt its build
 
     def __init__(self, jobs: JobManager | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -307,6 +308,11 @@ class SummaryView(QWidget):
         self.export_button.setToolTip("Save this summary as one HTML file that loads nothing "
                                       "from the network; it prints, too")
         self.export_button.clicked.connect(self.ask_export)
+        self.key: str | None = None  # the workspace sample shown (None: a file from elsewhere)
+        self.rsid_button = QPushButton("Annotate by rsID")
+        self.rsid_button.setToolTip("Match this file's markers by their rsIDs, which name the same "
+                                    "variant on every genome build, instead of by position")
+        self.rsid_button.clicked.connect(lambda: self.key and self.annotate_by_rsid.emit(self.key))
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -381,6 +387,7 @@ class SummaryView(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.provenance)
         layout.addWidget(self.status)
+        layout.addWidget(self.rsid_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.message)
         layout.addWidget(self.body, 1)
         scroll = QScrollArea()
@@ -400,6 +407,8 @@ class SummaryView(QWidget):
         self.provenance.clear()
         self.status.clear()
         self.status.hide()
+        self.rsid_button.hide()
+        self.key = None
         self.message.clear()
         self.body.hide()
         self.export_button.setEnabled(False)
@@ -410,6 +419,8 @@ class SummaryView(QWidget):
         self._generation += 1
         generation = self._generation
         path = Path(path)
+        self.key = title
+        self.rsid_button.hide()
         self.title.setText(f"<b>{html.escape(title or path.parent.name)}</b>")
         self.provenance.clear()
         self.message.setText("Counting…")
@@ -459,6 +470,9 @@ class SummaryView(QWidget):
         self.summary_shown.emit(summary)
 
     def _show_status(self, summary: SampleSummary) -> None:
+        # Matched by position although its own rsIDs say another build: offer the other way.
+        self.rsid_button.setVisible(self.key is not None and summary.run.get("match_by") == "position"
+                                    and own_rsids_doubt_build(summary.run))
         if not summary.limitations:
             self.status.hide()
             return

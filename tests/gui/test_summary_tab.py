@@ -94,3 +94,33 @@ def test_a_sample_without_results_clears_the_previous_summary(qtbot, annotated):
     assert window.summary_view.summary is None
     assert not window.summary_view.body.isVisible()
     assert "Click an annotated sample" in window.summary_view.title.text()
+
+
+def test_a_file_whose_rsids_doubt_its_build_is_offered_annotation_by_rsid(qtbot, make_window,
+                                                                          tmp_path):
+    """The demo's calls moved as another build moves them, the header saying nothing: matched by
+    position, its own rsIDs are not the reference's; the Summary says so and offers the other way."""
+    from test_build_from_own_rsids import shifted_without_build
+
+    window = make_window()
+    with qtbot.waitSignal(window.sample_annotated, timeout=90_000):
+        window.start_import([(shifted_without_build(tmp_path), "carol", "old-chip")])
+    view = window.summary_view
+    qtbot.waitUntil(lambda: view.summary is not None, timeout=20_000)
+    # the few positions that hit a variant hit another one (none is the file's own rsID)
+    assert view.summary.run["match_by"] == "position" and view.summary.matched < 10
+    assert view.summary.run["own_rsids_confirmed"] == 0
+    assert "probably on another genome build" in view.status.text()
+    assert view.rsid_button.isVisibleTo(view)
+    with qtbot.waitSignal(window.sample_annotated, timeout=90_000):
+        view.rsid_button.click()
+    qtbot.waitUntil(lambda: view.summary is not None and view.summary.run.get("match_by") == "rsid",
+                    timeout=20_000)
+    assert view.summary.matched == 132 and not view.rsid_button.isVisibleTo(view)
+    latest = window.history.list_runs(partition_key="carol/old-chip", limit=1)[0]
+    assert latest.status == "succeeded" and latest.trigger == "manual"
+
+
+def test_the_demo_is_not_offered_annotation_by_rsid(annotated):
+    view = annotated.summary_view
+    assert view.summary is not None and not view.rsid_button.isVisibleTo(view)
