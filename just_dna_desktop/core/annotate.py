@@ -34,7 +34,7 @@ from .genotypes import InputFormat, detect_format, own_chromosome, read_markers
 from .housekeeping import discard, temp_dir, temp_file
 from .publish import replace_output
 from .metrics import ResourceMonitor
-from .reference import CHROMOSOMES, find_files, read_manifest, sort_key
+from .reference import CHROMOSOMES, find_files, sort_key
 from .reference import reading as reading_reference
 from .vcf import ALLELE_SCHEMA, AlleleBlocks, read_header
 
@@ -283,8 +283,7 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
             "genome_build": build,
             "variant_type": variant_type,
             "reference_dir": str(reference_dir),
-            "reference_revision": reference_revision(reference_dir,
-                                                     read_manifest(reference_dir).get("revision")),
+            "reference_revision": reference_revision(reference_dir),
             "program_version": __version__,
         }
         annotate = _annotate_by_rsid if method == "rsid" else _annotate_by_position

@@ -17,10 +17,14 @@ DEMO_USER = "demo"
 DEMO_REFERENCE_REVISION = "bundled demo slice (Ensembl VEP 84 test data, chr21)"
 
 
-def reference_revision(reference_dir: Path, manifest_revision: str | None) -> str | None:
-    """The revision a run records: the manifest's, or the bundled slice's name."""
-    if manifest_revision:
-        return manifest_revision
+def reference_revision(reference_dir: Path) -> str | None:
+    """The revision of the reference in `reference_dir`: its manifest's, the bundled slice's name,
+    or None (what a run records, what makes older results stale, what About shows)."""
+    from .reference import read_manifest
+
+    revision = read_manifest(reference_dir).get("revision")
+    if revision:
+        return revision
     try:
         return DEMO_REFERENCE_REVISION if reference_dir.resolve() == DEMO_REFERENCE_DIR.resolve() else None
     except OSError:

@@ -309,9 +309,9 @@ class Workspace:
     def _reference_revision(self) -> str | None:
         if self.reference_dir is None:
             return None
-        from .reference import read_manifest
+        from .demo import reference_revision
 
-        return read_manifest(Path(self.reference_dir)).get("revision")
+        return reference_revision(Path(self.reference_dir))
 
     def _reference_chromosomes(self) -> set[str] | None:
         """Chromosomes the cache has files for now (None: no cache configured, cannot tell)."""

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, Q
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .. import __version__
-from ..core.reference import read_manifest
+from ..core.demo import reference_revision
 from ..core.sources import DATA_SOURCES, PROGRAM_LICENCE, PROGRAM_URL
 from .actions import shortcut_rows
 
@@ -47,9 +47,8 @@ def about_html(reference_dir: Path | None) -> str:
     """Version, licence, data sources with their terms, and the reference revision in use."""
     revision = "not downloaded"
     if reference_dir is not None:
-        manifest = read_manifest(Path(reference_dir))
-        revision = manifest.get("revision") or ("present, revision unknown (no manifest)"
-                                                if Path(reference_dir).is_dir() else revision)
+        revision = reference_revision(Path(reference_dir)) or (
+            "present, revision unknown (no manifest)" if Path(reference_dir).is_dir() else revision)
     try:
         from PySide6 import __version__ as pyside
         import polars

@@ -41,3 +41,11 @@ def test_the_shortcuts_list_is_the_table_that_works(qtbot):
     assert shown["F5"].startswith("Rescan the input folder")
     assert shown["Alt+Up"].startswith("Sort by this column, ascending")
     assert "Shift+F10, Menu" in shown and "Enter" in shown
+
+
+def test_about_names_the_bundled_slice_as_the_demo_window_s_reference():
+    from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_REFERENCE_REVISION
+    from just_dna_desktop.gui.help_dialogs import about_html
+
+    assert DEMO_REFERENCE_REVISION in about_html(DEMO_REFERENCE_DIR)
+    assert "revision unknown" not in about_html(DEMO_REFERENCE_DIR)
