@@ -535,6 +535,20 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     import signal
+
+    # SIGTERM means a clean stop from the first moment, start-up included (a service manager may
+    # stop `watch` while it sweeps): the handler only appends to a list, because one that takes a
+    # lock (Event.set) deadlocks when the signal arrives while this thread holds that very lock
+    # (inside Event.wait). Each start-up step looks at the list before the next one.
+    stop_requested: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop_requested.append(signum))
+    try:
+        return _watch(args, stop_requested)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _watch(args: argparse.Namespace, stop_requested: list[int]) -> int:
     import time
 
     from .core.history import History
@@ -560,11 +574,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
         log(f"removed {len(swept)} temporary file(s) or folder(s) left by stopped programs")
     if not scheduler.auto_annotate:
         log("auto-annotation is off in the settings file: watching only")
-    # The handler only appends to a list: one that takes a lock (Event.set) deadlocks when the
-    # signal arrives while this thread holds that very lock (inside Event.wait). Installed before
-    # "watching" is said, so from then on SIGTERM always means a clean stop.
-    stop_requested: list[int] = []
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop_requested.append(signum))
+    if stop_requested:  # stopped while starting: nothing to stop but the history
+        history.close()
+        log("stopped")
+        return EXIT_OK
     log(f"watching {settings.input_dir} (new files annotated at most once every "
         f"{scheduler.min_interval_seconds:g} s); Ctrl-C to stop")
     service = WatchService(scheduler, stable_seconds=args.stable_seconds, log=log).start()
@@ -575,7 +588,6 @@ def cmd_watch(args: argparse.Namespace) -> int:
         pass
     finally:
         service.stop()
-        signal.signal(signal.SIGTERM, previous)
         history.close()
     log("stopped")
     return EXIT_OK

@@ -123,6 +123,36 @@ def test_watch_sweeps_what_killed_programs_left_at_start_up(data, tmp_path):
     assert code == 0 and list(sample_dir.iterdir()) == []
 
 
+MAKE_A_RUN_OF_A_DEAD_PROCESS = """
+import sys
+from just_dna_desktop.core.history import History
+with History(sys.argv[1], recover=False) as history:
+    history.record(partition_key="alice/s0", user="alice", sample="s0", status="running")
+"""
+
+
+def test_watch_stopped_during_start_up_stops_cleanly(data, tmp_path):
+    """SIGTERM while `watch` is still starting (here: sweeping the leftovers of killed runs, after
+    it said it marked a dead program's run interrupted) is a clean stop, never a death by signal.
+    The handler is installed before `watch` prints anything, so a signal sent after its first line
+    is always handled: this test cannot pass by luck and cannot fail by it."""
+    history_file = data / "interim" / "history.sqlite"
+    history_file.parent.mkdir(parents=True)
+    subprocess.run([sys.executable, "-c", MAKE_A_RUN_OF_A_DEAD_PROCESS, str(history_file)],
+                   check=True, env=dict(os.environ, PYTHONPATH=str(PROJECT)))
+    from workspace_helpers import leftovers_of_a_dead_process
+
+    for n in range(5):  # the sweep comes after the first line
+        leftovers_of_a_dead_process(data / "output" / "users" / "bo" / f"s{n}" /
+                                    "user_annotated_vcf.parquet")
+    with WatchProcess(tmp_path) as watch:
+        first = watch.line()
+        code, rest = watch.stop()
+    assert first.startswith("marked 1 run(s) left by a stopped program as interrupted"), first
+    assert code == 0, (code, rest)
+    assert rest.strip().endswith("stopped") and "watching" not in rest, rest
+
+
 def test_watch_stops_on_sigterm_every_time(data, tmp_path):
     """SIGTERM used to set a threading.Event from the handler, which deadlocks when the signal
     lands while the main thread holds that Event's lock (inside Event.wait): `watch` then hung
