@@ -39,8 +39,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from just_dna_desktop.core.build import CONTIG_LENGTHS
-from just_dna_desktop.core.reference_schema import CLINICAL_COLUMNS, EVIDENCE_COLUMNS
+from just_dna_desktop.core.readers.build import CONTIG_LENGTHS
+from just_dna_desktop.core.reference.schema import CLINICAL_COLUMNS, EVIDENCE_COLUMNS
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "data"

@@ -40,8 +40,8 @@ def main() -> int:
     import polars as pl
     from PySide6.QtWidgets import QApplication
 
-    from just_dna_desktop.core import settings as core_settings
-    from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_VCF
+    from just_dna_desktop.core.workspace import settings as core_settings
+    from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR, DEMO_VCF
     from just_dna_desktop.gui.main_window import MainWindow
     from just_dna_desktop.gui.results_model import ResultsModel
 

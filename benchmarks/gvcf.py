@@ -2,7 +2,7 @@
 same variants.
 
 A whole-genome gVCF holds ~100 M reference blocks around ~5 M variants; the blocks are dropped in
-the block parser (core/vcf.py), before any per-row work, so they should cost about the reading of
+the block parser (core/readers/vcf.py), before any per-row work, so they should cost about the reading of
 their text and no memory beyond one block of it. This writes a synthetic chr21 gVCF (blocks of
 varying length between variants, GATK style: `<NON_REF>` ALT, END=, GT:DP:GQ) and the plain VCF of
 its variants, then times `just-dna-desktop annotate` on each (median of --runs, interleaved) and
@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from run import measure  # noqa: E402  (same measuring as the main benchmark)
 
-from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR  # noqa: E402
+from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR  # noqa: E402
 
 HEADER = """##fileformat=VCFv4.2
 ##ALT=<ID=NON_REF,Description="Represents any possible alternative allele at this location">

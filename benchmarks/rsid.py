@@ -41,8 +41,8 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import CLI, measure  # noqa: E402
 
-from just_dna_desktop.core import prepared  # noqa: E402
-from just_dna_desktop.core.reference import CHROMOSOMES  # noqa: E402
+from just_dna_desktop.core.reference import prepared
+from just_dna_desktop.core.reference.cache import CHROMOSOMES  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"

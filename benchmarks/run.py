@@ -179,7 +179,7 @@ def convert_reference(files: list[Path], work: Path) -> dict[str, float]:
 def alleles_of(vcf: Path) -> pl.DataFrame:
     """Unique allele keys of the query (as our reader normalises them)."""
     sys.path.insert(0, str(ROOT))
-    from just_dna_desktop.core.vcf import read_alleles
+    from just_dna_desktop.core.readers.vcf import read_alleles
 
     return read_alleles(vcf)[1].select("chrom", "start", "ref", "alt").unique()
 
@@ -317,8 +317,8 @@ def main(argv: list[str] | None = None) -> None:
         "just-dna-desktop --help": [str(CLI), "--help"],
         "python -c pass": [str(PYTHON), "-c", "pass"],
         "python -c 'import polars'": [str(PYTHON), "-c", "import polars"],
-        "python -c 'import just_dna_desktop.core.annotate'":
-            [str(PYTHON), "-c", "import just_dna_desktop.core.annotate"],
+        "python -c 'import just_dna_desktop.core.engine.annotate'":
+            [str(PYTHON), "-c", "import just_dna_desktop.core.engine.annotate"],
     }
     startup = {k: statistics.median(measure(c, env)[0] for _ in range(max(args.runs, 5)))
                for k, c in startup.items()}
@@ -362,7 +362,7 @@ def print_report(results, startup, conversion, prepare, files, rows, args) -> No
               f"({prepare[2] / size:.2f}x)")
     ours = [r for r in results if r["tool"] == "ours"]
     if ours:
-        fixed = startup["python -c 'import just_dna_desktop.core.annotate'"]  # paid once
+        fixed = startup["python -c 'import just_dna_desktop.core.engine.annotate'"]  # paid once
         scale = GENOME_ROWS / rows
         print(f"Scaled to the whole reference ({GENOME_ROWS / 1e9:.1f} G rows, x{scale:.1f} "
               "of this one, query records scaled alike, start-up not scaled): "

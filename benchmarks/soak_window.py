@@ -32,8 +32,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def make_workspace(folder: Path, samples: int, auto: bool, min_interval: float) -> None:
-    from just_dna_desktop.core import settings as core_settings
-    from just_dna_desktop.core.demo import DEMO_VCF
+    from just_dna_desktop.core.workspace import settings as core_settings
+    from just_dna_desktop.core.reference.demo import DEMO_VCF
 
     os.environ["JUST_DNA_DESKTOP_DATA_DIR"] = str(folder / "data")
     os.environ["JUST_DNA_PIPELINES_CACHE_DIR"] = str(folder / "cache")
@@ -82,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from just_dna_desktop.core import settings as core_settings
-    from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR
+    from just_dna_desktop.core.workspace import settings as core_settings
+    from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR
     from just_dna_desktop.gui.main_window import MainWindow
 
     app = QApplication([sys.argv[0]])

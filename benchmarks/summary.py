@@ -1,4 +1,4 @@
-"""Time core.summary.summarize (the Summary tab, `report`) on a genome-sized annotated output.
+"""Time core.results.summary.summarize (the Summary tab, `report`) on a genome-sized annotated output.
 
     uv run python benchmarks/summary.py OUTPUT.parquet [--runs 5]
 
@@ -23,7 +23,7 @@ import statistics
 import time
 from pathlib import Path
 
-from just_dna_desktop.core.summary import summarize
+from just_dna_desktop.core.results.summary import summarize
 
 
 def main() -> None:

@@ -2,8 +2,8 @@
 
 Starts Qt, builds the main window and does what its "Open the demo" action does, in a temporary
 workspace: import the bundled demo VCF, annotate it in the spawned child process the app always
-uses (core.runner), record the run in the history, and draw the Summary tab (QtCharts) with the
-demo's numbers (core.summary, under `"summary"`). Then writes a JSON report and quits. It is
+uses (core.workspace.runner), record the run in the history, and draw the Summary tab (QtCharts) with the
+demo's numbers (core.results.summary, under `"summary"`). Then writes a JSON report and quits. It is
 meant for the frozen bundle (CI runs it offscreen and under Xvfb), where the usual failures are
 a missing Qt plugin, a resource file left out, or a `spawn` child that cannot start; each of
 those ends up in the report as `"ok": false` with the reason, never as a hang: a deadline stops
@@ -130,7 +130,7 @@ def _run(report: dict[str, Any], deadline: float) -> None:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from .core.settings import RESOURCES_DIR, load_settings
+    from .core.workspace.settings import RESOURCES_DIR, load_settings
 
     report["qt"] = qVersion()
     report["pyside"] = PySide6.__version__
@@ -232,7 +232,7 @@ def _check_summary_tab(report: dict[str, Any], window: Any, summary: Any) -> Non
 def _check_run(report: dict[str, Any], window: Any, key: str) -> None:
     import polars as pl
 
-    from .core.history import History
+    from .core.workspace.history import History
 
     with History(window.settings.history_file) as history:
         runs = history.list_runs(partition_key=key, kind="annotate", limit=1)
@@ -249,7 +249,7 @@ def _check_run(report: dict[str, Any], window: Any, key: str) -> None:
         "rows_in": metadata.get("rows_in"),
         "rows_out": metadata.get("rows_out"),
         "output_rows": rows,
-        "annotation_via": "MainWindow.open_demo -> core.runner.run_job (spawn child process)",
+        "annotation_via": "MainWindow.open_demo -> core.workspace.runner.run_job (spawn child process)",
         "run_id": run.id,
         "run_status": run.status,
         "run_trigger": run.trigger,

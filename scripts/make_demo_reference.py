@@ -42,7 +42,7 @@ from pathlib import Path
 
 import polars as pl
 
-from just_dna_desktop.core.reference_schema import CLINICAL_SIGNIFICANCES, REFERENCE_SCHEMA
+from just_dna_desktop.core.reference.schema import CLINICAL_SIGNIFICANCES, REFERENCE_SCHEMA
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = ROOT / "tests/data/ensembl_vep84_chr21/chr21_25000001-26000000_var.gz"

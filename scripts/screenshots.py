@@ -38,7 +38,7 @@ def settle(app, seconds: float = 0.4) -> None:
 def partial_vcf(folder: Path) -> Path:
     """The demo's chromosome 21 calls plus three on chromosome 22, which the bundled reference
     slice lacks: a partial result."""
-    from just_dna_desktop.core.demo import DEMO_VCF
+    from just_dna_desktop.core.reference.demo import DEMO_VCF
 
     path = folder / "genome-with-chr22.vcf"
     path.write_text(DEMO_VCF.read_text() + "".join(
@@ -50,7 +50,7 @@ def partial_vcf(folder: Path) -> Path:
 def grch37_vcf_without_rsids(folder: Path) -> Path:
     """An older lab export: GRCh37 contig lengths and no rsIDs, so it can be matched neither by
     position nor by rsID (the failed-sample page)."""
-    from just_dna_desktop.core.demo import DEMO_VCF
+    from just_dna_desktop.core.reference.demo import DEMO_VCF
 
     lines = []
     for line in DEMO_VCF.read_text().splitlines():
@@ -86,8 +86,8 @@ def take(data: Path) -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from just_dna_desktop.core import settings as core_settings
-    from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_VCF
+    from just_dna_desktop.core.workspace import settings as core_settings
+    from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR, DEMO_VCF
     from just_dna_desktop.gui.app import apply_theme
     from just_dna_desktop.gui.import_dialog import ImportDialog
     from just_dna_desktop.gui.main_window import MainWindow

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from just_dna_desktop.core.reference_schema import CLINICAL_COLUMNS, EVIDENCE_COLUMNS
+from just_dna_desktop.core.reference.schema import CLINICAL_COLUMNS, EVIDENCE_COLUMNS
 
 
 def reference_frame(chrom: str, rows: list[tuple[int, str, str, str]], tsa: list[str] | None = None

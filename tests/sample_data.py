@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from just_dna_desktop.core.annotate import annotate_vcf
+from just_dna_desktop.core.engine.annotate import annotate_vcf
 
 from reference_factory import reference_frame
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from just_dna_desktop.core.annotate import annotate_vcf
+from just_dna_desktop.core.engine.annotate import annotate_vcf
 from just_dna_desktop.core.cancel import CancelToken
 from just_dna_desktop.core.errors import BuildMismatchError, Cancelled, ReferenceMissingError
 

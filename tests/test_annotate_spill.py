@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from just_dna_desktop.core import annotate
-from just_dna_desktop.core import vcf as vcf_module
-from just_dna_desktop.core.annotate import annotate_vcf
+from just_dna_desktop.core.engine import annotate
+from just_dna_desktop.core.readers import vcf as vcf_module
+from just_dna_desktop.core.engine.annotate import annotate_vcf
 from just_dna_desktop.core.cancel import CancelToken
 from just_dna_desktop.core.errors import Cancelled
 

@@ -5,9 +5,9 @@ so in its metadata, the CLI summary and the summary's limitations."""
 import json
 
 from just_dna_desktop.cli import main
-from just_dna_desktop.core.build import own_rsids_doubt_build
-from just_dna_desktop.core.demo import DEMO_DIR, DEMO_VCF
-from just_dna_desktop.core.summary import summarize
+from just_dna_desktop.core.readers.build import own_rsids_doubt_build
+from just_dna_desktop.core.reference.demo import DEMO_DIR, DEMO_VCF
+from just_dna_desktop.core.results.summary import summarize
 
 DOUBT = "probably on another genome build"
 

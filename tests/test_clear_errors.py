@@ -10,7 +10,7 @@ import pytest
 from workspace_helpers import REAL_VCF, make_reference, mounted, read_only
 
 from just_dna_desktop.cli import main
-from just_dna_desktop.core import annotate
+from just_dna_desktop.core.engine import annotate
 from just_dna_desktop.core.errors import OutputWriteError, ReferenceDamagedError
 
 OUTPUT_NAME = "user_annotated_vcf.parquet"
@@ -95,7 +95,7 @@ def test_a_damaged_reference_file_is_named_with_what_to_do(workspace, capsys, da
 
 
 def test_a_damaged_prepared_copy_says_to_delete_it(tmp_path, monkeypatch):
-    from just_dna_desktop.core import prepared
+    from just_dna_desktop.core.reference import prepared
 
     reference_dir = make_reference(tmp_path / "cache")
     source = next(reference_dir.rglob("*chr21.parquet"))

@@ -72,9 +72,9 @@ def test_two_annotate_processes_never_write_one_output_at_once(tmp_path):
     import signal
     import time
 
-    from just_dna_desktop.core.annotate import read_output_metadata
-    from just_dna_desktop.core.history import History
-    from just_dna_desktop.core.settings import load_settings
+    from just_dna_desktop.core.engine.annotate import read_output_metadata
+    from just_dna_desktop.core.workspace.history import History
+    from just_dna_desktop.core.workspace.settings import load_settings
 
     write_reference(tmp_path / "cache" / "ensembl_variations", "21", [(100, "rs100", "A", "G")])
     big = tmp_path / "big" / "me.vcf"  # big enough to catch it running (~2 s of hashing/reading)

@@ -125,7 +125,7 @@ def test_watch_sweeps_what_killed_programs_left_at_start_up(data, tmp_path):
 
 MAKE_A_RUN_OF_A_DEAD_PROCESS = """
 import sys
-from just_dna_desktop.core.history import History
+from just_dna_desktop.core.workspace.history import History
 with History(sys.argv[1], recover=False) as history:
     history.record(partition_key="alice/s0", user="alice", sample="s0", status="running")
 """

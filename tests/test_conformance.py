@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 from just_dna_desktop import cli
-from just_dna_desktop.core.annotate import read_output_metadata
+from just_dna_desktop.core.engine.annotate import read_output_metadata
 
 CORPUS = Path(__file__).resolve().parent / "data" / "vcf-conformance"
 FILES = sorted(CORPUS.glob("*/*/*.vcf"))

@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 
 from just_dna_desktop import cli
-from just_dna_desktop.core.annotate import annotate_vcf
-from just_dna_desktop.core.demo import DEMO_CHIP, DEMO_DIR, DEMO_REFERENCE_DIR, DEMO_VCF
-from just_dna_desktop.core.reference import find_files
-from just_dna_desktop.core.vcf import read_alleles
+from just_dna_desktop.core.engine.annotate import annotate_vcf
+from just_dna_desktop.core.reference.demo import DEMO_CHIP, DEMO_DIR, DEMO_REFERENCE_DIR, DEMO_VCF
+from just_dna_desktop.core.reference.cache import find_files
+from just_dna_desktop.core.readers.vcf import read_alleles
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "make_demo_reference.py"
 DEMO_PARQUET = DEMO_REFERENCE_DIR / "data" / "homo_sapiens-chr21.parquet"

@@ -21,10 +21,10 @@ import polars as pl
 import pytest
 
 from just_dna_desktop import cli
-from just_dna_desktop.core import download, reference
+from just_dna_desktop.core.reference import download, cache as reference
 from just_dna_desktop.core.cancel import CancelToken
 from just_dna_desktop.core.errors import Cancelled, UserError
-from just_dna_desktop.core.reference_schema import CLINICAL_COLUMNS, EVIDENCE_COLUMNS
+from just_dna_desktop.core.reference.schema import CLINICAL_COLUMNS, EVIDENCE_COLUMNS
 
 sys.path.insert(0, str(Path(__file__).parent))
 from hub_server import HubServer
@@ -155,7 +155,7 @@ def test_rerun_transfers_nothing(hub, ref_dir):
 
 
 def test_prepared_copies_are_built_after_the_download(hub, ref_dir, monkeypatch):
-    from just_dna_desktop.core import prepared
+    from just_dna_desktop.core.reference import prepared
 
     monkeypatch.setattr(prepared, "MIN_SOURCE_BYTES", 0)  # the test files are tiny
     seen = []

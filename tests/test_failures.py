@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from just_dna_desktop.core.annotate import annotate_vcf
+from just_dna_desktop.core.engine.annotate import annotate_vcf
 from just_dna_desktop.core.errors import (ReferenceDamagedError, UserError,
                                           write_failure)
-from just_dna_desktop.core.failures import (BUILD_MISMATCH_NO_RSID, NOT_A_SAMPLE,
-                                            OUTPUT_NOT_WRITTEN, OUT_OF_MEMORY, REFERENCE_DAMAGED,
-                                            explain_failure, explain_problem,
-                                            without_terminal_advice)
-from just_dna_desktop.core.genotypes import detect_format
-from just_dna_desktop.core.runner import _death_reason
+from just_dna_desktop.core.workspace.failures import (BUILD_MISMATCH_NO_RSID, NOT_A_SAMPLE,
+                                                      OUTPUT_NOT_WRITTEN, OUT_OF_MEMORY, REFERENCE_DAMAGED,
+                                                      explain_failure, explain_problem,
+                                                      without_terminal_advice)
+from just_dna_desktop.core.readers.genotypes import detect_format
+from just_dna_desktop.core.workspace.runner import _death_reason
 
 from reference_factory import write_reference, write_vcf
 

@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 from snps.io import Reader
 
-from just_dna_desktop.core.genotypes import GenotypeFileError, detect_format, own_chromosome, \
+from just_dna_desktop.core.readers.genotypes import GenotypeFileError, detect_format, own_chromosome, \
     read_markers
 
 CORPUS = Path(__file__).parent / "data" / "snps"

@@ -9,9 +9,9 @@ import pytest
 from workspace_helpers import REAL_VCF
 
 from just_dna_desktop.cli import main
-from just_dna_desktop.core.annotate import annotate_vcf, read_output_metadata
-from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR
-from just_dna_desktop.core.vcf import AlleleBlocks, read_alleles
+from just_dna_desktop.core.engine.annotate import annotate_vcf, read_output_metadata
+from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR
+from just_dna_desktop.core.readers.vcf import AlleleBlocks, read_alleles
 
 # GATK HaplotypeCaller -ERC GVCF, trimmed: blocks between the demo sample's real variants.
 GATK_HEADER = """##fileformat=VCFv4.2
@@ -96,7 +96,7 @@ def test_other_symbolic_alleles_stay_rows(tmp_path):
 
 @pytest.mark.parametrize("block_bytes", [200, 1 << 20])
 def test_blocks_across_reading_blocks_are_counted_once(tmp_path, monkeypatch, block_bytes):
-    from just_dna_desktop.core import vcf
+    from just_dna_desktop.core.readers import vcf
 
     monkeypatch.setattr(vcf, "BLOCK_BYTES", block_bytes)
     body = []

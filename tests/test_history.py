@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from just_dna_desktop.core import history as history_module
-from just_dna_desktop.core.history import (SCHEMA_VERSION, History, HistoryError, set_aside,
-                                           PartitionBusyError, owner_alive, this_owner)
+from just_dna_desktop.core.workspace import history as history_module
+from just_dna_desktop.core.workspace.history import (SCHEMA_VERSION, History, HistoryError, set_aside,
+                                                     PartitionBusyError, owner_alive, this_owner)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from just_dna_desktop.core.links import clinvar_url, dbsnp_url, gnomad_url, variant_links
+from just_dna_desktop.core.results.links import clinvar_url, dbsnp_url, gnomad_url, variant_links
 
 
 def test_rsid_links():

@@ -3,7 +3,7 @@
 import multiprocessing
 import time
 
-from just_dna_desktop.core.metrics import ResourceMonitor
+from just_dna_desktop.core.engine.metrics import ResourceMonitor
 
 
 def _hold_memory(megabytes: int, seconds: float) -> None:

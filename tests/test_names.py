@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from just_dna_desktop.core.errors import UserError
-from just_dna_desktop.core.names import (MAX_NAME_CHARS, InvalidNameError, check_name,
-                                         is_valid_name, name_problem, safe_name)
+from just_dna_desktop.core.workspace.names import (MAX_NAME_CHARS, InvalidNameError, check_name,
+                                                   is_valid_name, name_problem, safe_name)
 
 HOSTILE = [
     "", ".", "..", "../alice", "..\\alice", "a/b", "a\\b", "/etc/passwd", "C:\\Windows",
@@ -72,7 +72,7 @@ def test_message_names_the_problem():
 
 
 def test_printable_escapes_what_a_terminal_would_obey():
-    from just_dna_desktop.core.names import printable
+    from just_dna_desktop.core.workspace.names import printable
 
     assert printable("plain ålice/génome.vcf") == "plain ålice/génome.vcf"
     assert printable("a\x1b]0;x\x07b") == "a\\x1b]0;x\\x07b"
@@ -83,6 +83,6 @@ def test_printable_escapes_what_a_terminal_would_obey():
 
 
 def test_normal_form_is_nfc():
-    from just_dna_desktop.core.names import normal_form
+    from just_dna_desktop.core.workspace.names import normal_form
 
     assert normal_form("a\u030alice") == "\u00e5lice" == normal_form("\u00e5lice")

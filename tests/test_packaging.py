@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from just_dna_desktop import cli
-from just_dna_desktop.core import desktop_entry
+from just_dna_desktop import desktop_entry
 from just_dna_desktop.core.errors import UserError
-from just_dna_desktop.core.settings import RESOURCES_DIR
+from just_dna_desktop.core.workspace.settings import RESOURCES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"
@@ -208,7 +208,7 @@ def test_spec_is_python_and_names_what_the_bundle_needs():
     source = SPEC.read_text(encoding="utf-8")
     compile(source, str(SPEC), "exec")
     assert '"launcher.py"' in source and (PACKAGING / "launcher.py").is_file()
-    # The bundle puts resources where core/settings.py looks for them at run time.
+    # The bundle puts resources where core/workspace/settings.py looks for them at run time.
     package_parent = RESOURCES_DIR.parent.parent
     assert RESOURCES_DIR.relative_to(package_parent).as_posix() == "just_dna_desktop/resources"
     assert '"just_dna_desktop/resources"' in source

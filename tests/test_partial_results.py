@@ -10,11 +10,11 @@ import polars as pl
 import pytest
 
 from just_dna_desktop.cli import main
-from just_dna_desktop.core import annotate as annotate_module
-from just_dna_desktop.core.annotate import annotate_vcf, read_output_metadata
+from just_dna_desktop.core.engine import annotate as annotate_module
+from just_dna_desktop.core.engine.annotate import annotate_vcf, read_output_metadata
 from just_dna_desktop.core.errors import UserError
-from just_dna_desktop.core.history import History
-from just_dna_desktop.core.workspace import Fingerprint, Workspace
+from just_dna_desktop.core.workspace.history import History
+from just_dna_desktop.core.workspace.samples import Fingerprint, Workspace
 
 from reference_factory import write_reference, write_vcf
 from workspace_helpers import REAL_VCF, copy_vcf, vcf_records

@@ -22,7 +22,7 @@ def test_the_app_never_imports_dagster():
                if not m.name.startswith("just_dna_desktop.pipelines")
                and m.name != "just_dna_desktop.__main__"]  # that one starts the app
     assert {"just_dna_desktop.cli", "just_dna_desktop.gui.main_window",
-            "just_dna_desktop.core.scheduler"} <= set(modules)
+            "just_dna_desktop.core.workspace.scheduler"} <= set(modules)
     code = BLOCK_DAGSTER + "".join(f"import {m}\n" for m in modules) + (
         "assert not [m for m in sys.modules if m.startswith(('dagster', 'just_dna_desktop.pipelines'))]\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

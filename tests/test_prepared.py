@@ -1,4 +1,4 @@
-"""The prepared copy of the reference (core/prepared.py) gives exactly the published files' answers."""
+"""The prepared copy of the reference (core/reference/prepared.py) gives exactly the published files' answers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import os
 import polars as pl
 import pytest
 
-from just_dna_desktop.core import prepared
-from just_dna_desktop.core.annotate import annotate_vcf
+from just_dna_desktop.core.reference import prepared
+from just_dna_desktop.core.engine.annotate import annotate_vcf
 
 from reference_factory import write_reference, write_vcf
 
@@ -94,7 +94,7 @@ def test_unwritable_cache_falls_back_to_the_published_file(tmp_path, reference, 
 
 
 def test_annotation_prepares_once_and_resolves_sources_once_per_chromosome(tmp_path, monkeypatch):
-    from just_dna_desktop.core import annotate
+    from just_dna_desktop.core.engine import annotate
 
     ref = tmp_path / "cache" / "ensembl_variations"
     write_reference(ref, "21", [(100, "rs100", "A", "G"), (200, "rs200", "C", "T")])

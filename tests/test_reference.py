@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from just_dna_desktop.core import reference
+from just_dna_desktop.core.reference import cache as reference
 from just_dna_desktop.core.cancel import CancelToken
 from just_dna_desktop.core.errors import Cancelled
 

@@ -15,12 +15,12 @@ import polars as pl
 import pytest
 
 from just_dna_desktop import __version__, cli
-from just_dna_desktop.core import report as report_module
-from just_dna_desktop.core.annotate import OUTPUT_METADATA_KEY, annotate_vcf
-from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_VCF
+from just_dna_desktop.core.results import report as report_module
+from just_dna_desktop.core.engine.annotate import OUTPUT_METADATA_KEY, annotate_vcf
+from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR, DEMO_VCF
 from just_dna_desktop.core.errors import UserError
-from just_dna_desktop.core.report import render_report, write_report
-from just_dna_desktop.core.summary import summarize
+from just_dna_desktop.core.results.report import render_report, write_report
+from just_dna_desktop.core.results.summary import summarize
 
 from sample_data import annotate_1000_genomes, write_multi_sample_reference
 

@@ -6,12 +6,12 @@ told in a window's words."""
 import polars as pl
 import pytest
 
-from just_dna_desktop.core.annotate import check_build
+from just_dna_desktop.core.engine.annotate import check_build
 from just_dna_desktop.core.errors import BuildMismatchError
-from just_dna_desktop.core.failures import (BUILD_MISMATCH, OTHER, REFERENCE_MISSING,
-                                            UNREADABLE_FILE, explain_failure)
-from just_dna_desktop.core.result_columns import (PRESETS, column_info, grouped, preset_columns)
-from just_dna_desktop.core.results_query import ResultsQuery, ViewSpec, export_name
+from just_dna_desktop.core.workspace.failures import (BUILD_MISMATCH, OTHER, REFERENCE_MISSING,
+                                                      UNREADABLE_FILE, explain_failure)
+from just_dna_desktop.core.results.columns import (PRESETS, column_info, grouped, preset_columns)
+from just_dna_desktop.core.results.query import ResultsQuery, ViewSpec, export_name
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def test_rsids_and_chromosomes_sort_as_people_expect(result):
 
 
 def test_ids_without_a_number_and_prefixed_chromosomes_sort_too():
-    from just_dna_desktop.core.result_columns import sort_keys
+    from just_dna_desktop.core.results.columns import sort_keys
 
     frame = pl.DataFrame({"marker_id": ["i700", "rs20", "RS3", "rs1;rs2", "rs100"],
                           "source_chrom": ["chrX", "chr10", "CHR2", "chr1", "chrUn_gl1"]})
@@ -108,9 +108,9 @@ def test_failures_are_told_without_terminal_advice(tmp_path):
 def test_every_column_the_engine_writes_is_described(tmp_path):
     """A VCF by position, a genotyping file and a GRCh37 VCF by rsID: no column lands in Other,
     and Essentials shows who, where, what was called and what it means."""
-    from just_dna_desktop.core.annotate import annotate_vcf
-    from just_dna_desktop.core.demo import DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_VCF
-    from just_dna_desktop.core.results_query import ResultsQuery
+    from just_dna_desktop.core.engine.annotate import annotate_vcf
+    from just_dna_desktop.core.reference.demo import DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_VCF
+    from just_dna_desktop.core.results.query import ResultsQuery
 
     from reference_factory import write_reference, write_vcf
 

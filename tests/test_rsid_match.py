@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 
 from just_dna_desktop import cli
-from just_dna_desktop.core import prepared
-from just_dna_desktop.core.annotate import annotate_vcf, read_output_metadata
+from just_dna_desktop.core.reference import prepared
+from just_dna_desktop.core.engine.annotate import annotate_vcf, read_output_metadata
 from just_dna_desktop.core.errors import UserError
-from just_dna_desktop.core.rsid_match import restate
+from just_dna_desktop.core.engine.rsid_match import restate
 
 from reference_factory import write_reference, write_vcf
 
@@ -231,7 +231,7 @@ def test_cli_summary_and_errors_for_a_chip_file(tmp_path, reference, capsys):
 @pytest.mark.parametrize("kind", ["chip", "vcf"])
 def test_batches_give_the_same_output_and_leave_nothing_behind(tmp_path, reference, monkeypatch,
                                                                kind):
-    from just_dna_desktop.core import annotate as annotate_module
+    from just_dna_desktop.core.engine import annotate as annotate_module
 
     if kind == "chip":
         path = chip(tmp_path, "rs1 1 1 AG", "rs7 5 7 AA", "i5 1 5 AA", "rs2 1 2 AC", "rs4 1 4 DI",

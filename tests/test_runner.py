@@ -12,8 +12,8 @@ from workspace_helpers import (copy_vcf, deaf_target, failing_target, make_refer
                                slow_target)
 
 from just_dna_desktop.core.cancel import CancelToken
-from just_dna_desktop.core.history import History, PartitionBusyError
-from just_dna_desktop.core.runner import AnnotationJob, run_job
+from just_dna_desktop.core.workspace.history import History, PartitionBusyError
+from just_dna_desktop.core.workspace.runner import AnnotationJob, run_job
 
 
 @pytest.fixture
@@ -156,8 +156,8 @@ import sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 import workspace_helpers
-from just_dna_desktop.core.history import History
-from just_dna_desktop.core.runner import AnnotationJob, run_job
+from just_dna_desktop.core.workspace.history import History
+from just_dna_desktop.core.workspace.runner import AnnotationJob, run_job
 
 vcf, reference_dir, output, history_file, pid_file, target = sys.argv[2:8]
 job = AnnotationJob(vcf=Path(vcf), reference_dir=Path(reference_dir), output=Path(output),

@@ -3,8 +3,8 @@
 import pytest
 
 from just_dna_desktop.core.errors import UserError
-from just_dna_desktop.core.settings import (check_values, load_settings, read_settings_file,
-                                            write_settings)
+from just_dna_desktop.core.workspace.settings import (check_values, load_settings, read_settings_file,
+                                                      write_settings)
 
 
 def test_defaults_live_under_the_data_dir_and_the_file_is_created(tmp_path):

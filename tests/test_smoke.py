@@ -42,7 +42,7 @@ def test_smoke_test_annotates_the_demo_with_no_console(tmp_path):
     assert report["run_status"] == "succeeded"
     assert "spawn" in report["annotation_via"]
     assert report["peak_memory_mb"] > 0
-    # The Summary tab drew the demo's numbers (core.summary's), with QtCharts.
+    # The Summary tab drew the demo's numbers (core.results.summary's), with QtCharts.
     summary = report["summary"]
     assert summary["sample"] == "demo/HG00096_chr21" and summary["allele_rows"] == 132
     assert summary["carried"] == 2 and summary["zygosity"] == {"hom_ref": 130, "het": 1, "hom_alt": 1}

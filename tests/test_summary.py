@@ -1,4 +1,4 @@
-"""core.summary against independent computations on real data, annotated through the real engine.
+"""core.results.summary against independent computations on real data, annotated through the real engine.
 
 The numbers are recomputed here in plain Python, row by row (no polars expressions), from the
 output's rows and, where they depend on the genotype alone, straight from the VCF's text: the
@@ -18,12 +18,12 @@ import polars as pl
 import pytest
 
 from just_dna_desktop import __version__
-from just_dna_desktop.core.annotate import OUTPUT_METADATA_KEY, annotate_vcf
-from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_VCF
+from just_dna_desktop.core.engine.annotate import OUTPUT_METADATA_KEY, annotate_vcf
+from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR, DEMO_VCF
 from just_dna_desktop.core.errors import UserError
-from just_dna_desktop.core.reference import sort_key
-from just_dna_desktop.core.reference_schema import CLINICAL_COLUMNS
-from just_dna_desktop.core.summary import FLAG_ORDER, MAF_EDGES, summarize
+from just_dna_desktop.core.reference.cache import sort_key
+from just_dna_desktop.core.reference.schema import CLINICAL_COLUMNS
+from just_dna_desktop.core.results.summary import FLAG_ORDER, MAF_EDGES, summarize
 
 from reference_factory import write_reference, write_vcf
 from sample_data import (MULTI_SAMPLE_VCF, annotate_1000_genomes, vcf_samples,
@@ -262,7 +262,7 @@ def test_rs190291950_0_1_carries_a_not_g(multi_sample_reference, tmp_path):
 
 
 def summary_carried(path: Path) -> pl.Expr:
-    from just_dna_desktop.core.results_query import carried_expression
+    from just_dna_desktop.core.results.query import carried_expression
 
     return carried_expression(dict(pl.read_parquet_schema(path)))
 

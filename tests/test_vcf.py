@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 
 from just_dna_desktop import cli
-from just_dna_desktop.core import vcf as vcf_module
-from just_dna_desktop.core.build import CONTIG_LENGTHS, build_from_contigs, detect_build
+from just_dna_desktop.core.readers import vcf as vcf_module
+from just_dna_desktop.core.readers.build import CONTIG_LENGTHS, build_from_contigs, detect_build
 from just_dna_desktop.core.errors import UserError, VcfError
-from just_dna_desktop.core.vcf import ALLELE_SCHEMA, read_alleles, read_header
+from just_dna_desktop.core.readers.vcf import ALLELE_SCHEMA, read_alleles, read_header
 
 HEADER = "##fileformat=VCFv4.2\n"
 COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"

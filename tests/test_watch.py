@@ -10,10 +10,10 @@ import pytest
 from workspace_helpers import (REAL_VCF, copy_vcf, failing_target, make_reference, slow_target,
                                write_chip)
 
-from just_dna_desktop.core.history import History
-from just_dna_desktop.core.scheduler import Scheduler
-from just_dna_desktop.core.watch import Watcher, WatchService
-from just_dna_desktop.core.workspace import Workspace
+from just_dna_desktop.core.workspace.history import History
+from just_dna_desktop.core.workspace.scheduler import Scheduler
+from just_dna_desktop.core.workspace.watch import Watcher, WatchService
+from just_dna_desktop.core.workspace.samples import Workspace
 
 
 def wait_for(condition, timeout=20.0, step=0.05):
@@ -262,7 +262,7 @@ def test_run_now_skips_the_interval_but_not_a_running_partition(env):
     assert sample.state == "annotated"
     assert scheduler.run_now(sample).ok  # manual: no interval
     history.record(partition_key="alice/s1", status="running")
-    from just_dna_desktop.core.history import PartitionBusyError
+    from just_dna_desktop.core.workspace.history import PartitionBusyError
     with pytest.raises(PartitionBusyError):
         scheduler.run_now(sample)
 

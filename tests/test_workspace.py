@@ -11,12 +11,12 @@ import pytest
 
 from workspace_helpers import REAL_VCF, copy_vcf
 
-from just_dna_desktop.core import workspace as workspace_module
+from just_dna_desktop.core.workspace import samples as workspace_module
 from just_dna_desktop.core.errors import UserError, VcfError
-from just_dna_desktop.core.history import History
-from just_dna_desktop.core.names import InvalidNameError
-from just_dna_desktop.core.workspace import (Fingerprint, OutsideWorkspaceError, SampleExistsError,
-                                             Workspace, sample_name_of)
+from just_dna_desktop.core.workspace.history import History
+from just_dna_desktop.core.workspace.names import InvalidNameError
+from just_dna_desktop.core.workspace.samples import (Fingerprint, OutsideWorkspaceError, SampleExistsError,
+                                                     Workspace, sample_name_of)
 
 
 @pytest.fixture
@@ -352,7 +352,7 @@ def test_concurrent_imports_of_one_sample_one_wins_whole(ws, tmp_path):
 
 
 def test_a_new_reference_revision_makes_results_stale(tmp_path):
-    from just_dna_desktop.core.reference import write_manifest
+    from just_dna_desktop.core.reference.cache import write_manifest
 
     reference_dir = tmp_path / "cache" / "ensembl_variations"
     history = History(tmp_path / "state" / "history.sqlite")

@@ -18,7 +18,7 @@ from just_dna_desktop.core.errors import Cancelled
 
 REAL_VCF = Path("/work/shared/data/vcf/HG00096_chr21.vcf")
 if not REAL_VCF.exists():  # the same file ships as the bundled demo
-    from just_dna_desktop.core.demo import DEMO_VCF as REAL_VCF  # noqa: F811
+    from just_dna_desktop.core.reference.demo import DEMO_VCF as REAL_VCF  # noqa: F811
 
 
 def vcf_records(path: Path = REAL_VCF) -> list[tuple[int, str, str, str]]:
@@ -87,7 +87,7 @@ def annotate_then_die_target(job, progress, event):
     import os
     import signal
 
-    from just_dna_desktop.core.runner import annotate_target
+    from just_dna_desktop.core.workspace.runner import annotate_target
 
     annotate_target(job, progress, event)
     os.kill(os.getpid(), signal.SIGKILL)

@@ -160,7 +160,7 @@ def sweep_workspace(input_dir: Path, output_dir: Path, reference_dir: Path | Non
     for root, depth in ((Path(output_dir), 2), (Path(input_dir), 1)):
         folders += _folders(root, depth)
     if reference_dir is not None:
-        from .prepared import prepared_dir
+        from .reference.prepared import prepared_dir
 
         prepared = prepared_dir(Path(reference_dir))
         folders += [Path(dirpath) for dirpath, _, _ in os.walk(prepared)] if prepared.is_dir() else []

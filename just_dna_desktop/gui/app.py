@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-from ..core import settings as core_settings
+from ..core.workspace import settings as core_settings
 from ..core.errors import UserError
 from ..core.housekeeping import demo_dir, sweep_workspace
 from . import startup
@@ -79,7 +79,7 @@ def demo_workspace(base: Path | None = None) -> Path:
 def create_window(args: argparse.Namespace, ask: startup.Ask | None = None):
     """The main window, once the settings file and the run history are usable; None when the
     person chose to quit instead (`ask` puts each start-up problem to them)."""
-    from ..core.demo import DEMO_REFERENCE_DIR
+    from ..core.reference.demo import DEMO_REFERENCE_DIR
     from .main_window import MainWindow
 
     ask = ask or startup.default_ask(args.no_dialogs)

@@ -1,6 +1,6 @@
 """Automatic annotation in the window: the core folder watcher and scheduler, bridged to Qt.
 
-The watcher (watchdog, in core.watch) reports complete files from its own thread; here they become
+The watcher (watchdog, in core.workspace.watch) reports complete files from its own thread; here they become
 a Qt signal, delivered on the GUI thread. The scheduler is the core policy (one automatic run per
 minimum interval, never two runs of a partition, failed samples wait for a changed file), with one
 window-specific twist: the demo person's sample uses the bundled reference slice while the real
@@ -15,10 +15,10 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core.runner import AnnotationJob
-from ..core.scheduler import Scheduler
-from ..core.watch import Watcher
-from ..core.workspace import Sample
+from ..core.workspace.runner import AnnotationJob
+from ..core.workspace.scheduler import Scheduler
+from ..core.workspace.watch import Watcher
+from ..core.workspace.samples import Sample
 
 
 class FolderWatcher(QObject):

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
-from ..core.result_columns import DEFAULT_PRESET, column_info, preset_columns
+from ..core.results.columns import DEFAULT_PRESET, column_info, preset_columns
 
 WIDTHS = "results/column_widths"
 VISIBLE = "results/visible_columns"

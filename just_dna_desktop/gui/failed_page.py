@@ -16,8 +16,8 @@ from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout,
                                QWidget)
 
-from ..core.failures import (BUILD_MISMATCH, BUILD_MISMATCH_NO_RSID, REFERENCE_DAMAGED,
-                             REFERENCE_MISSING, FailureAdvice)
+from ..core.workspace.failures import (BUILD_MISMATCH, BUILD_MISMATCH_NO_RSID, REFERENCE_DAMAGED,
+                                       REFERENCE_MISSING, FailureAdvice)
 from .elided_label import heading
 
 LAST_EVENTS = 30
@@ -88,7 +88,7 @@ class FailedPage(QWidget):
 
     def show_failure(self, key: str, advice: FailureAdvice, events: list,
                      run_id: int | None = None) -> None:
-        """Fill the page for sample `key`: its last run's failure (core.failures.explain_failure)
+        """Fill the page for sample `key`: its last run's failure (core.workspace.failures.explain_failure)
         with that run's events, or why its file is no genome file (explain_problem, no run)."""
         self.key = key
         self.advice = advice

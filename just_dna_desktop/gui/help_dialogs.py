@@ -1,4 +1,4 @@
-"""Help -> Keyboard shortcuts and Help -> About: read from the actions table and core/sources.py."""
+"""Help -> Keyboard shortcuts and Help -> About: read from the actions table and core/reference/sources.py."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, Q
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from .. import __version__
-from ..core.demo import reference_revision
-from ..core.sources import DATA_SOURCES, PROGRAM_LICENCE, PROGRAM_URL
+from ..core.reference.demo import reference_revision
+from ..core.reference.sources import DATA_SOURCES, PROGRAM_LICENCE, PROGRAM_URL
 from .actions import shortcut_rows
 
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QPlainTextEdit,
                                QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
 
-from ..core.history import RUN_STATUSES, History, Run
+from ..core.workspace.history import RUN_STATUSES, History, Run
 from .sample_texts import not_looked_up
 
 Index = QModelIndex | QPersistentModelIndex

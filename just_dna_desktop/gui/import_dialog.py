@@ -1,7 +1,7 @@
 """The import dialog: whose genome each dropped file (a VCF or a genotyping file) is, and under
 which sample name.
 
-Names are checked as they are typed (core.names), so nothing is copied under a name the
+Names are checked as they are typed (core.workspace.names), so nothing is copied under a name the
 workspace would refuse; a taken name or an unusable one shows why, with a safe form to use.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
                                QLineEdit, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core.names import name_problem, safe_name
-from ..core.workspace import sample_name_of
+from ..core.workspace.names import name_problem, safe_name
+from ..core.workspace.samples import sample_name_of
 
 NEW_USER = "New person…"
 

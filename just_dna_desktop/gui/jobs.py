@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class JobSignals(QObject):
     progress = Signal(float, str)   # fraction 0..1, what is happening
     message = Signal(str)           # a line for the event log
-    metrics = Signal(object)        # a core.metrics.Sample of the running work
+    metrics = Signal(object)        # a core.engine.metrics.Sample of the running work
     finished = Signal(object)       # the work's result
     failed = Signal(str)            # one-line reason
     cancelled = Signal()

@@ -2,7 +2,7 @@
 running jobs and their live metrics at the bottom; and a status line that says nothing is uploaded.
 
 Everything slow (scanning the folder, importing, annotating, downloading) is a pool job; the window
-only reacts to the jobs' signals. Annotation itself runs in a spawned child (core.runner).
+only reacts to the jobs' signals. Annotation itself runs in a spawned child (core.workspace.runner).
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QM
                                QTabWidget,
                                QVBoxLayout, QWidget)
 
-from ..core import settings as core_settings
-from ..core.demo import (DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF,
-                         demo_chip_sample_name, demo_sample_name)
+from ..core.workspace import settings as core_settings
+from ..core.reference.demo import (DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF,
+                                   demo_chip_sample_name, demo_sample_name)
 from ..core.errors import Cancelled, UserError
-from ..core.failures import explain_failure, explain_problem
-from ..core.history import History
-from ..core.metrics import ResourceMonitor
-from ..core.workspace import Sample, Workspace
+from ..core.workspace.failures import explain_failure, explain_problem
+from ..core.workspace.history import History
+from ..core.engine.metrics import ResourceMonitor
+from ..core.workspace.samples import Sample, Workspace
 from .actions import ACTIONS, build_menus, create_actions
 from .auto_annotation import FolderWatcher, WindowScheduler
 from .failed_page import FailedPage

@@ -1,6 +1,6 @@
 """The reference panel: what the local Ensembl cache holds, where it came from, and getting it.
 
-Download and Verify run as pool jobs over core.download / core.reference.verify; their progress
+Download and Verify run as pool jobs over core.reference.download / core.reference.cache.verify; their progress
 (bytes, speed, ETA) comes back through the job's signals.
 """
 
@@ -14,9 +14,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox,
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
-from ..core import reference
-from ..core.demo import DEMO_REFERENCE_DIR
-from ..core.download import DownloadPlan, format_bytes
+from ..core.reference import cache as reference
+from ..core.reference.demo import DEMO_REFERENCE_DIR
+from ..core.reference.download import DownloadPlan, format_bytes
 from .jobs import Job, JobManager
 from .lineage_view import LineageView, Node
 
@@ -181,7 +181,7 @@ class ReferencePanel(QWidget):
     def ask_download(self) -> Job:
         """Look up what the download would fetch (the Hub's listing, on the pool), then ask
         with its size and the free space before anything is downloaded."""
-        from ..core import download
+        from ..core.reference import download
 
         source = self._hub_source()
         reference_dir = self.reference_dir
@@ -198,7 +198,7 @@ class ReferencePanel(QWidget):
 
     def _hub_source(self) -> dict[str, Any]:
         """What to fetch from where, as the settings say: the same for the size and the download."""
-        from ..core import download
+        from ..core.reference import download
 
         options = self._options()
         return {"repo_id": options.get("reference_repo", download.DEFAULT_REPO),
@@ -223,7 +223,7 @@ class ReferencePanel(QWidget):
             QMessageBox.StandardButton.Yes) == QMessageBox.StandardButton.Yes
 
     def download(self) -> None:
-        from ..core import download
+        from ..core.reference import download
 
         source = self._hub_source()
         reference_dir = self.reference_dir

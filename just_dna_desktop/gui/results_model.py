@@ -10,8 +10,8 @@ from typing import Any, Callable, Sequence
 import polars as pl
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from ..core.result_columns import column_info
-from ..core.results_query import ResultsQuery, ViewSpec, format_value
+from ..core.results.columns import column_info
+from ..core.results.query import ResultsQuery, ViewSpec, format_value
 
 # Above this many rows a filter or sort is computed on the pool (it takes ~0.1-0.6 s on 5 M rows)
 # while the table keeps showing the current view.

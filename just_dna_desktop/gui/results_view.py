@@ -1,6 +1,6 @@
 """The results viewer: a paged table of one annotated sample, with filters, columns and export.
 
-Columns are chosen by group or preset (core/result_columns.py) and remembered per column name
+Columns are chosen by group or preset (core/results/columns.py) and remembered per column name
 (gui/column_memory.py), widths too, so they follow the column, not its position, across samples
 and restarts. A right-click (or Shift+F10) on a row copies it, filters to its position, sorts, or
 opens the variant's pages on the web (which the menu says).
@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QFileDialog, QFrame, QHB
                                QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QStackedWidget,
                                QTableView, QToolButton, QVBoxLayout, QWidget)
 
-from ..core.links import variant_links
-from ..core.result_columns import DEFAULT_PRESET, PRESETS, column_info, grouped, preset_columns
-from ..core.results_query import export_name, format_value, write_table
+from ..core.results.links import variant_links
+from ..core.results.columns import DEFAULT_PRESET, PRESETS, column_info, grouped, preset_columns
+from ..core.results.query import export_name, format_value, write_table
 from .actions import TABLE_ACTIONS, create_actions
 from .column_memory import ColumnMemory
 from .elided_label import ElidedLabel

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.build import REFERENCE_BUILD
-from ..core.failures import explain_failure
+from ..core.readers.build import REFERENCE_BUILD
+from ..core.workspace.failures import explain_failure
 from .samples_model import STATES, SampleEntry
 
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QTreeView, QWidget
 
-from ..core.workspace import SAMPLE_SUFFIXES, is_sample_name
+from ..core.workspace.samples import SAMPLE_SUFFIXES, is_sample_name
 from .samples_model import SamplesModel
 
 # The file chooser's filter: VCFs and genotyping files (23andMe, AncestryDNA, ...).

@@ -1,9 +1,9 @@
 """The settings dialog: paths, auto-annotation, variant type, the reference's revision and
 chromosomes, and a token.
 
-Save checks every value first (core.settings.check_values, plus folders that are files) and
+Save checks every value first (core.workspace.settings.check_values, plus folders that are files) and
 writes nothing while one is wrong: the problem is shown in the dialog, beside the field, which
-stays open. Values are written to the settings file (core.settings.write_settings); paths set by
+stays open. Values are written to the settings file (core.workspace.settings.write_settings); paths set by
 an environment variable win over the file, and the dialog says so.
 """
 
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from ..core import settings as core_settings
+from ..core.workspace import settings as core_settings
 
 PATH_ENV = {"cache_dir": core_settings.ENV_CACHE_DIR, "input_dir": core_settings.ENV_INPUT_DIR,
             "output_dir": core_settings.ENV_OUTPUT_DIR}
@@ -151,6 +151,6 @@ def _chromosomes_text(value: Any) -> str:
 
 
 def _chromosomes_value(text: str) -> str | list[str]:
-    """What was typed as the setting: "all", or the list (checked by core.settings)."""
+    """What was typed as the setting: "all", or the list (checked by core.workspace.settings)."""
     items = [item for item in re.split(r"[,\s]+", text.strip()) if item]
     return "all" if not items or [i.lower() for i in items] == ["all"] else items

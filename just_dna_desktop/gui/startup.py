@@ -19,9 +19,9 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ..core import settings as core_settings
+from ..core.workspace import settings as core_settings
 from ..core.errors import UserError
-from ..core.history import History, HistoryError, set_aside
+from ..core.workspace.history import History, HistoryError, set_aside
 
 OPEN_SETTINGS = "Open the settings file"
 USE_DEFAULTS = "Continue with defaults for these"
@@ -122,7 +122,7 @@ def load_settings(flags: Mapping[str, Any], ask: Ask) -> core_settings.Settings 
             opened = True
 
 
-# What each kind of history trouble (core.history.HistoryError.kind) offers.
+# What each kind of history trouble (core.workspace.history.HistoryError.kind) offers.
 _HISTORY_ACTIONS = {
     "corrupt": [MOVE_ASIDE, QUIT],
     "newer": [QUIT, MOVE_ASIDE],

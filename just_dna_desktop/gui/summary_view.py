@@ -2,9 +2,9 @@
 
 Numbers as cards, carried alleles per chromosome, the allele-frequency spectrum, zygosity and
 variant types as QtCharts charts (styled by gui/chart_theme.py), the carried alleles with a
-clinical flag, and what the run could not do. The numbers come from core.summary, computed on the
+clinical flag, and what the run could not do. The numbers come from core.results.summary, computed on the
 pool; this widget only draws them. Clicking a bar, a card or a flagged variant asks the window to
-show the results table filtered to it (`filter_requested`); "Export report…" writes core.report's
+show the results table filtered to it (`filter_requested`); "Export report…" writes core.results.report's
 HTML file.
 """
 
@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QHeaderView, QL
                                QPushButton, QScrollArea, QSizePolicy, QTableView, QToolTip,
                                QVBoxLayout, QWidget)
 
-from ..core.build import CONTIG_LENGTHS, own_rsids_doubt_build
-from ..core.report import write_report
-from ..core.summary import MAF_EDGES, NOT_JUDGED, RARE_MAF, UNMATCHED, SampleSummary, maf_bin_label, summarize
+from ..core.readers.build import CONTIG_LENGTHS, own_rsids_doubt_build
+from ..core.results.report import write_report
+from ..core.results.summary import MAF_EDGES, NOT_JUDGED, RARE_MAF, UNMATCHED, SampleSummary, maf_bin_label, summarize
 from .chart_theme import ThemedChartView
 from .jobs import Job, JobManager
 
@@ -188,7 +188,7 @@ def _tick_count(top: int) -> int:
 
 
 class FlaggedModel(QAbstractTableModel):
-    """The carried alleles with a clinical flag, most serious first (core.summary's order).
+    """The carried alleles with a clinical flag, most serious first (core.results.summary's order).
 
     Reads its rows from the summary's polars frame as Qt asks for them (a genome can have tens of
     thousands): nothing is converted up front on the GUI thread.

@@ -1,4 +1,4 @@
-"""One annotation as Dagster runs it: the core's supervised child process (`core.runner.run_job`),
+"""One annotation as Dagster runs it: the core's supervised child process (`core.workspace.runner.run_job`),
 recorded in the desktop's run history with trigger `pipeline`, reported as Dagster metadata.
 
 So the window, `samples` and `runs` see a pipeline run like any other, and a partition (or an
@@ -13,11 +13,11 @@ from typing import Any
 
 import dagster as dg
 
-from ..core.annotate import MATCH_BY
+from ..core.engine.annotate import MATCH_BY
 from ..core.errors import UserError
-from ..core.history import History, PartitionBusyError
-from ..core.runner import AnnotationJob, RunResult, run_job
-from ..core.settings import COMPRESSIONS, VARIANT_TYPES
+from ..core.workspace.history import History, PartitionBusyError
+from ..core.workspace.runner import AnnotationJob, RunResult, run_job
+from ..core.workspace.settings import COMPRESSIONS, VARIANT_TYPES
 from .resources import JustDnaFolders
 
 PIPELINE = "pipeline"  # the run history's trigger for runs made here

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from ..core import reference
-from ..core.download import DEFAULT_REPO, Progress, download_reference, format_bytes
+from ..core.reference import cache as reference
+from ..core.reference.download import DEFAULT_REPO, Progress, download_reference, format_bytes
 from ..core.errors import UserError
-from ..core.history import iso
+from ..core.workspace.history import iso
 from .annotation import AnnotationConfig, annotate
 from .resources import JustDnaFolders, partition_names, sample_file
 

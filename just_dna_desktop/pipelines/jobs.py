@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ..core.workspace import sample_name_of
+from ..core.workspace.samples import sample_name_of
 from .annotation import AnnotationConfig, annotate
 from .assets import user_annotated_vcf, user_vcf_source
 from .resources import JustDnaFolders

@@ -13,11 +13,11 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from ..core.annotate import write_parquet_atomic
-from ..core.history import History
-from ..core.reference import find_files
-from ..core.settings import Settings, load_settings
-from ..core.workspace import Workspace
+from ..core.engine.annotate import write_parquet_atomic
+from ..core.workspace.history import History
+from ..core.reference.cache import find_files
+from ..core.workspace.settings import Settings, load_settings
+from ..core.workspace.samples import Workspace
 
 PATH_FIELDS = ("data_dir", "state_dir", "cache_dir", "input_dir", "output_dir")
 # "off" (or 0/false/no) leaves the desktop's run history alone; see JustDnaFolders.

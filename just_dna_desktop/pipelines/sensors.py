@@ -19,10 +19,10 @@ import time
 import dagster as dg
 
 from ..core.errors import UserError
-from ..core.reference import find_files
-from ..core.settings import OPTION_DEFAULTS, Settings, load_settings
-from ..core.scheduler import DUE_STATES
-from ..core.workspace import Sample
+from ..core.reference.cache import find_files
+from ..core.workspace.settings import OPTION_DEFAULTS, Settings, load_settings
+from ..core.workspace.scheduler import DUE_STATES
+from ..core.workspace.samples import Sample
 from .assets import user_vcf_files
 from .jobs import user_annotated_vcf_job
 from .resources import JustDnaFolders

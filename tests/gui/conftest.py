@@ -2,8 +2,8 @@
 
 import pytest
 
-from just_dna_desktop.core import settings as core_settings
-from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR
+from just_dna_desktop.core.workspace import settings as core_settings
+from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR
 
 
 @pytest.fixture(autouse=True)

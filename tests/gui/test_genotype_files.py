@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from just_dna_desktop.core.demo import DEMO_CHIP
+from just_dna_desktop.core.reference.demo import DEMO_CHIP
 from just_dna_desktop.gui.import_dialog import ImportDialog
 from just_dna_desktop.gui.sample_tree import GENOME_FILE_FILTER
 

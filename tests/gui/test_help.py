@@ -6,8 +6,8 @@ import html
 import pytest
 
 from just_dna_desktop import __version__
-from just_dna_desktop.core.reference import write_manifest
-from just_dna_desktop.core.sources import DATA_SOURCES, PROGRAM_LICENCE
+from just_dna_desktop.core.reference.cache import write_manifest
+from just_dna_desktop.core.reference.sources import DATA_SOURCES, PROGRAM_LICENCE
 from just_dna_desktop.gui.actions import shortcut_rows
 from just_dna_desktop.gui.help_dialogs import AboutDialog, ShortcutsDialog
 
@@ -44,7 +44,7 @@ def test_the_shortcuts_list_is_the_table_that_works(qtbot):
 
 
 def test_about_names_the_bundled_slice_as_the_demo_window_s_reference():
-    from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_REFERENCE_REVISION
+    from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR, DEMO_REFERENCE_REVISION
     from just_dna_desktop.gui.help_dialogs import about_html
 
     assert DEMO_REFERENCE_REVISION in about_html(DEMO_REFERENCE_DIR)

@@ -123,7 +123,7 @@ def test_pool_jobs_reading_the_history_share_a_connection_per_thread(qtbot, tmp_
     import gc
     import sqlite3
 
-    from just_dna_desktop.core.history import History
+    from just_dna_desktop.core.workspace.history import History
 
     history = History(tmp_path / "history.sqlite")
     manager = JobManager()

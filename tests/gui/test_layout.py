@@ -4,8 +4,8 @@ jobs and metrics dock can be closed from View, is remembered, and comes back whe
 import pytest
 from PySide6.QtCore import QPoint
 
-from just_dna_desktop.core.demo import DEMO_VCF
-from just_dna_desktop.core.failures import explain_failure
+from just_dna_desktop.core.reference.demo import DEMO_VCF
+from just_dna_desktop.core.workspace.failures import explain_failure
 from just_dna_desktop.gui.jobs import Job
 
 from window_helpers import activate, add_sample, rescan, select

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_VCF
+from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR, DEMO_VCF
 from just_dna_desktop.gui.import_dialog import ImportDialog
 
 # Qt warnings fail the tests; the offscreen platform's note about size hints is not ours.
@@ -212,8 +212,8 @@ def test_missing_reference_says_so_above_the_samples(qtbot, make_window, tmp_pat
 
 
 def test_waiting_samples_show_as_queued_from_the_queue_not_the_history(qtbot, make_window):
-    from just_dna_desktop.core import settings as core_settings
-    from just_dna_desktop.core.history import History
+    from just_dna_desktop.core.workspace import settings as core_settings
+    from just_dna_desktop.core.workspace.history import History
 
     settings = core_settings.load_settings()
     core_settings.write_settings(settings.settings_file, {"min_interval_seconds": 3600})

@@ -4,8 +4,8 @@ import polars as pl
 import pytest
 from PySide6.QtCore import Qt
 
-from just_dna_desktop.core import settings as core_settings
-from just_dna_desktop.core.history import History
+from just_dna_desktop.core.workspace import settings as core_settings
+from just_dna_desktop.core.workspace.history import History
 from just_dna_desktop.gui.history_view import HistoryView
 from just_dna_desktop.gui.jobs import JobManager
 from just_dna_desktop.gui.metrics_panel import MetricsPanel
@@ -92,7 +92,7 @@ def test_export_runs_as_a_job(qtbot, tmp_path):
 
 
 def test_metrics_panel_and_probe(qtbot):
-    from just_dna_desktop.core.metrics import Sample
+    from just_dna_desktop.core.engine.metrics import Sample
 
     panel = MetricsPanel()
     qtbot.addWidget(panel)

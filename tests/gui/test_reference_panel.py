@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from just_dna_desktop.core import download, reference
+from just_dna_desktop.core.reference import download, cache as reference
 from just_dna_desktop.gui.jobs import JobManager
-from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR
+from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR
 from just_dna_desktop.gui.reference_panel import ReferencePanel, download_question
 
 sys.path.insert(0, str(Path(__file__).parent.parent))

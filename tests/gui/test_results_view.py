@@ -7,8 +7,8 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
-from just_dna_desktop.core.annotate import annotate_vcf
-from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_VCF
+from just_dna_desktop.core.engine.annotate import annotate_vcf
+from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR, DEMO_VCF
 from just_dna_desktop.gui.results_view import ResultsView
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),

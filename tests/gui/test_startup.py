@@ -7,8 +7,8 @@ import sys
 import pytest
 from PySide6.QtCore import QTimer
 
-from just_dna_desktop.core import settings as core_settings
-from just_dna_desktop.core.history import History
+from just_dna_desktop.core.workspace import settings as core_settings
+from just_dna_desktop.core.workspace.history import History
 from just_dna_desktop.gui import startup
 from just_dna_desktop.gui.app import create_window, parse_args
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
-from just_dna_desktop.core.demo import DEMO_VCF
+from just_dna_desktop.core.reference.demo import DEMO_VCF
 
 from test_report import assert_self_contained
 

@@ -1,4 +1,4 @@
-"""The Summary tab: the numbers of core.summary drawn as cards and QtCharts charts, computed on the
+"""The Summary tab: the numbers of core.results.summary drawn as cards and QtCharts charts, computed on the
 pool; clicks lead to the filtered table; the report exports; light and dark; and the live metrics
 chart on QtCharts."""
 
@@ -12,9 +12,9 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from just_dna_desktop.core.annotate import OUTPUT_METADATA_KEY, annotate_vcf
-from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR, DEMO_VCF
-from just_dna_desktop.core.summary import summarize
+from just_dna_desktop.core.engine.annotate import OUTPUT_METADATA_KEY, annotate_vcf
+from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR, DEMO_VCF
+from just_dna_desktop.core.results.summary import summarize
 from just_dna_desktop.gui.app import dark_palette
 from just_dna_desktop.gui.chart_theme import series_color
 from just_dna_desktop.gui.jobs import JobManager

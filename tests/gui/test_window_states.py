@@ -5,7 +5,7 @@ a green check, and the keyboard reaches every sample."""
 import pytest
 from PySide6.QtCore import Qt
 
-from just_dna_desktop.core.demo import DEMO_VCF
+from just_dna_desktop.core.reference.demo import DEMO_VCF
 from just_dna_desktop.gui.samples_model import STATES
 
 from reference_factory import write_reference, write_vcf
@@ -230,8 +230,8 @@ def test_the_keyboard_moves_between_tabs_and_to_the_filter(qtbot, make_window):
 def test_queued_samples_show_a_countdown_and_run_now(qtbot, make_window):
     import re
 
-    from just_dna_desktop.core import settings as core_settings
-    from just_dna_desktop.core.history import History
+    from just_dna_desktop.core.workspace import settings as core_settings
+    from just_dna_desktop.core.workspace.history import History
 
     settings = core_settings.load_settings()
     core_settings.write_settings(settings.settings_file, {"min_interval_seconds": 3600})

@@ -7,8 +7,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from just_dna_desktop.core.annotate import annotate_vcf
-from just_dna_desktop.core.workspace import Fingerprint
+from just_dna_desktop.core.engine.annotate import annotate_vcf
+from just_dna_desktop.core.workspace.samples import Fingerprint
 
 
 def add_sample(window, key: str, source: Path, *, error: str | None = None,

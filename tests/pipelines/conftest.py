@@ -30,9 +30,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def lab(isolated_paths):
-    from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR
-    from just_dna_desktop.core.reference import write_manifest
-    from just_dna_desktop.core.settings import load_settings
+    from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR
+    from just_dna_desktop.core.reference.cache import write_manifest
+    from just_dna_desktop.core.workspace.settings import load_settings
     from pipeline_helpers import REVISION, Lab
 
     settings = load_settings()

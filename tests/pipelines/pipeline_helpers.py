@@ -23,7 +23,7 @@ class Lab:
     def add_sample(self, user: str, sample: str, age_seconds: float = 120.0,
                    source: Path | None = None) -> Path:
         """Copy the demo VCF (or `source`) in as `{input}/{user}/{sample}.vcf`, `age_seconds` old."""
-        from just_dna_desktop.core.demo import DEMO_VCF
+        from just_dna_desktop.core.reference.demo import DEMO_VCF
 
         path = self.settings.input_dir / user / f"{sample}.vcf"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,7 +33,7 @@ class Lab:
         return path
 
     def history(self):
-        from just_dna_desktop.core.history import History
+        from just_dna_desktop.core.workspace.history import History
 
         return History(self.settings.history_file)
 

@@ -12,7 +12,7 @@ import polars as pl
 
 from pipeline_helpers import REVISION, requested, tick
 from just_dna_desktop import cli
-from just_dna_desktop.core.demo import DEMO_VCF
+from just_dna_desktop.core.reference.demo import DEMO_VCF
 from just_dna_desktop.pipelines import annotation, defs
 
 PARTITION = "anton/my-sample"
@@ -121,7 +121,7 @@ def test_the_sensors_run_records_the_source_and_annotates_without_config(lab, in
 
 
 def test_a_genotyping_file_is_a_sample_too_matched_by_rsid(lab, instance):
-    from just_dna_desktop.core.demo import DEMO_CHIP
+    from just_dna_desktop.core.reference.demo import DEMO_CHIP
 
     chip = lab.settings.input_dir / "maria" / "chip.txt"
     chip.parent.mkdir(parents=True)
@@ -211,9 +211,9 @@ def test_the_reference_asset_downloads_once_then_stays_cached(isolated_paths, in
                                                               monkeypatch):
     from hub_server import HubServer
 
-    from just_dna_desktop.core.demo import DEMO_REFERENCE_DIR
-    from just_dna_desktop.core.download import DEFAULT_REPO
-    from just_dna_desktop.core.settings import load_settings, write_settings
+    from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR
+    from just_dna_desktop.core.reference.download import DEFAULT_REPO
+    from just_dna_desktop.core.workspace.settings import load_settings, write_settings
 
     demo_file = "data/homo_sapiens-chr21.parquet"
     hub = HubServer().start()

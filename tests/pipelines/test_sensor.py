@@ -6,8 +6,8 @@ import time
 
 import dagster as dg
 
-from just_dna_desktop.core.settings import load_settings, write_settings
-from just_dna_desktop.core.workspace import Fingerprint
+from just_dna_desktop.core.workspace.settings import load_settings, write_settings
+from just_dna_desktop.core.workspace.samples import Fingerprint
 from just_dna_desktop.pipelines.sensors import discover_user_vcf_sensor, minimum_interval_seconds
 from pipeline_helpers import requested, tick
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .settings import RESOURCES_DIR
+from ..workspace.settings import RESOURCES_DIR
 
 DEMO_DIR = RESOURCES_DIR / "demo"
 DEMO_VCF = DEMO_DIR / "HG00096_chr21.vcf"
@@ -20,7 +20,7 @@ DEMO_REFERENCE_REVISION = "bundled demo slice (Ensembl VEP 84 test data, chr21)"
 def reference_revision(reference_dir: Path) -> str | None:
     """The revision of the reference in `reference_dir`: its manifest's, the bundled slice's name,
     or None (what a run records, what makes older results stale, what About shows)."""
-    from .reference import read_manifest
+    from .cache import read_manifest
 
     revision = read_manifest(reference_dir).get("revision")
     if revision:

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 
-from .cancel import CancelToken
-from .housekeeping import sweep
-from .metrics import ResourceMonitor
+from ..cancel import CancelToken
+from ..housekeeping import sweep
+from ..engine.metrics import ResourceMonitor
 
 if TYPE_CHECKING:
     from .history import History
@@ -73,7 +73,7 @@ class RunResult:
 
 def job_config(job: AnnotationJob, trigger: str) -> dict[str, Any]:
     """What a run records about its job, with the input's fingerprint taken now."""
-    from .workspace import Fingerprint
+    from .samples import Fingerprint
 
     config = job.config()
     config["trigger"] = trigger
@@ -86,7 +86,7 @@ def job_config(job: AnnotationJob, trigger: str) -> dict[str, Any]:
 
 def annotate_target(job: AnnotationJob, progress: ProgressCallback, event: EventCallback) -> dict:
     """The default job body: `annotate_vcf` with the job's options."""
-    from .annotate import annotate_vcf
+    from ..engine.annotate import annotate_vcf
 
     return annotate_vcf(job.vcf, job.reference_dir, job.output, user=job.user, sample=job.sample,
                         variant_type=job.variant_type, vcf_sample=job.vcf_sample,
@@ -155,8 +155,8 @@ def _child_main(target: Target, job: AnnotationJob, conn: Connection,
         except (OSError, ValueError):
             pass  # the parent is gone; nothing to tell
 
-    from .errors import Cancelled, UserError
-    from .publish import publishing
+    from ..errors import Cancelled, UserError
+    from ..publish import publishing
 
     history = None
     try:

@@ -1,9 +1,9 @@
 """The saved report of one sample: a single, self-contained HTML file.
 
 It is a medical document that stays on the computer, so it loads nothing when opened: the style is
-inline, the charts are SVG written here (core/svg_charts.py), there are no scripts, fonts or
+inline, the charts are SVG written here (core/results/svg_charts.py), there are no scripts, fonts or
 images, and a Content-Security-Policy forbids any load that might slip in. The only addresses in it
-are the dbSNP and ClinVar links of each flagged rsID (core/links.py), which a person has to click.
+are the dbSNP and ClinVar links of each flagged rsID (core/results/links.py), which a person has to click.
 It prints (a print stylesheet), and it says which reference revision and program version produced
 the result, and when. Written to a temporary file beside the target, then renamed.
 """
@@ -17,8 +17,8 @@ from html import escape
 from pathlib import Path
 from typing import Any, Iterable
 
-from .. import __version__
-from .errors import UserError
+from ... import __version__
+from ..errors import UserError
 from .links import clinvar_url, dbsnp_url
 from .summary import UNMATCHED, SampleSummary, maf_bin_label
 from .svg_charts import column_chart, row_chart

@@ -8,14 +8,14 @@ decoded once (two separate queries, one for the counts and one for the flagged r
 the CPU); benchmarks/summary.py times it on a 5-million-row genome.
 
 Definitions (issue 13):
-- carried: the allele rows the person carries (core.results_query.carried_expression, which the
+- carried: the allele rows the person carries (core.results.query.carried_expression, which the
   table's "Carried only" filter uses too): zygosity `het`, `hom_alt` or `haploid_alt`, and, for a
   record with several ALT alleles, only the alleles in the person's genotype (a `0/1` call at
   `A -> C,G` carries C, not G; every ALT allele of a record shares the record's zygosity);
 - clinical: per Ensembl `clin_*` flag, the carried rows where it is true, and `any` of them;
 - rare_carried: carried rows whose site's minor allele frequency (`maf`) is below 1 %;
 - per_chromosome, the MAF histogram and the variant types (`tsa`) are of carried rows too.
-The run's own record (the output's footer, core.annotate.read_output_metadata) says what could not
+The run's own record (the output's footer, core.engine.annotate.read_output_metadata) says what could not
 be looked up.
 """
 
@@ -29,14 +29,14 @@ from typing import Any
 
 import polars as pl
 
-from .annotate import read_output_metadata
-from .build import own_rsids_doubt_build
-from .errors import UserError
-from .reference import sort_key
-from .reference_schema import CLINICAL_SIGNIFICANCES
+from ..engine.annotate import read_output_metadata
+from ..readers.build import own_rsids_doubt_build
+from ..errors import UserError
+from ..reference.cache import sort_key
+from ..reference.schema import CLINICAL_SIGNIFICANCES
 # The table's Rare and Carried only filters: a click on a number shows the rows it counted.
-from .results_query import RARE_MAF, carried_expression
-from .settings import OUTPUT_FILE_NAME
+from .query import RARE_MAF, carried_expression
+from ..workspace.settings import OUTPUT_FILE_NAME
 
 # Histogram bins of the minor allele frequency (0.5 at most, by definition); RARE_MAF is an edge,
 # so the bins below it add up to rare_carried.
@@ -54,7 +54,7 @@ FLAGGED_COLUMNS = ("rsid", "chrom", "start", "ref", "alt", "gt", "genotype", "zy
 CHUNK_ROWS = 500_000
 UNMATCHED = "not in reference"  # the `tsa` bucket of carried alleles the reference lacks
 # The zygosity bucket of rows matched by rsID whose call could not be judged: not placed on any
-# reference row, or fitting none of its alleles (core/rsid_match.py).
+# reference row, or fitting none of its alleles (core/engine/rsid_match.py).
 NOT_JUDGED = "not judged"
 
 

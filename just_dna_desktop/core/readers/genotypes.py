@@ -26,7 +26,7 @@ from typing import BinaryIO, Callable
 import polars as pl
 
 from .build import build_from_text
-from .errors import VcfError
+from ..errors import VcfError
 from .vcf import _FOREIGN_MAGIC, _blocks, open_binary
 
 # The rows every genotype file gives, in output order. `gt` is the call as written (`AG`, `--`,

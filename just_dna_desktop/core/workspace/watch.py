@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .cancel import CancelToken
-from .workspace import is_sample_name
+from ..cancel import CancelToken
+from .samples import is_sample_name
 
 if TYPE_CHECKING:
     from .runner import RunResult

@@ -37,9 +37,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import prepared, reference
-from .cancel import CancelToken
-from .errors import Cancelled, UserError
+from . import prepared, cache as reference
+from ..cancel import CancelToken
+from ..errors import Cancelled, UserError
 
 DEFAULT_REPO = "just-dna-seq/ensembl_variations"
 REPO_TYPE = "dataset"
@@ -472,7 +472,7 @@ def _sync(reference_dir: Path, listing: RemoteListing, selected: list[RemoteFile
 
 def _prepare_copies(reference_dir: Path, selected: list[RemoteFile],
                     progress: Callable[[Progress], None] | None, cancel: CancelToken) -> None:
-    """Build the decode-friendly copies now (core/prepared.py), so no annotation pays for them.
+    """Build the decode-friendly copies now (core/reference/prepared.py), so no annotation pays for them.
 
     Optional by design: a copy that cannot be built (full disk) is simply read from the original.
     """

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .errors import UserError
+from ..errors import UserError
 
 MAX_NAME_CHARS = 100
 # Room below the usual 255-byte file-name limit for `.vcf.gz` and our temporary-file decorations.

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .cancel import CancelToken
+from ..cancel import CancelToken
 from .history import PartitionBusyError
-from .reference import find_files
+from ..reference.cache import find_files
 from .runner import AnnotationJob, EventCallback, ProgressCallback, RunResult, Target, \
     annotate_target, run_job
-from .workspace import NEW, QUEUED, STALE, Sample, Workspace
+from .samples import NEW, QUEUED, STALE, Sample, Workspace
 
 if TYPE_CHECKING:
     from .history import History

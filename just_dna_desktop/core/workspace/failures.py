@@ -21,7 +21,7 @@ NOT_A_SAMPLE = "not_a_sample"           # the file is no VCF and no genotyping f
 OUT_OF_MEMORY = "out_of_memory"
 OTHER = "other"
 
-# core.annotate's messages (check_build, _refuse_without_rsids), core.reference.reading and
+# core.engine.annotate's messages (check_build, _refuse_without_rsids), core.reference.cache.reading and
 # core.errors.write_failure; a test keeps them in step.
 _BUILD = re.compile(r"looks like (?P<build>[\w.-]+), but the reference is (?P<reference>[\w.-]+)")
 _NO_RSID = re.compile(r"has an rsID to match by instead")

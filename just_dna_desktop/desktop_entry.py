@@ -18,8 +18,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UserError
-from .settings import RESOURCES_DIR
+from .core.errors import UserError
+from .core.workspace.settings import RESOURCES_DIR
 
 APP_ID = "just-dna-desktop"
 DESKTOP_FILE = RESOURCES_DIR / f"{APP_ID}.desktop"

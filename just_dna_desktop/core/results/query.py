@@ -17,9 +17,9 @@ from typing import Any, Sequence
 
 import polars as pl
 
-from .errors import UserError
-from .rsid_match import FLIPPED
-from .result_columns import derived_columns, sort_keys
+from ..errors import UserError
+from ..engine.rsid_match import FLIPPED
+from .columns import derived_columns, sort_keys
 
 ROW = "__row"
 EXPORT_FORMATS = ("csv", "tsv", "parquet")
@@ -273,7 +273,7 @@ def format_value(value: Any) -> str:
 
 def carried_expression(schema: dict[str, pl.DataType]) -> pl.Expr:
     """True for an allele row the person carries: zygosity het, hom_alt or haploid_alt, and the
-    row's own allele in the genotype (the "Carried only" filter; core.summary counts the same).
+    row's own allele in the genotype (the "Carried only" filter; core.results.summary counts the same).
 
     The row's own allele must be in the genotype: `alt` for a VCF matched by position (a record's
     ALT alleles are rows of their own); `source_alt` for a VCF matched by rsID (its ALT alleles

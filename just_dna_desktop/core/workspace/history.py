@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, TypeVar
 
 import psutil
 
-from .errors import UserError
+from ..errors import UserError
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
 ACTIVE_STATUSES = ("queued", "running")

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cancel import CancelToken
-from .errors import ReferenceDamagedError, UserError
+from ..cancel import CancelToken
+from ..errors import ReferenceDamagedError, UserError
 
 CHROMOSOMES = [str(i) for i in range(1, 23)] + ["X", "Y", "MT"]
 EXPECTED_FILES = [f"data/homo_sapiens-chr{c}.parquet" for c in CHROMOSOMES]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .housekeeping import discard, temp_file
+from ..housekeeping import discard, temp_file
 
 FORMAT_VERSION = 3
 # Small files are read directly: preparing them would not pay for itself.

@@ -5,7 +5,7 @@ split like the VCF's; every input allele appears exactly once in the output; whe
 records share a key the lowest rs number wins. The reference is never joined whole: each chromosome
 file is scanned with a `start.is_in(positions)` predicate that polars pushes into the parquet reader,
 so only the rows at the sample's positions are materialised. Big files are read from their prepared
-copy (core/prepared.py), built once: decoding the published zstd-14 files with string rsIDs is the
+copy (core/reference/prepared.py), built once: decoding the published zstd-14 files with string rsIDs is the
 floor otherwise, since a whole-genome query has matches in every page.
 
 Memory: a small input is held whole. Above SPILL_ROWS allele rows (a whole genome), the VCF is read
@@ -24,19 +24,20 @@ from typing import Any, Callable, Iterator
 
 import polars as pl
 
-from .. import __version__
-from .build import REFERENCE_BUILD
-from .cancel import CancelToken
-from .demo import reference_revision
-from .errors import BuildMismatchError, ReferenceMissingError, UserError, write_failure
-from . import prepared, rsid_match
-from .genotypes import InputFormat, detect_format, own_chromosome, read_markers
-from .housekeeping import discard, temp_dir, temp_file
-from .publish import replace_output
+from ... import __version__
+from ..readers.build import REFERENCE_BUILD
+from ..cancel import CancelToken
+from ..reference.demo import reference_revision
+from ..errors import BuildMismatchError, ReferenceMissingError, UserError, write_failure
+from ..reference import prepared
+from . import rsid_match
+from ..readers.genotypes import InputFormat, detect_format, own_chromosome, read_markers
+from ..housekeeping import discard, temp_dir, temp_file
+from ..publish import replace_output
 from .metrics import ResourceMonitor
-from .reference import CHROMOSOMES, find_files, sort_key
-from .reference import reading as reading_reference
-from .vcf import ALLELE_SCHEMA, AlleleBlocks, read_header
+from ..reference.cache import CHROMOSOMES, find_files, sort_key
+from ..reference.cache import reading as reading_reference
+from ..readers.vcf import ALLELE_SCHEMA, AlleleBlocks, read_header
 
 JOIN_KEYS = ["start", "ref", "alt"]
 # Above this many allele rows (a whole genome is ~5 M), the input waits on disk, split by
@@ -381,7 +382,7 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
 
 def _own_rsids_confirmed(part: pl.DataFrame) -> tuple[int, int]:
     """(alleles whose file gives an rsID, those the reference names the same at that position):
-    a check of the file's build (core.build.own_rsids_doubt_build)."""
+    a check of the file's build (core.readers.build.own_rsids_doubt_build)."""
     if "id" not in part.columns or "rsid" not in part.columns:
         return 0, 0
     own = part["id"].str.starts_with("rs").fill_null(False)
@@ -418,7 +419,7 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
                       reference_dir: Path, output_path: Path, run: dict[str, Any], *,
                       variant_type: str, vcf_sample: str | None, compression: str,
                       progress: Progress, cancel: CancelToken) -> dict[str, Any]:
-    """Markers (or a VCF's allele rows) placed on GRCh38 by their rsID (core/rsid_match.py).
+    """Markers (or a VCF's allele rows) placed on GRCh38 by their rsID (core/engine/rsid_match.py).
 
     A chip file is one pass over the reference; an input above RSID_BATCH_ROWS (a GRCh37 genome
     VCF) is matched in batches, each a pass, whose results wait in part files beside the output.

@@ -18,7 +18,7 @@ on every build. (docs/design-notes.md, "Matching by rsID", has the rules with th
   (unmatched, or a mismatch). Nothing is dropped: one output row per input row.
 
 Speed: an rsID is on any chromosome, so every reference file is read, but only its `rs` column in
-full: the scan of each file's prepared copy (UInt32 rs numbers, core/prepared.py) carries an
+full: the scan of each file's prepared copy (UInt32 rs numbers, core/reference/prepared.py) carries an
 `rs.is_in(wanted)` predicate that the parquet reader applies before decoding the other columns,
 so only matching rows are materialised. The rules run once per distinct (call, REF, ALT).
 """
@@ -30,9 +30,9 @@ from typing import Callable
 
 import polars as pl
 
-from . import prepared
-from .cancel import CancelToken
-from .reference import reading
+from ..reference import prepared
+from ..cancel import CancelToken
+from ..reference.cache import reading
 
 # Output columns of an rsID run that come before the reference's own (`rsid`, ...).
 MATCHED_COLUMNS = {

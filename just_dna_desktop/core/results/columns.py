@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .reference import CHROMOSOMES
-from .reference_schema import CLINICAL_SIGNIFICANCES
+from ..reference.cache import CHROMOSOMES
+from ..reference.schema import CLINICAL_SIGNIFICANCES
 
 GROUPS = ("Position", "Genotype", "Clinical", "Frequency", "Evidence", "Other")
 CLINICAL_SIGNIFICANCE = "clinical_significance"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import UserError
+from ..errors import UserError
 
 APP_NAME = "just-dna-desktop"
 PIPELINE_CACHE_NAME = "just-dna-pipelines"
@@ -28,7 +28,7 @@ ENV_OUTPUT_DIR = "JUST_DNA_PIPELINES_OUTPUT_DIR"
 ENV_HOME = "JUST_DNA_DESKTOP_HOME"
 ENV_DATA_DIR = "JUST_DNA_DESKTOP_DATA_DIR"
 
-RESOURCES_DIR = Path(__file__).resolve().parent.parent / "resources"
+RESOURCES_DIR = Path(__file__).resolve().parents[2] / "resources"
 SETTINGS_TEMPLATE = RESOURCES_DIR / "settings.template.toml"
 
 VARIANT_TYPES = ("all", "SNV")
@@ -153,7 +153,7 @@ def _value_problem(key: str, value: Any) -> str | None:
                                                             or not value.strip()):
         return f"{key} must be text in quotes, not {value!r}"
     if key == "reference_chromosomes":
-        from .reference import parse_chromosomes
+        from ..reference.cache import parse_chromosomes
 
         try:
             parse_chromosomes(value)

@@ -18,7 +18,7 @@ from typing import BinaryIO, Callable, Iterator
 import polars as pl
 
 from .build import detect_build
-from .errors import UserError, VcfError
+from ..errors import UserError, VcfError
 
 FIXED_COLUMNS = ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
 CANONICAL_CHROMS = [str(i) for i in range(1, 23)] + ["X", "Y"]

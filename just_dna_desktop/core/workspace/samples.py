@@ -33,11 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import UserError, VcfError
-from .genotypes import InputFormat, detect_format
-from .housekeeping import discard, temp_file
+from ..errors import UserError, VcfError
+from ..readers.genotypes import InputFormat, detect_format
+from ..housekeeping import discard, temp_file
 from .names import InvalidNameError, check_name, name_problem, normal_form
-from .vcf import read_header
+from ..readers.vcf import read_header
 
 if TYPE_CHECKING:
     from .history import History, Run
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 VCF_SUFFIXES = (".vcf.gz", ".vcf")
 # Names a genotyping file (23andMe, AncestryDNA, ...) comes under; only its content makes it a
-# sample (core/genotypes.py): a `notes.txt` is listed as failed, with the reason.
+# sample (core/readers/genotypes.py): a `notes.txt` is listed as failed, with the reason.
 GENOTYPE_SUFFIXES = (".txt.gz", ".tsv.gz", ".csv.gz", ".txt", ".tsv", ".csv", ".zip")
 SAMPLE_SUFFIXES = VCF_SUFFIXES + GENOTYPE_SUFFIXES
 STATES = ("new", "queued", "running", "annotated", "partial", "failed", "stale")
@@ -309,7 +309,7 @@ class Workspace:
     def _reference_revision(self) -> str | None:
         if self.reference_dir is None:
             return None
-        from .demo import reference_revision
+        from ..reference.demo import reference_revision
 
         return reference_revision(Path(self.reference_dir))
 
@@ -317,7 +317,7 @@ class Workspace:
         """Chromosomes the cache has files for now (None: no cache configured, cannot tell)."""
         if self.reference_dir is None:
             return None
-        from .reference import find_files
+        from ..reference.cache import find_files
 
         return set(find_files(Path(self.reference_dir)))
 
