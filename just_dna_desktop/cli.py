@@ -553,6 +553,7 @@ def _watch(args: argparse.Namespace, stop_requested: list[int]) -> int:
 
     from .core.workspace.history import History
     from .core.housekeeping import sweep_workspace
+    from .core.reference.prepared import prepared_dir
     from .core.workspace.names import printable
     from .core.workspace.scheduler import Scheduler
     from .core.workspace.watch import WatchService
@@ -569,7 +570,8 @@ def _watch(args: argparse.Namespace, stop_requested: list[int]) -> int:
 
     if history.recovered:
         log(f"marked {history.recovered} run(s) left by a stopped program as interrupted")
-    swept = sweep_workspace(settings.input_dir, settings.output_dir, settings.reference_dir)
+    swept = sweep_workspace(settings.input_dir, settings.output_dir,
+                            [prepared_dir(settings.reference_dir)])
     if swept:
         log(f"removed {len(swept)} temporary file(s) or folder(s) left by stopped programs")
     if not scheduler.auto_annotate:
@@ -665,6 +667,7 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
     import signal
     import subprocess
 
+    from . import RESOURCES_DIR
     from .core.workspace import settings as core_settings
     from .core.errors import UserError
 
@@ -681,7 +684,7 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
     settings = _settings(args)
     home = Path(os.environ.get("DAGSTER_HOME") or settings.state_dir / "dagster").absolute()
     core_settings.ensure_settings_file(home / "dagster.yaml",
-                                       core_settings.RESOURCES_DIR / "dagster.template.yaml")
+                                       RESOURCES_DIR / "dagster.template.yaml")
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     # Folders given as flags reach the code server as the environment variables they override.
     for flag, variable in (("data_dir", core_settings.ENV_DATA_DIR),

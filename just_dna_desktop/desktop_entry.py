@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core.errors import UserError
-from .core.workspace.settings import RESOURCES_DIR
+from . import RESOURCES_DIR
 
 APP_ID = "just-dna-desktop"
 DESKTOP_FILE = RESOURCES_DIR / f"{APP_ID}.desktop"

@@ -130,7 +130,8 @@ def _run(report: dict[str, Any], deadline: float) -> None:
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from .core.workspace.settings import RESOURCES_DIR, load_settings
+    from . import RESOURCES_DIR
+    from .core.workspace.settings import load_settings
 
     report["qt"] = qVersion()
     report["pyside"] = PySide6.__version__

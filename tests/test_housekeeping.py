@@ -90,7 +90,7 @@ def test_start_up_sweep_covers_outputs_imports_prepared_copies_and_demo_folders(
          "demo_dir; print(demo_dir(sys.argv[1]))", str(demo_parent)],
         capture_output=True, text=True, check=True).stdout.strip()
     live_demo = demo_dir(demo_parent)
-    removed = sweep_workspace(input_dir, output_dir, reference_dir, demo_parent)
+    removed = sweep_workspace(input_dir, output_dir, [prepared], demo_parent)
     assert len(removed) == 3 * 3 + 1
     assert dead_demo in map(str, removed) and list(demo_parent.iterdir()) == [live_demo]
     for folder in (output_dir / "alice" / "s1", input_dir / "alice", prepared):
@@ -106,5 +106,5 @@ def test_sweep_never_follows_a_link_out(tmp_path):
     before = sorted(outside.iterdir())
     (tmp_path / "output" / "alice").mkdir(parents=True)
     (tmp_path / "output" / "alice" / "s1").symlink_to(outside)
-    sweep_workspace(tmp_path / "input", tmp_path / "output", None, tmp_path / "none")
+    sweep_workspace(tmp_path / "input", tmp_path / "output", (), tmp_path / "none")
     assert sorted(outside.iterdir()) == before

@@ -19,7 +19,7 @@ import pytest
 from just_dna_desktop import cli
 from just_dna_desktop import desktop_entry
 from just_dna_desktop.core.errors import UserError
-from just_dna_desktop.core.workspace.settings import RESOURCES_DIR
+from just_dna_desktop import RESOURCES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"

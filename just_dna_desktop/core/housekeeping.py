@@ -152,18 +152,16 @@ def sweep(folder: Path) -> list[Path]:
     return removed
 
 
-def sweep_workspace(input_dir: Path, output_dir: Path, reference_dir: Path | None = None,
+def sweep_workspace(input_dir: Path, output_dir: Path, trees: Iterable[Path] = (),
                     demo_parent: Path | None = None) -> list[Path]:
     """The start-up sweep: every sample's output folder, each user's input folder (imports),
-    the prepared reference copies, and the system's temporary folder (`--demo` workspaces)."""
+    every folder of `trees` (the prepared reference copies), and the system's temporary folder
+    (`--demo` workspaces)."""
     folders: list[Path] = [Path(demo_parent or tempfile.gettempdir())]
     for root, depth in ((Path(output_dir), 2), (Path(input_dir), 1)):
         folders += _folders(root, depth)
-    if reference_dir is not None:
-        from .reference.prepared import prepared_dir
-
-        prepared = prepared_dir(Path(reference_dir))
-        folders += [Path(dirpath) for dirpath, _, _ in os.walk(prepared)] if prepared.is_dir() else []
+    for tree in map(Path, trees):
+        folders += [Path(dirpath) for dirpath, _, _ in os.walk(tree)] if tree.is_dir() else []
     removed: list[Path] = []
     for folder in folders:
         removed += sweep(folder)

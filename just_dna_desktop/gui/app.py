@@ -14,14 +14,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
+from .. import RESOURCES_DIR
 from ..core.workspace import settings as core_settings
 from ..core.errors import UserError
 from ..core.housekeeping import demo_dir, sweep_workspace
+from ..core.reference.prepared import prepared_dir
 from . import startup
 from .gc_guard import collect_on_gui_thread
 
 log = logging.getLogger(__name__)
-ICON = core_settings.RESOURCES_DIR / "icons" / "just-dna-desktop-256.png"
+ICON = RESOURCES_DIR / "icons" / "just-dna-desktop-256.png"
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -95,7 +97,8 @@ def create_window(args: argparse.Namespace, ask: startup.Ask | None = None):
     if not usable:
         return None
     # Leftovers of killed runs and windows (their owners are gone; live ones are never touched).
-    sweep_workspace(settings.input_dir, settings.output_dir, settings.reference_dir)
+    sweep_workspace(settings.input_dir, settings.output_dir,
+                    [prepared_dir(settings.reference_dir)])
     window = MainWindow(settings, reference_dir=DEMO_REFERENCE_DIR if args.demo else None,
                         demo=args.demo)
     if moved_to is not None:

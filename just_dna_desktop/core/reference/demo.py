@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..workspace.settings import RESOURCES_DIR
+from ... import RESOURCES_DIR
 
 DEMO_DIR = RESOURCES_DIR / "demo"
 DEMO_VCF = DEMO_DIR / "HG00096_chr21.vcf"

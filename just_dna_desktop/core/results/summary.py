@@ -32,11 +32,11 @@ import polars as pl
 from ..engine.annotate import read_output_metadata
 from ..readers.build import own_rsids_doubt_build
 from ..errors import UserError
+from ..layout import OUTPUT_FILE_NAME
 from ..reference.cache import sort_key
 from ..reference.schema import CLINICAL_SIGNIFICANCES
 # The table's Rare and Carried only filters: a click on a number shows the rows it counted.
 from .query import RARE_MAF, carried_expression
-from ..workspace.settings import OUTPUT_FILE_NAME
 
 # Histogram bins of the minor allele frequency (0.5 at most, by definition); RARE_MAF is an edge,
 # so the bins below it add up to rare_carried.

@@ -186,7 +186,7 @@ class Workspace:
 
     def output_file(self, user: str, sample: str) -> Path:
         """`{output}/{user}/{sample}/user_annotated_vcf.parquet`, refusing names or links leading out."""
-        from .settings import OUTPUT_FILE_NAME
+        from ..layout import OUTPUT_FILE_NAME
 
         check_name(user, "user")
         check_name(sample, "sample")
@@ -518,7 +518,7 @@ def _one_sample_per_file(candidates: list[tuple[str, str, Path, bool]],
 
 
 def _output_name() -> str:
-    from .settings import OUTPUT_FILE_NAME
+    from ..layout import OUTPUT_FILE_NAME
 
     return OUTPUT_FILE_NAME
 

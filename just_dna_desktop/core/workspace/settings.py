@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from ... import RESOURCES_DIR
 from ..errors import UserError
+from ..layout import OUTPUT_FILE_NAME
 
 APP_NAME = "just-dna-desktop"
 PIPELINE_CACHE_NAME = "just-dna-pipelines"
 SETTINGS_FILE_NAME = "settings.toml"
 HISTORY_FILE_NAME = "history.sqlite"
-OUTPUT_FILE_NAME = "user_annotated_vcf.parquet"
 
 ENV_CACHE_DIR = "JUST_DNA_PIPELINES_CACHE_DIR"
 ENV_INPUT_DIR = "JUST_DNA_PIPELINES_INPUT_DIR"
@@ -28,7 +29,6 @@ ENV_OUTPUT_DIR = "JUST_DNA_PIPELINES_OUTPUT_DIR"
 ENV_HOME = "JUST_DNA_DESKTOP_HOME"
 ENV_DATA_DIR = "JUST_DNA_DESKTOP_DATA_DIR"
 
-RESOURCES_DIR = Path(__file__).resolve().parents[2] / "resources"
 SETTINGS_TEMPLATE = RESOURCES_DIR / "settings.template.toml"
 
 VARIANT_TYPES = ("all", "SNV")
