@@ -657,7 +657,7 @@ def _footer(metadata: dict[str, Any] | None) -> dict[str, str] | None:
 def _combine_atomic(part_files: list[Path], path: Path, compression: str,
                     metadata: dict[str, Any] | None = None) -> None:
     """Stream the part files into one parquet file (bounded memory), written atomically."""
-    _write_atomic(path, metadata, lambda tmp: pl.scan_parquet(part_files).sink_parquet(
+    write_atomic(path, metadata, lambda tmp: pl.scan_parquet(part_files).sink_parquet(
         tmp, compression=compression, statistics=True, metadata=_footer(metadata)))
 
 
@@ -671,11 +671,11 @@ def write_parquet_atomic(df: pl.DataFrame, path: Path, compression: str = "zstd"
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"{path.parent}: cannot create the output folder ({exc.strerror})") from None
-    _write_atomic(path, metadata, lambda tmp: df.write_parquet(
+    write_atomic(path, metadata, lambda tmp: df.write_parquet(
         tmp, compression=compression, statistics=True, metadata=_footer(metadata)))
 
 
-def _write_atomic(path: Path, metadata: dict[str, Any] | None, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, metadata: dict[str, Any] | None, write: Callable[[Path], None]) -> None:
     """`write` fills a temporary file beside `path`, which then replaces it in one rename."""
     tmp = temp_file(path)
     try:
