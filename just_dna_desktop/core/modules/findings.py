@@ -47,7 +47,7 @@ from ..cancel import CancelToken
 from ..errors import UserError
 from ..layout import FINDINGS_FILE_NAME
 from .format import read_annotations, read_lead_table, read_studies
-from .store import InstalledModule
+from .store import InstalledModule, ModuleStore
 
 FINDINGS_METADATA_KEY = "just_dna_desktop_findings"
 PASSING_FILTERS = ("PASS", ".")
@@ -107,14 +107,70 @@ class Findings:
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
-    def modules_key(self) -> list[list[str]]:
-        """What the findings were made with: (name, digest) of every module used."""
-        return sorted([m.module.name, m.module.digest] for m in self.modules)
+    def summary(self) -> dict[str, Any]:
+        """What a run records: every module's identity and counts, and the modules refused."""
+        return {"findings": self.frame.height, "modules": [m.to_dict() for m in self.modules],
+                "modules_refused": self.refused}
 
 
 def findings_path(output: Path) -> Path:
     """Where the findings of the sample whose annotated output is `output` live."""
     return Path(output).with_name(FINDINGS_FILE_NAME)
+
+
+def annotation_stamp(output: Path) -> dict[str, int]:
+    """What identifies the annotated output the findings were made from (size and mtime)."""
+    info = Path(output).stat()
+    return {"size": info.st_size, "mtime_ns": info.st_mtime_ns}
+
+
+def modules_key(modules: list[InstalledModule]) -> list[list[str]]:
+    """What findings are made with: (name, digest) of every module used, sorted."""
+    return sorted([m.name, m.digest] for m in modules)
+
+
+def findings_due(output: Path, modules: list[InstalledModule],
+                 refused: list[tuple[InstalledModule, str]] = ()) -> bool:
+    """Whether the findings beside `output` are missing or out of date: made from another
+    annotation of the sample, or with other modules (one added, updated, removed or refused).
+    Never due without an annotated output, nor when no module is installed and there never
+    were findings."""
+    import polars as pl
+
+    output = Path(output)
+    path = findings_path(output)
+    if not output.is_file():
+        return False
+    if not path.is_file():
+        return bool(modules) or bool(refused)
+    try:
+        raw = pl.read_parquet_metadata(path).get(FINDINGS_METADATA_KEY)
+        metadata = json.loads(raw) if raw else {}
+    except (OSError, ValueError, pl.exceptions.PolarsError):
+        return True  # damaged findings: made again
+    if not isinstance(metadata, dict):
+        return True
+    try:
+        stamp = annotation_stamp(output)
+    except OSError:
+        return False
+    made_with = sorted([m.get("name"), m.get("digest")] for m in metadata.get("modules") or []
+                       if isinstance(m, dict))
+    was_refused = sorted(str(m.get("name")) for m in metadata.get("modules_refused") or []
+                         if isinstance(m, dict))
+    return metadata.get("annotation") != stamp or made_with != modules_key(modules) \
+        or was_refused != sorted(m.name for m, _ in refused)
+
+
+def update_findings(output: Path, store: ModuleStore, cancel: CancelToken | None = None,
+                    run: dict[str, Any] | None = None) -> Findings:
+    """Find with every usable installed module and write the findings beside `output` (also
+    with no modules: the file then says so, and older findings are not left to speak)."""
+    use, refused = store.usable(cancel)
+    findings = find(output, use, refused, cancel)
+    write_findings(findings, findings_path(output),
+                   run={**(run or {}), "annotation": annotation_stamp(output)})
+    return findings
 
 
 def find(output: Path, modules: list[InstalledModule],
