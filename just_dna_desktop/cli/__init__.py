@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import __version__
+from .. import __version__
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -142,7 +142,7 @@ def _add_workspace_parsers(sub) -> None:
 
 
 def _settings(args: argparse.Namespace):
-    from .core.workspace.settings import load_settings
+    from ..core.workspace.settings import load_settings
 
     flags = {name: getattr(args, name, None)
              for name in ("data_dir", "state_dir", "cache_dir", "input_dir", "output_dir")}
@@ -159,7 +159,7 @@ def _print_json(data: Any) -> None:
 
 def _default_names(vcf: Path, input_dir: Path) -> tuple[str, str]:
     """(user, sample) from `{input}/{user}/{sample}.vcf[.gz]`, else ('adhoc', file stem)."""
-    from .core.workspace.samples import sample_name_of
+    from ..core.workspace.samples import sample_name_of
 
     sample = sample_name_of(vcf.name)
     try:
@@ -170,7 +170,7 @@ def _default_names(vcf: Path, input_dir: Path) -> tuple[str, str]:
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
-    from .core.workspace.names import check_name, normal_form
+    from ..core.workspace.names import check_name, normal_form
 
     settings = _settings(args)
     default_user, default_sample = _default_names(args.vcf, settings.input_dir)
@@ -190,7 +190,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """The demo VCF (matched by position), then the same calls as a 23andMe-layout file (by rsID).
     JSON: the VCF run's metadata, with the genotyping file's under `chip_sample`."""
-    from .core.reference.demo import (DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF,
+    from ..core.reference.demo import (DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF,
                                       demo_chip_sample_name, demo_sample_name)
 
     settings = _settings(args)
@@ -224,13 +224,13 @@ def _annotate_recorded(args: argparse.Namespace, settings, vcf: Path, reference_
                        ignore_build_mismatch: bool = False,
                        match_by: str = "auto") -> dict[str, Any]:
     """Annotate in this process and record the run in the history; the run's metadata."""
-    from .core.engine.annotate import annotate_vcf
-    from .core.errors import Cancelled
-    from .core.workspace.history import History
-    from .core.housekeeping import sweep
-    from .core.publish import publishing
-    from .core.workspace.runner import AnnotationJob, job_config
-    from .core.workspace.samples import Workspace
+    from ..core.engine.annotate import annotate_vcf
+    from ..core.errors import Cancelled
+    from ..core.workspace.history import History
+    from ..core.housekeeping import sweep
+    from ..core.publish import publishing
+    from ..core.workspace.runner import AnnotationJob, job_config
+    from ..core.workspace.samples import Workspace
 
     vcf, output = Path(vcf).absolute(), Path(output).absolute()
     # A sample file of the workspace, annotated to its usual place, is a run of that partition;
@@ -286,8 +286,8 @@ def _record_quietly(write) -> None:
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
-    from .core.reference import download, cache as reference
-    from .core.errors import UserError
+    from ..core.reference import download, cache as reference
+    from ..core.errors import UserError
 
     settings = _settings(args)
     reference_dir = settings.reference_dir
@@ -432,7 +432,7 @@ def not_looked_up_lines(m: dict[str, Any]) -> list[str]:
         shown = ", ".join(other[:5]) + (", ..." if len(other) > 5 else "")
         lines.append(f"other:    {m.get('alleles_on_other_contigs', 0):,} allele rows on contigs the "
                      f"reference never covers ({shown})")
-    from .core.readers.build import REFERENCE_BUILD, own_rsids_doubt_build
+    from ..core.readers.build import REFERENCE_BUILD, own_rsids_doubt_build
 
     if own_rsids_doubt_build(m) and m.get("genome_build") in (None, REFERENCE_BUILD):
         lines.append(f"BUILD?    only {m['own_rsids_confirmed']:,} of the file's "
@@ -443,7 +443,7 @@ def not_looked_up_lines(m: dict[str, Any]) -> list[str]:
 
 
 def cmd_install_desktop_entry(args: argparse.Namespace) -> int:
-    from . import desktop_entry
+    from .. import desktop_entry
 
     if args.remove:
         removed = desktop_entry.uninstall()
@@ -463,8 +463,8 @@ def cmd_install_desktop_entry(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .core.workspace.names import printable
-    from .core.workspace.samples import Workspace, sample_name_of
+    from ..core.workspace.names import printable
+    from ..core.workspace.samples import Workspace, sample_name_of
 
     settings = _settings(args)
     target = Workspace.from_settings(settings).import_sample(args.vcf, args.user, args.sample)
@@ -474,9 +474,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
-    from .core.workspace.history import History
-    from .core.workspace.names import printable
-    from .core.workspace.samples import Workspace
+    from ..core.workspace.history import History
+    from ..core.workspace.names import printable
+    from ..core.workspace.samples import Workspace
 
     settings = _settings(args)
     with History(settings.history_file) as history:
@@ -505,8 +505,8 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from .core.workspace.history import History
-    from .core.workspace.names import printable
+    from ..core.workspace.history import History
+    from ..core.workspace.names import printable
 
     settings = _settings(args)
     with History(settings.history_file) as history:
@@ -551,13 +551,13 @@ def cmd_watch(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace, stop_requested: list[int]) -> int:
     import time
 
-    from .core.workspace.history import History
-    from .core.housekeeping import sweep_workspace
-    from .core.reference.prepared import prepared_dir
-    from .core.workspace.names import printable
-    from .core.workspace.scheduler import Scheduler
-    from .core.workspace.watch import WatchService
-    from .core.workspace.samples import Workspace
+    from ..core.workspace.history import History
+    from ..core.housekeeping import sweep_workspace
+    from ..core.reference.prepared import prepared_dir
+    from ..core.workspace.names import printable
+    from ..core.workspace.scheduler import Scheduler
+    from ..core.workspace.watch import WatchService
+    from ..core.workspace.samples import Workspace
 
     settings = _settings(args)
     history = History(settings.history_file)
@@ -596,8 +596,8 @@ def _watch(args: argparse.Namespace, stop_requested: list[int]) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .core.results.report import write_report
-    from .core.results.summary import summarize
+    from ..core.results.report import write_report
+    from ..core.results.summary import summarize
 
     path, key, run = _report_target(args)
     summary = summarize(path, sample=key, run=run)
@@ -614,9 +614,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _report_target(args: argparse.Namespace) -> tuple[Path, str | None, dict[str, Any] | None]:
     """(the output file, its `user/sample` if a workspace sample, the run from the history)."""
-    from .core.errors import UserError
-    from .core.workspace.history import History
-    from .core.workspace.names import check_name
+    from ..core.errors import UserError
+    from ..core.workspace.history import History
+    from ..core.workspace.names import check_name
 
     target = args.target
     if target.lower().endswith(".parquet") or Path(target).is_file():
@@ -667,9 +667,9 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
     import signal
     import subprocess
 
-    from . import RESOURCES_DIR
-    from .core.workspace import settings as core_settings
-    from .core.errors import UserError
+    from .. import RESOURCES_DIR
+    from ..core.workspace import settings as core_settings
+    from ..core.errors import UserError
 
     for module in ("dagster", "dagster_webserver"):
         try:
@@ -731,7 +731,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.smoke_test is not None:
-        from .smoke import run_smoke_test
+        from ..smoke import run_smoke_test
 
         return run_smoke_test(args.smoke_test)
     if args.command is None:
@@ -749,7 +749,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as exc:  # expected failures are UserError; anything else is a bug
-        from .core.errors import Cancelled, UserError
+        from ..core.errors import Cancelled, UserError
 
         if args.debug:
             raise
@@ -765,7 +765,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _error(message: str) -> None:
     if sys.stderr is not None:
-        from .core.workspace.names import printable
+        from ..core.workspace.names import printable
 
         print(f"error: {printable(' '.join(message.split()))}", file=sys.stderr)
 
@@ -779,19 +779,16 @@ def gui_main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Said before Qt is imported: a missing library (libxcb-cursor0 on many desktops) would
     # otherwise end in an ImportError or Qt's abort.
-    from .system_packages import window_problem
+    from ..system_packages import window_problem
 
     problem = window_problem(argv, os.environ)
     if problem:
         _error(problem)
         return EXIT_ERROR
     try:
-        from .gui.app import run
+        from ..gui.app import run
     except ImportError as exc:
         _error(f"the window is not available: {exc}")
         return EXIT_ERROR
     return run(argv)
 
-
-if __name__ == "__main__":
-    sys.exit(main())
