@@ -7,31 +7,13 @@ failures (`UserError`) print one `error: …` line and exit 1; `--debug` shows t
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
 from .. import __version__
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-
-def _add_path_flags(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
-    # A command's own flags must not erase the same flags given before the command, so only the
-    # top level sets defaults (None); a command's flags are present only when given.
-    default = None if top_level else argparse.SUPPRESS
-    group = parser.add_argument_group("folders (override environment and settings file)")
-    group.add_argument("--data-dir", type=Path, default=default,
-                       help="data folder (input/, output/, interim/)")
-    group.add_argument("--cache-dir", type=Path, default=default, help="reference cache root")
-    group.add_argument("--input-dir", type=Path, default=default, help="input `users` folder")
-    group.add_argument("--output-dir", type=Path, default=default, help="output `users` folder")
-    group.add_argument("--home", dest="state_dir", type=Path, default=default,
-                       help="app-state folder (history, settings file)")
+from .common import (EXIT_ERROR, EXIT_OK, add_path_flags, print_error, print_json, run_command,
+                     settings_from_flags)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-dialogs", action="store_true",
                         help="window: print start-up problems (a broken settings file or run "
                              "history) instead of asking in a dialog")
-    _add_path_flags(parser, top_level=True)
+    add_path_flags(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("annotate", help="annotate one VCF or genotyping file (23andMe, "
@@ -70,18 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ignore-build-mismatch", action="store_true",
                    help="match a VCF by position even if it is not GRCh38")
     p.add_argument("--json", action="store_true", help="print the run metadata as JSON")
-    _add_path_flags(p)
+    add_path_flags(p)
 
     p = sub.add_parser("demo", help="annotate the bundled demo sample (no network) and show a summary")
     p.add_argument("--json", action="store_true", help="print the run metadata as JSON")
-    _add_path_flags(p)
+    add_path_flags(p)
 
     p = sub.add_parser("reference", help="the Ensembl reference cache")
     p.add_argument("action", choices=["status", "download", "verify"])
     p.add_argument("--json", action="store_true")
     p.add_argument("--chromosomes", help="download only these, e.g. 21,22,MT (default: settings)")
     p.add_argument("--revision", help="branch, tag or commit to download (default: settings)")
-    _add_path_flags(p)
+    add_path_flags(p)
 
     p = sub.add_parser("install-desktop-entry",
                        help="add just-dna-desktop to this user's application menu (Linux)")
@@ -101,7 +83,7 @@ def _add_report_parser(sub) -> None:
     p.add_argument("--output", type=Path, metavar="REPORT.html",
                    help="write the HTML report here (it loads nothing from the network)")
     p.add_argument("--json", action="store_true", help="print the numbers as JSON")
-    _add_path_flags(p)
+    add_path_flags(p)
 
 
 def _add_pipelines_parser(sub) -> None:
@@ -110,7 +92,7 @@ def _add_pipelines_parser(sub) -> None:
     p.add_argument("--port", type=int, default=3005, help="web UI port (default 3005)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this computer only)")
-    _add_path_flags(p)
+    add_path_flags(p)
 
 
 def _add_workspace_parsers(sub) -> None:
@@ -120,17 +102,17 @@ def _add_workspace_parsers(sub) -> None:
     p.add_argument("--user", required=True, help="whose sample it is")
     p.add_argument("--sample", help="sample name (default: the file name without .vcf[.gz], "
                                     ".txt, .csv, .zip...)")
-    _add_path_flags(p)
+    add_path_flags(p)
 
     p = sub.add_parser("samples", help="list the users' samples and their states")
     p.add_argument("--json", action="store_true")
-    _add_path_flags(p)
+    add_path_flags(p)
 
     p = sub.add_parser("runs", help="the run history, newest first")
     p.add_argument("--user", help="only this user's runs")
     p.add_argument("--limit", type=int, default=50, help="at most this many runs (default 50)")
     p.add_argument("--json", action="store_true")
-    _add_path_flags(p)
+    add_path_flags(p)
 
     p = sub.add_parser("watch", help="discover samples and annotate them automatically "
                                      "until interrupted (headless)")
@@ -138,23 +120,7 @@ def _add_workspace_parsers(sub) -> None:
                    help="seconds between automatic runs (default: settings file, 60)")
     p.add_argument("--stable-seconds", type=float, default=2.0, metavar="SECONDS",
                    help="a file counts once its size and mtime stayed the same this long (2)")
-    _add_path_flags(p)
-
-
-def _settings(args: argparse.Namespace):
-    from ..core.workspace.settings import load_settings
-
-    flags = {name: getattr(args, name, None)
-             for name in ("data_dir", "state_dir", "cache_dir", "input_dir", "output_dir")}
-    if getattr(args, "variant_type", None):
-        flags["variant_type"] = args.variant_type
-    if getattr(args, "min_interval", None) is not None:
-        flags["min_interval_seconds"] = args.min_interval  # checked like the file's (nan, inf)
-    return load_settings(flags)
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=str))
+    add_path_flags(p)
 
 
 def _default_names(vcf: Path, input_dir: Path) -> tuple[str, str]:
@@ -172,7 +138,7 @@ def _default_names(vcf: Path, input_dir: Path) -> tuple[str, str]:
 def cmd_annotate(args: argparse.Namespace) -> int:
     from ..core.workspace.names import check_name, normal_form
 
-    settings = _settings(args)
+    settings = settings_from_flags(args)
     default_user, default_sample = _default_names(args.vcf, settings.input_dir)
     # Typed names in one Unicode form (NFC): `ålice` typed either way is one person.
     user = normal_form(args.user) if args.user else default_user
@@ -193,13 +159,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from ..core.reference.demo import (DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF,
                                       demo_chip_sample_name, demo_sample_name)
 
-    settings = _settings(args)
+    settings = settings_from_flags(args)
     runs = [_annotate_recorded(args, settings, path, DEMO_REFERENCE_DIR,
                                settings.output_file(DEMO_USER, sample), DEMO_USER, sample)
             for path, sample in ((DEMO_VCF, demo_sample_name()),
                                  (DEMO_CHIP, demo_chip_sample_name()))]
     if args.json:
-        _print_json({**runs[0], "chip_sample": runs[1]})
+        print_json({**runs[0], "chip_sample": runs[1]})
     else:
         for metadata in runs:
             _print_summary(metadata)
@@ -213,7 +179,7 @@ def _annotate_and_record(args: argparse.Namespace, settings, vcf: Path, referenc
     metadata = _annotate_recorded(args, settings, vcf, reference_dir, output, user, sample,
                                   vcf_sample, ignore_build_mismatch, match_by)
     if args.json:
-        _print_json(metadata)
+        print_json(metadata)
     else:
         _print_summary(metadata)
     return EXIT_OK
@@ -289,7 +255,7 @@ def cmd_reference(args: argparse.Namespace) -> int:
     from ..core.reference import download, cache as reference
     from ..core.errors import UserError
 
-    settings = _settings(args)
+    settings = settings_from_flags(args)
     reference_dir = settings.reference_dir
     if args.action == "download":
         result = download.download_reference(
@@ -298,7 +264,7 @@ def cmd_reference(args: argparse.Namespace) -> int:
             chromosomes=args.chromosomes or settings.reference_chromosomes,
             progress=None if args.json else _reference_progress_bar())
         if args.json:
-            _print_json(result.to_dict())
+            print_json(result.to_dict())
             return EXIT_OK
         print(f"downloaded {len(result.fetched)} file(s), "
               f"{download.format_bytes(result.bytes_transferred)} in {result.duration_sec:.1f} s; "
@@ -307,7 +273,7 @@ def cmd_reference(args: argparse.Namespace) -> int:
         report = download.verify_reference(reference_dir,
                                            progress=None if args.json else _reference_progress_bar())
         if args.json:
-            _print_json(report.to_dict())
+            print_json(report.to_dict())
         else:
             print(f"verified {len(report.ok)} file(s), {download.format_bytes(report.bytes_hashed)} "
                   f"re-hashed, in {report.cache_path}")
@@ -325,7 +291,7 @@ def cmd_reference(args: argparse.Namespace) -> int:
             return EXIT_OK
     info = reference.status(reference_dir)
     if args.json:
-        _print_json(info.to_dict())
+        print_json(info.to_dict())
         return EXIT_OK
     print(f"reference: {info.status}")
     print(f"  cache path: {info.cache_path}")
@@ -448,13 +414,13 @@ def cmd_install_desktop_entry(args: argparse.Namespace) -> int:
     if args.remove:
         removed = desktop_entry.uninstall()
         if args.json:
-            _print_json({"removed": [str(path) for path in removed]})
+            print_json({"removed": [str(path) for path in removed]})
         else:
             print(f"removed {len(removed)} file(s)" if removed else "no menu entry was installed")
         return EXIT_OK
     installed = desktop_entry.install()
     if args.json:
-        _print_json(installed.to_dict())
+        print_json(installed.to_dict())
     else:
         print(f"installed {installed.desktop_file}")
         print(f"  starts: {' '.join(installed.command)}")
@@ -466,7 +432,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from ..core.workspace.names import printable
     from ..core.workspace.samples import Workspace, sample_name_of
 
-    settings = _settings(args)
+    settings = settings_from_flags(args)
     target = Workspace.from_settings(settings).import_sample(args.vcf, args.user, args.sample)
     print(printable(f"imported {args.vcf} as {target.parent.name}/{sample_name_of(target.name)}: "
                     f"{target}"))
@@ -478,12 +444,12 @@ def cmd_samples(args: argparse.Namespace) -> int:
     from ..core.workspace.names import printable
     from ..core.workspace.samples import Workspace
 
-    settings = _settings(args)
+    settings = settings_from_flags(args)
     with History(settings.history_file) as history:
         workspace = Workspace.from_settings(settings, history)
         samples = workspace.scan()
     if args.json:
-        _print_json({"input_dir": str(settings.input_dir), "output_dir": str(settings.output_dir),
+        print_json({"input_dir": str(settings.input_dir), "output_dir": str(settings.output_dir),
                      "samples": [s.to_dict() for s in samples],
                      "rejected": [{"path": str(r.path), "reason": r.reason}
                                   for r in workspace.rejected]})
@@ -508,11 +474,11 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from ..core.workspace.history import History
     from ..core.workspace.names import printable
 
-    settings = _settings(args)
+    settings = settings_from_flags(args)
     with History(settings.history_file) as history:
         runs = history.list_runs(user=args.user, limit=args.limit)
     if args.json:
-        _print_json([run.to_dict() for run in runs])
+        print_json([run.to_dict() for run in runs])
         return EXIT_OK
     if not runs:
         print("no runs yet")
@@ -559,7 +525,7 @@ def _watch(args: argparse.Namespace, stop_requested: list[int]) -> int:
     from ..core.workspace.watch import WatchService
     from ..core.workspace.samples import Workspace
 
-    settings = _settings(args)
+    settings = settings_from_flags(args)
     history = History(settings.history_file)
     history.check_writable()  # a read-only history would fail every run: say so now
     workspace = Workspace.from_settings(settings, history)
@@ -604,7 +570,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.output is not None:
         write_report(summary, args.output)
     if args.json:
-        _print_json(summary.to_dict())
+        print_json(summary.to_dict())
     elif args.output is not None:
         print(f"wrote {args.output}")
     else:
@@ -626,7 +592,7 @@ def _report_target(args: argparse.Namespace) -> tuple[Path, str | None, dict[str
         raise UserError(f"{target}: not a USER/SAMPLE name nor an annotated .parquet file")
     check_name(user, "user")
     check_name(sample, "sample")
-    settings = _settings(args)
+    settings = settings_from_flags(args)
     path = settings.output_file(user, sample)
     if not path.is_file():
         raise UserError(f"{target}: no results yet ({path} does not exist); annotate it first")
@@ -681,7 +647,7 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
                      "source with" if getattr(sys, "frozen", False) else "install them with")
             raise UserError(f"the Dagster pipelines are not installed ({module} is missing): "
                             f"{where} {PIPELINES_INSTALL}")
-    settings = _settings(args)
+    settings = settings_from_flags(args)
     home = Path(os.environ.get("DAGSTER_HOME") or settings.state_dir / "dagster").absolute()
     core_settings.ensure_settings_file(home / "dagster.yaml",
                                        RESOURCES_DIR / "dagster.template.yaml")
@@ -736,38 +702,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_smoke_test(args.smoke_test)
     if args.command is None:
         return gui_main(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except KeyboardInterrupt:
-        _error("interrupted")
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # The reader went away (`… | head`): not an error. Point stdout at nothing so the
-        # interpreter's final flush does not complain either.
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
-    except Exception as exc:  # expected failures are UserError; anything else is a bug
-        from ..core.errors import Cancelled, UserError
-
-        if args.debug:
-            raise
-        if isinstance(exc, Cancelled):
-            _error("cancelled")
-            return EXIT_INTERRUPTED
-        if isinstance(exc, UserError):
-            _error(str(exc))
-            return EXIT_ERROR
-        _error(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
-        return EXIT_ERROR
-
-
-def _error(message: str) -> None:
-    if sys.stderr is not None:
-        from ..core.workspace.names import printable
-
-        print(f"error: {printable(' '.join(message.split()))}", file=sys.stderr)
+    return run_command(COMMANDS[args.command], args)
 
 
 def gui_main(argv: Sequence[str] | None = None) -> int:
@@ -783,12 +718,12 @@ def gui_main(argv: Sequence[str] | None = None) -> int:
 
     problem = window_problem(argv, os.environ)
     if problem:
-        _error(problem)
+        print_error(problem)
         return EXIT_ERROR
     try:
         from ..gui.app import run
     except ImportError as exc:
-        _error(f"the window is not available: {exc}")
+        print_error(f"the window is not available: {exc}")
         return EXIT_ERROR
     return run(argv)
 
