@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .. import __version__
-from . import annotate
+from . import annotate, install_desktop_entry, reference
 from .common import (EXIT_ERROR, EXIT_OK, add_path_flags, print_error, print_json, run_command,
                      settings_from_flags)
 
@@ -43,16 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_demo_arguments(p)
 
     p = sub.add_parser("reference", help="the Ensembl reference cache")
-    p.add_argument("action", choices=["status", "download", "verify"])
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--chromosomes", help="download only these, e.g. 21,22,MT (default: settings)")
-    p.add_argument("--revision", help="branch, tag or commit to download (default: settings)")
-    add_path_flags(p)
+    reference.add_reference_arguments(p)
 
     p = sub.add_parser("install-desktop-entry",
                        help="add just-dna-desktop to this user's application menu (Linux)")
-    p.add_argument("--remove", action="store_true", help="remove the menu entry and icons instead")
-    p.add_argument("--json", action="store_true")
+    install_desktop_entry.add_install_desktop_entry_arguments(p)
     _add_workspace_parsers(sub)
     _add_report_parser(sub)
     _add_pipelines_parser(sub)
@@ -105,102 +100,6 @@ def _add_workspace_parsers(sub) -> None:
     p.add_argument("--stable-seconds", type=float, default=2.0, metavar="SECONDS",
                    help="a file counts once its size and mtime stayed the same this long (2)")
     add_path_flags(p)
-
-
-def cmd_reference(args: argparse.Namespace) -> int:
-    from ..core.reference import download, cache as reference
-    from ..core.errors import UserError
-
-    settings = settings_from_flags(args)
-    reference_dir = settings.reference_dir
-    if args.action == "download":
-        result = download.download_reference(
-            reference_dir, repo_id=settings.reference_repo,
-            revision=args.revision or settings.reference_revision,
-            chromosomes=args.chromosomes or settings.reference_chromosomes,
-            progress=None if args.json else _reference_progress_bar())
-        if args.json:
-            print_json(result.to_dict())
-            return EXIT_OK
-        print(f"downloaded {len(result.fetched)} file(s), "
-              f"{download.format_bytes(result.bytes_transferred)} in {result.duration_sec:.1f} s; "
-              f"{len(result.skipped)} already cached")
-    elif args.action == "verify":
-        report = download.verify_reference(reference_dir,
-                                           progress=None if args.json else _reference_progress_bar())
-        if args.json:
-            print_json(report.to_dict())
-        else:
-            print(f"verified {len(report.ok)} file(s), {download.format_bytes(report.bytes_hashed)} "
-                  f"re-hashed, in {report.cache_path}")
-            for label, paths in (("corrupt", report.corrupt), ("missing", report.missing),
-                                 ("no checksum", report.unknown)):
-                for path in paths:
-                    print(f"  {label}: {path}")
-        if not report.passed:
-            bad = len(report.corrupt) + len(report.missing) + len(report.unknown)
-            raise UserError(f"{bad} reference file(s) in {reference_dir} failed verification "
-                            f"({len(report.corrupt)} corrupt, {len(report.missing)} missing, "
-                            f"{len(report.unknown)} without checksum): run "
-                            f"`just-dna-desktop reference download` to fetch and check them")
-        if args.json:
-            return EXIT_OK
-    info = reference.status(reference_dir)
-    if args.json:
-        print_json(info.to_dict())
-        return EXIT_OK
-    print(f"reference: {info.status}")
-    print(f"  cache path: {info.cache_path}")
-    print(f"  files:      {info.num_files} ({info.total_size_gb:.2f} GB)")
-    print(f"  repo:       {info.repo_id or 'unknown'}")
-    print(f"  revision:   {info.revision or 'unknown'}")
-    for label, paths in (("missing", info.missing), ("partial", info.partial),
-                         ("corrupt", info.corrupt), ("unverified", info.unverified)):
-        if paths and info.status != "missing":
-            print(f"  {label + ':':<11} {len(paths)} file(s): {', '.join(paths[:3])}"
-                  f"{', ...' if len(paths) > 3 else ''}")
-    return EXIT_OK
-
-
-def _reference_progress_bar():
-    """A download/verify progress bar on a terminal; None when stderr is not one (or is None)."""
-    stream = sys.stderr
-    if stream is None or not stream.isatty():
-        return None
-
-    def show(progress) -> None:
-        import shutil
-
-        columns = max(40, shutil.get_terminal_size((100, 20)).columns - 1)
-        width = 20
-        filled = int(width * min(1.0, progress.fraction))
-        line = f"[{'#' * filled}{'.' * (width - filled)}] {progress.fraction:4.0%} {progress.describe()}"
-        stream.write(f"\r{line[:columns]:<{columns}}")
-        if progress.phase == "done":
-            stream.write("\n")
-        stream.flush()
-
-    return show
-
-
-def cmd_install_desktop_entry(args: argparse.Namespace) -> int:
-    from .. import desktop_entry
-
-    if args.remove:
-        removed = desktop_entry.uninstall()
-        if args.json:
-            print_json({"removed": [str(path) for path in removed]})
-        else:
-            print(f"removed {len(removed)} file(s)" if removed else "no menu entry was installed")
-        return EXIT_OK
-    installed = desktop_entry.install()
-    if args.json:
-        print_json(installed.to_dict())
-    else:
-        print(f"installed {installed.desktop_file}")
-        print(f"  starts: {' '.join(installed.command)}")
-        print(f"  icons:  {len(installed.icons)} under {installed.icons[0].parents[2]}")
-    return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -459,8 +358,8 @@ COMMANDS = {
     "watch": cmd_watch,
     "annotate": annotate.run_annotate,
     "demo": annotate.run_demo,
-    "reference": cmd_reference,
-    "install-desktop-entry": cmd_install_desktop_entry,
+    "reference": reference.run_reference,
+    "install-desktop-entry": install_desktop_entry.run_install_desktop_entry,
     "pipelines": cmd_pipelines,
 }
 
