@@ -7,13 +7,12 @@ failures (`UserError`) print one `error: …` line and exit 1; `--debug` shows t
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 from typing import Sequence
 
 from .. import __version__
-from . import annotate, install_desktop_entry, pipelines, reference, report, workspace
-from .common import EXIT_ERROR, add_path_flags, print_error, run_command
+from . import (annotate, install_desktop_entry, pipelines, reference, report, window,
+               workspace)
+from .common import add_path_flags, run_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,14 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "Everything runs on this computer; only the reference download uses the network.")
     parser.add_argument("--version", action="version", version=f"just-dna-desktop {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    parser.add_argument("--demo", action="store_true", help="open the window on a demo workspace")
-    parser.add_argument("--theme", choices=("system", "light", "dark"), default="system",
-                        help="the window's colours (default: follow the system)")
-    parser.add_argument("--smoke-test", metavar="REPORT.json", type=Path,
-                        help="start the app, annotate the demo, write a report and quit")
-    parser.add_argument("--no-dialogs", action="store_true",
-                        help="window: print start-up problems (a broken settings file or run "
-                             "history) instead of asking in a dialog")
+    window.add_window_arguments(parser)
     add_path_flags(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -103,23 +95,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def gui_main(argv: Sequence[str] | None = None) -> int:
     """Open the window (the gui-script entry point lands here too)."""
-    import multiprocessing
-    import os
-
-    multiprocessing.freeze_support()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    # Said before Qt is imported: a missing library (libxcb-cursor0 on many desktops) would
-    # otherwise end in an ImportError or Qt's abort.
-    from ..system_packages import window_problem
-
-    problem = window_problem(argv, os.environ)
-    if problem:
-        print_error(problem)
-        return EXIT_ERROR
-    try:
-        from ..gui.app import run
-    except ImportError as exc:
-        print_error(f"the window is not available: {exc}")
-        return EXIT_ERROR
-    return run(argv)
-
+    return window.open_window(argv)
