@@ -3,6 +3,7 @@
 import pytest
 
 from just_dna_desktop import cli
+from just_dna_desktop.cli.common import EXIT_USAGE
 
 
 @pytest.mark.parametrize("argv", [["--theme", "dark"], ["--demo", "--theme", "light"]])
@@ -16,7 +17,7 @@ def test_the_main_command_passes_window_flags_to_the_window(monkeypatch, argv):
 def test_a_wrong_theme_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["--theme", "purple"])
-    assert exit_.value.code == cli.EXIT_USAGE
+    assert exit_.value.code == EXIT_USAGE
     assert "invalid choice: 'purple'" in capsys.readouterr().err
 
 
