@@ -23,7 +23,7 @@ def run_report(args: argparse.Namespace) -> int:
     from ..core.results.report import write_report
     from ..core.results.summary import summarize
 
-    path, key, run = _report_target(args)
+    path, key, run = report_target(args)
     summary = summarize(path, sample=key, run=run)
     if args.output is not None:
         write_report(summary, args.output)
@@ -36,7 +36,7 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report_target(args: argparse.Namespace) -> tuple[Path, str | None, dict[str, Any] | None]:
+def report_target(args: argparse.Namespace) -> tuple[Path, str | None, dict[str, Any] | None]:
     """(the output file, its `user/sample` if a workspace sample, the run from the history)."""
     from ..core.errors import UserError
     from ..core.workspace.history import History

@@ -45,7 +45,7 @@ import polars as pl
 from ... import __version__
 from ..cancel import CancelToken
 from ..errors import UserError
-from ..layout import FINDINGS_FILE_NAME
+from ..layout import FINDINGS_FILE_NAME, OUTPUT_FILE_NAME
 from .format import read_annotations, read_lead_table, read_studies
 from .store import InstalledModule, ModuleStore
 
@@ -114,8 +114,13 @@ class Findings:
 
 
 def findings_path(output: Path) -> Path:
-    """Where the findings of the sample whose annotated output is `output` live."""
-    return Path(output).with_name(FINDINGS_FILE_NAME)
+    """Where the findings of the annotated `output` live: `findings.parquet` beside a sample's
+    `user_annotated_vcf.parquet`; `<name>.findings.parquet` beside an output named otherwise (an
+    ad-hoc `--output`), so no other file of that folder is ever taken."""
+    output = Path(output)
+    if output.name == OUTPUT_FILE_NAME:
+        return output.with_name(FINDINGS_FILE_NAME)
+    return output.with_name(output.name.removesuffix(".parquet") + ".findings.parquet")
 
 
 def annotation_stamp(output: Path) -> dict[str, int]:

@@ -53,6 +53,8 @@ class AnnotationJob:
     compression: str = "zstd"
     match_by: str = "auto"  # auto | position | rsid (core/annotate.match_method)
     cache_dir: Path | None = None  # where the annotation modules are installed (core/modules/store)
+    annotated: Path | None = None  # a findings job: the annotated output it reads (`output`: the
+                                   # findings file it writes)
 
     def config(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
@@ -98,14 +100,13 @@ def annotate_target(job: AnnotationJob, progress: ProgressCallback, event: Event
 def findings_target(job: AnnotationJob, progress: ProgressCallback, event: EventCallback) -> dict:
     """The modules' job body: the sample's findings from its annotated output (`job.output` is
     the findings file), with every usable installed module; the reference join is not redone."""
-    from ..layout import OUTPUT_FILE_NAME
     from ..modules.findings import update_findings
     from ..modules.store import ModuleStore
 
-    if job.cache_dir is None:
-        raise ValueError("a findings job needs the cache folder of the modules")
+    if job.cache_dir is None or job.annotated is None:
+        raise ValueError("a findings job needs the modules' cache folder and the annotated output")
     progress(0.0, "reading the modules")
-    findings = update_findings(job.output.with_name(OUTPUT_FILE_NAME), ModuleStore(job.cache_dir))
+    findings = update_findings(job.annotated, ModuleStore(job.cache_dir))
     for refused in findings.refused:
         event("warning", f"module {refused['name']} not used: {refused['why']}")
     progress(1.0, f"{findings.frame.height} findings")

@@ -235,7 +235,8 @@ class Scheduler:
         annotation = self.job_for(sample)
         job = AnnotationJob(vcf=sample.path, reference_dir=self.reference_dir,
                             output=findings_path(annotation.output), user=sample.user,
-                            sample=sample.sample, cache_dir=self.workspace.modules_dir)
+                            sample=sample.sample, cache_dir=self.workspace.modules_dir,
+                            annotated=annotation.output)
         return run_job(job, history=self.history, trigger=trigger, progress=progress,
                        cancel=cancel, on_event=on_event, on_start=on_start,
                        target=findings_target, kind="findings")
