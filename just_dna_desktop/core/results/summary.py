@@ -32,7 +32,7 @@ import polars as pl
 from ..engine.annotate import read_output_metadata
 from ..readers.build import own_rsids_doubt_build
 from ..errors import UserError
-from ..layout import OUTPUT_FILE_NAME
+from ..layout import sample_name
 from ..reference.cache import sort_key
 from ..reference.schema import CLINICAL_SIGNIFICANCES
 # The table's Rare and Carried only filters: a click on a number shows the rows it counted.
@@ -122,7 +122,7 @@ def summarize(path: Path | str, sample: str | None = None,
             tally.add(pl.scan_parquet(path).slice(offset, CHUNK_ROWS).select(tally.columns).collect())
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise UserError(f"{path}: cannot read it ({_first_line(exc)})") from None
-    summary = tally.summary(sample or _sample_name(path, run), path)
+    summary = tally.summary(sample or sample_name(path, run), path)
     summary.run = _run_record(run, path)
     summary.limitations = limitations(summary.run, has_metadata=bool(run))
     return summary
@@ -289,18 +289,6 @@ def _run_record(run: dict[str, Any], path: Path) -> dict[str, Any]:
     except OSError:
         pass
     return record
-
-
-def _sample_name(path: Path, run: dict[str, Any]) -> str:
-    """`user/sample` from the run, else from the workspace layout `{user}/{sample}/{output file}`,
-    else the file's own name."""
-    if run.get("partition_key"):
-        return str(run["partition_key"])
-    if run.get("user_name") and run.get("sample_name"):
-        return f"{run['user_name']}/{run['sample_name']}"
-    if path.name == OUTPUT_FILE_NAME and path.parent.parent.name:
-        return f"{path.parent.parent.name}/{path.parent.name}"
-    return path.stem
 
 
 def limitations(run: dict[str, Any], has_metadata: bool = True) -> list[str]:
