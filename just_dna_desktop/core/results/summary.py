@@ -16,7 +16,8 @@ Definitions (issue 13):
 - rare_carried: carried rows whose site's minor allele frequency (`maf`) is below 1 %;
 - per_chromosome, the MAF histogram and the variant types (`tsa`) are of carried rows too.
 The run's own record (the output's footer, core.engine.annotate.read_output_metadata) says what could not
-be looked up.
+be looked up. The annotation modules' findings, when they have run for the sample (the findings
+file beside the output), come along arranged for a person (core.results.sample_findings).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ..reference.cache import sort_key
 from ..reference.schema import CLINICAL_SIGNIFICANCES
 # The table's Rare and Carried only filters: a click on a number shows the rows it counted.
 from .query import RARE_MAF, carried_expression
+from .sample_findings import SampleFindings, read_sample_findings
 
 # Histogram bins of the minor allele frequency (0.5 at most, by definition); RARE_MAF is an edge,
 # so the bins below it add up to rare_carried.
@@ -78,6 +80,8 @@ class SampleSummary:
     run: dict[str, Any] = field(default_factory=dict)
     limitations: list[str] = field(default_factory=list)
     flagged: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # what the annotation modules say (the findings file beside the output); None: not run
+    findings: SampleFindings | None = None
 
     @property
     def partial(self) -> bool:
@@ -101,6 +105,7 @@ class SampleSummary:
             "partial": self.partial,
             "limitations": self.limitations,
             "run": self.run,
+            "findings": self.findings.to_dict() if self.findings is not None else None,
         }
 
 
@@ -125,6 +130,10 @@ def summarize(path: Path | str, sample: str | None = None,
     summary = tally.summary(sample or sample_name(path, run), path)
     summary.run = _run_record(run, path)
     summary.limitations = limitations(summary.run, has_metadata=bool(run))
+    try:
+        summary.findings = read_sample_findings(path, summary.sample)
+    except UserError as exc:  # the numbers still stand: say why the findings are missing
+        summary.limitations.append(f"The annotation modules' findings cannot be read: {exc}")
     return summary
 
 
