@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 
 from just_dna_desktop.core.errors import UserError
-from just_dna_desktop.core.modules.findings import find, findings_path, read_findings
+from just_dna_desktop.core.modules.findings import (find, findings_path, read_findings,
+                                                    update_findings)
 from just_dna_desktop.core.results import plain_words
 from just_dna_desktop.core.results.plain_words import (
     EARLY_EVIDENCE, EVIDENCE_LADDER, LIKELY, LOWERS, NO_EFFECT_KNOWN, NOT_KNOWN, RAISES,
@@ -249,12 +250,21 @@ def test_a_refused_module_is_named_with_the_reason(tmp_path):
     assert note.startswith("Late module was not used: ") and "changed since" in note
 
 
-def test_findings_older_than_the_annotation_are_said_to_be_stale(tmp_path):
+def test_findings_of_another_annotation_are_said_to_be_stale(tmp_path):
     output = annotated_sample(tmp_path)
-    path = run_findings(output, install(tmp_path, standard_modules(tmp_path)))
-    os.utime(path, (1_000_000, 1_000_000))
+    update_findings(output, install(tmp_path, standard_modules(tmp_path)))
+    assert not read_sample_findings(output).stale
+    annotated_sample(tmp_path)   # the sample annotated again, its findings not yet
     found = read_sample_findings(output)
     assert found.stale and any("earlier annotation" in n for n in found.not_checked())
+
+
+def test_findings_without_their_annotations_record_are_judged_by_age(tmp_path):
+    output = annotated_sample(tmp_path)
+    path = run_findings(output, install(tmp_path, standard_modules(tmp_path)))
+    assert not read_sample_findings(output).stale
+    os.utime(path, (1_000_000, 1_000_000))
+    assert read_sample_findings(output).stale
 
 
 def test_by_rsid_the_same_words(tmp_path):
@@ -292,3 +302,42 @@ def test_weights_that_are_not_numbers_sort_last(sample):
     traits = next(s for s in arrange(frame, metadata, "x").sections if s.name == "traits")
     assert [f.row["gene"] for f in traits.findings][-1] == "MCM6"
     assert traits.findings[-1].row["weight"] is None
+
+
+def test_what_became_of_a_modules_sites_in_words():
+    assert plain_words.sites_in_words({"sites": 7, "not_in_file": 7}) == \
+        "Of its 7 sites: 7 not in your file."
+    assert plain_words.sites_in_words(
+        {"sites": 1_204, "other_genotype": 1_200, "filtered": 3, "mismatched": 1}) == \
+        ("Of its 1,204 sites: 1,200 checked, with nothing said about your genotype, 3 filtered "
+         "out by your file's quality check, 1 with a call that did not fit.")
+
+
+@pytest.mark.parametrize("source", ["vcf", "chip"])
+def test_the_demo_with_the_compiled_test_modules(tmp_path, source):
+    """The bundled demo sample (a VCF, and its 23andMe-layout twin read by rsID) with the three
+    modules the real compiler made (tests/data/modules): the same words either way."""
+    from pathlib import Path
+
+    from just_dna_desktop.core.engine.annotate import annotate_vcf
+    from just_dna_desktop.core.reference.demo import DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_VCF
+    from just_dna_desktop.core.results.report import render_report
+    from just_dna_desktop.core.results.summary import summarize
+
+    compiled = Path(__file__).parent / "data" / "modules" / "compiled"
+    output = tmp_path / "output" / "demo" / "HG00096" / "user_annotated_vcf.parquet"
+    annotate_vcf(DEMO_VCF if source == "vcf" else DEMO_CHIP, DEMO_REFERENCE_DIR, output,
+                 user="demo", sample="HG00096")
+    update_findings(output, install(tmp_path, [compiled / n for n in
+                                               ("pgx_cpic", "traits_demo", "clinvar_app_demo")]))
+    found = read_sample_findings(output)
+    panel = found.sections[0]
+    assert panel.name == "clinvar_app_demo"
+    assert [(f.result, f.evidence) for f in panel.findings] == [
+        ("Alzheimer disease: you have no copy of a variant in APP: both your copies match the "
+         "reference genome.", LIKELY),
+        ("No condition recorded: you have two copies of a variant in MRPL39.", NOT_KNOWN),
+        ("No condition recorded: you have one copy of a variant in MRPL39.", NOT_KNOWN)]
+    assert found.drugs == []
+    text = render_report(summarize(output))
+    assert "No findings. Of its 7 sites: 7 not in your file." in text   # the drug module

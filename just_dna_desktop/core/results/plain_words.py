@@ -86,6 +86,25 @@ SITE_MEANING = {
     "other_genotype": "checked, but the module says nothing about your genotype there",
 }
 
+_SITE_PHRASES = {
+    "other_genotype": "{n} checked, with nothing said about your genotype",
+    "not_in_file": "{n} not in your file",
+    "filtered": "{n} filtered out by your file's quality check",
+    "mismatched": "{n} with a call that did not fit",
+    "not_looked_up": "{n} not looked up",
+}
+
+
+def sites_in_words(counts: Mapping[str, Any]) -> str:
+    """What became of a module's sites: `Of its 7 sites: 5 not in your file, 2 filtered out by
+    your file's quality check.` (the counts of findings.py's site states)."""
+    sites = counts.get("sites") or 0
+    parts = [phrase.format(n=f"{counts[key]:,}") for key, phrase in _SITE_PHRASES.items()
+             if isinstance(counts.get(key), int) and counts[key] > 0]
+    head = f"Of its {sites:,} site{'' if sites == 1 else 's'}"
+    return f"{head}: {', '.join(parts)}." if parts else f"{head}: none in your file."
+
+
 _LEVEL = re.compile(r"(?i)^\s*(?:level\s*)?([1-4])\s*([ab])?\s*$")
 _GRADED = {
     "pathogenic": WELL_ESTABLISHED, "benign": WELL_ESTABLISHED,

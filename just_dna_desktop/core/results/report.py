@@ -29,7 +29,8 @@ from ... import __version__
 from ..errors import UserError
 from .links import clinvar_url, dbsnp_url, pubmed_url
 from .plain_words import (EVIDENCE_LADDER, EVIDENCE_MEANING, NOT_A_DIAGNOSIS, NOT_STATED,
-                          SITE_MEANING, SITE_WORDS, UNVERIFIED, evidence_rank)
+                          SITE_MEANING, SITE_WORDS, UNVERIFIED, evidence_rank,
+                          sites_in_words)
 from .sample_findings import DrugGroup, Finding, ModuleSection, SampleFindings
 from .summary import UNMATCHED, SampleSummary, maf_bin_label
 from .svg_charts import column_chart, row_chart
@@ -468,8 +469,7 @@ def _modules(found: SampleFindings) -> str:
                          " about medicines: see Medicines above.</p>")
         parts += [_finding(finding, section) for finding in section.general]
         if not section.findings:
-            parts.append("<p>No findings: at the sites of this module that are in your file, it "
-                         "says nothing about your genotypes.</p>")
+            parts.append(f"<p>No findings. {escape(sites_in_words(section.about))}</p>")
         parts.append("</article>")
     return "".join(parts) + "</section>"
 

@@ -29,7 +29,7 @@ import polars as pl
 
 from ..errors import UserError
 from ..layout import sample_name
-from ..modules.findings import findings_path, read_findings
+from ..modules.findings import annotation_stamp, findings_path, read_findings
 from .plain_words import (EVIDENCE_LADDER, NOT_A_DIAGNOSIS, UNVERIFIED, drug_advice,
                           effect_of, evidence_of, evidence_rank, is_about_a_medicine,
                           medicines_of, result_in_words)
@@ -310,11 +310,19 @@ def read_sample_findings(output: Path, sample: str | None = None) -> SampleFindi
     if not path.is_file():
         return None
     frame, metadata = read_findings(path)
+    return arrange(frame, metadata, sample or sample_name(Path(output), metadata),
+                   _made_from_another_annotation(Path(output), path, metadata))
+
+
+def _made_from_another_annotation(output: Path, path: Path, metadata: dict[str, Any]) -> bool:
+    """The findings record the annotation they were made from (its size and mtime); findings
+    written without that record are judged by the files' ages."""
     try:
-        stale = path.stat().st_mtime < Path(output).stat().st_mtime
+        if isinstance(metadata.get("annotation"), dict):
+            return metadata["annotation"] != annotation_stamp(output)
+        return path.stat().st_mtime < output.stat().st_mtime
     except OSError:
-        stale = False
-    return arrange(frame, metadata, sample or sample_name(Path(output), metadata), stale)
+        return False
 
 
 def findings_document(output: Path, sample: str | None = None) -> dict[str, Any]:
