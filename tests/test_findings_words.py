@@ -341,3 +341,7 @@ def test_the_demo_with_the_compiled_test_modules(tmp_path, source):
     assert found.drugs == []
     text = render_report(summarize(output))
     assert "No findings. Of its 7 sites: 7 not in your file." in text   # the drug module
+    lines = found.as_text().splitlines()
+    assert "Drug response (CPIC, test data) 0.1.0: 0 findings. Of its 7 sites: 7 not in your " \
+        "file." in lines
+    assert lines[-1] == "This is not a diagnosis."

@@ -32,7 +32,7 @@ from ..layout import sample_name
 from ..modules.findings import annotation_stamp, findings_path, read_findings
 from .plain_words import (EVIDENCE_LADDER, NOT_A_DIAGNOSIS, UNVERIFIED, drug_advice,
                           effect_of, evidence_of, evidence_rank, is_about_a_medicine,
-                          medicines_of, result_in_words)
+                          medicines_of, result_in_words, sites_in_words)
 
 PRIORITY_RANK = {"critical": 0, "very high": 0, "highest": 0, "urgent": 0, "high": 1,
                  "medium": 2, "moderate": 2, "normal": 2, "low": 3, "very low": 4, "lowest": 4,
@@ -267,10 +267,9 @@ class SampleFindings:
                       for m in group.nothing_from]
         for section in self.sections:
             version = section.about.get("version")
-            lines += ["", f"{section.label}{f' {version}' if version else ''}: "
-                          f"{len(section.findings)} finding{'' if len(section.findings) == 1 else 's'}"
-                          f", {section.count('not_in_file')} sites not in your file, "
-                          f"{section.count('filtered')} filtered"]
+            count = len(section.findings)
+            lines += ["", f"{section.label}{f' {version}' if version else ''}: {count} "
+                          f"finding{'' if count == 1 else 's'}. {sites_in_words(section.about)}"]
             for finding in section.general:
                 rsid = finding.row.get("rsid") or "-"
                 lines.append(f"  {rsid} {finding.row.get('genotype') or ''}: {finding.result} "
