@@ -338,8 +338,15 @@ def test_the_demo_with_the_compiled_test_modules(tmp_path, source):
          "reference genome.", LIKELY),
         ("No condition recorded: you have two copies of a variant in MRPL39.", NOT_KNOWN),
         ("No condition recorded: you have one copy of a variant in MRPL39.", NOT_KNOWN)]
-    assert found.drugs == []
+    # No finding about a medicine, but the drug table's medicines are named, none dropped.
+    assert found.drugs_found == []
+    assert [g.name for g in found.drugs] == ["capecitabine", "clopidogrel", "fluorouracil",
+                                             "simvastatin", "warfarin"]
+    quiet = found.drugs_not_found()
+    assert quiet == ("Also covered, with no finding for your genotypes: capecitabine, clopidogrel, "
+                     "fluorouracil, simvastatin and warfarin (Drug response (CPIC, test data)).")
     text = render_report(summarize(output))
+    assert quiet in text and "Talk to your doctor" not in text
     assert "No findings. Of its 7 sites: 7 not in your file." in text   # the drug module
     lines = found.as_text().splitlines()
     assert "Drug response (CPIC, test data) 0.1.0: 0 findings. Of its 7 sites: 7 not in your " \

@@ -80,9 +80,11 @@ class ModuleFindings:
     filtered: int = 0
     mismatched: int = 0
     not_looked_up: int = 0
+    drugs: list[str] = field(default_factory=list)  # the medicines a drug table covers
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.module.summary(), "rows": self.module.rows, "sites": self.sites,
+        return {**self.module.summary(), "rows": self.module.rows, "lead": self.module.lead,
+                "drugs": self.drugs, "sites": self.sites,
                 "findings": self.findings, "other_genotype": self.other_genotype,
                 "not_in_file": self.not_in_file, "filtered": self.filtered,
                 "mismatched": self.mismatched, "not_looked_up": self.not_looked_up}
@@ -196,7 +198,8 @@ def find(output: Path, modules: list[InstalledModule],
         cancel.raise_if_cancelled()
         rows = read_lead_table(module.folder)
         sites, calls = _sites_and_calls(output, columns, rows, match_by)
-        counts = ModuleFindings(module, sites=sites["site"].n_unique())
+        counts = ModuleFindings(module, sites=sites["site"].n_unique(),
+                                drugs=sorted(rows["drug"].drop_nulls().unique().to_list()))
         judged = _judge(sites, calls, match_by)
         states = judged.group_by("site").agg(pl.col("state").sort_by("rank").first())
         tally = dict(states["state"].value_counts().iter_rows())

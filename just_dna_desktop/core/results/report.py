@@ -429,11 +429,13 @@ def _medicines(found: SampleFindings) -> str:
             "about how your genes may shape a medicine's effect, by medicine, surest first, one "
             "row per module. A genotype is one of many things that shape how a medicine works for "
             "you: only your doctor or pharmacist can weigh them together.</p>")
-    if not found.drugs:
+    quiet = found.drugs_not_found()
+    tail = f"<p class='muted'>{escape(quiet)}</p>" if quiet else ""
+    if not found.drugs_found:
         said = ("None of the modules has a finding about a medicine for your genotypes."
                 if found.sections else "No module was applied, so nothing is known here.")
-        return f"{head}<p>{said}</p></section>"
-    return head + "".join(_drug(group) for group in found.drugs) + "</section>"
+        return f"{head}<p>{said}</p>{tail}</section>"
+    return head + "".join(_drug(group) for group in found.drugs_found) + tail + "</section>"
 
 
 def _drug(group: DrugGroup) -> str:

@@ -177,7 +177,9 @@ class DrugGroup:
 
     @property
     def evidence(self) -> str:
-        return min((s.evidence for s in self.sources), key=evidence_rank)
+        """The surest source's word; "not known" when no module said anything about it."""
+        return min((s.evidence for s in self.sources), key=evidence_rank,
+                   default=EVIDENCE_LADDER[-1])
 
     @property
     def heading(self) -> str:
@@ -219,6 +221,23 @@ class SampleFindings:
     stale: bool = False   # made from an earlier annotation of the sample
 
     @property
+    def drugs_found(self) -> list[DrugGroup]:
+        """The medicines a module said something about for this person."""
+        return [group for group in self.drugs if group.sources]
+
+    def drugs_not_found(self) -> str | None:
+        """One sentence naming the medicines the drug modules cover but found nothing about for
+        this person's genotypes (so none is silently dropped); None when there are none."""
+        quiet = [group for group in self.drugs if not group.sources]
+        if not quiet:
+            return None
+        names = [group.name for group in quiet]
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        modules = sorted({m.label for group in quiet for m in group.nothing_from})
+        return (f"Also covered, with no finding for your genotypes: {listed} "
+                f"({'; '.join(modules)}).")
+
+    @property
     def count(self) -> int:
         return sum(len(s.findings) for s in self.sections)
 
@@ -257,7 +276,7 @@ class SampleFindings:
         """The findings for a terminal: a line per finding, in the report's order and words."""
         lines = [f"{self.sample}: {self.count} finding{'' if self.count == 1 else 's'} from "
                  f"{len(self.sections)} module{'' if len(self.sections) == 1 else 's'}"]
-        for group in self.drugs:
+        for group in self.drugs_found:
             lines += ["", f"{group.heading} ({group.evidence}): {group.advice}"]
             for source in group.sources:
                 for finding in source.findings:
@@ -265,6 +284,8 @@ class SampleFindings:
                                  f"[{finding.evidence}]")
             lines += [f"  {m.label}: no finding about {group.name} for your genotypes"
                       for m in group.nothing_from]
+        if self.drugs_not_found():
+            lines += ["", self.drugs_not_found()]
         for section in self.sections:
             version = section.about.get("version")
             count = len(section.findings)
@@ -334,10 +355,18 @@ def findings_document(output: Path, sample: str | None = None) -> dict[str, Any]
     return found.to_dict()
 
 
+def _covered(section: ModuleSection) -> list[str]:
+    """The medicines a drug module covers (its record's `drugs`), found or not."""
+    drugs = section.about.get("drugs")
+    return [d for d in drugs if isinstance(d, str) and d.strip()] if isinstance(drugs, list) else []
+
+
 def _drug_groups(sections: list[ModuleSection]) -> list[DrugGroup]:
+    """Medicines by name; a medicine a module covers but said nothing about for this person is
+    listed too, with that module under `nothing_from` (never dropped: PharmCAT's "no guidance")."""
     groups: dict[str, DrugGroup] = {}
     sources: dict[tuple[str, int], DrugSource] = {}   # (drug, module section) -> its row
-    speaking = [s for s in sections if s.about_medicines]
+    speaking = [s for s in sections if s.about_medicines or _covered(s)]
     for section in speaking:
         for finding in section.about_medicines:
             for name, named in dict.fromkeys(finding.medicines):   # `a; a` names one drug once
@@ -350,8 +379,12 @@ def _drug_groups(sections: list[ModuleSection]) -> list[DrugGroup]:
                     source = sources[key, id(section)] = DrugSource(section, [])
                     group.sources.append(source)
                 source.findings.append(finding)
+    for section in speaking:
+        for name in _covered(section):
+            groups.setdefault(name.casefold(), DrugGroup(name, True, [], []))
     for group in groups.values():
         group.sources.sort(key=lambda s: (evidence_rank(s.evidence), s.section.rank))
         said = {id(s.section) for s in group.sources}
         group.nothing_from = [s for s in speaking if id(s) not in said]
-    return sorted(groups.values(), key=lambda g: (evidence_rank(g.evidence), g.name.casefold()))
+    return sorted(groups.values(), key=lambda g: (not g.sources, evidence_rank(g.evidence),
+                                                  g.name.casefold()))
