@@ -85,24 +85,42 @@ class MainWindow(QMainWindow):
         self._rescan = False
         self._monitors: dict[str, ResourceMonitor] = {}
         self.current_key: str | None = None
+        self._chosen_page: QWidget | None = None  # the page the person last asked for
+        self._closing = False
+        self._select_after_scan: str | None = None  # a sample the person just added
+        self._shown_key: str | None = None  # the sample whose table is shown (sample_shown)
+        self._scanned_once = False
 
-        # Left: people and samples.
+        splitter = QSplitter()
+        splitter.addWidget(self._build_samples_side())
+        splitter.addWidget(self._build_pages())
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([260, 1020])
+        self.setCentralWidget(splitter)
+        self._build_jobs_dock()
+        self._build_status_line()
+        self._build_actions()
+        self._connect_signals()
+        self._start()
+
+    # -- parts ------------------------------------------------------------------------------------
+    def _build_samples_side(self) -> QWidget:
+        """Left: people and samples."""
         self.samples = SamplesModel(self)
         self.tree = SampleTree()
         self.tree.setModel(self.samples)
-        # A person's samples are shown as soon as the person appears.
-        self.samples.rowsInserted.connect(self._expand_new_users)
-        add_button = QPushButton("Add a genome file…")
-        add_button.setToolTip("A VCF, or a genotyping service's raw data (23andMe, AncestryDNA, ...)")
-        add_button.clicked.connect(self.choose_files)
+        self.add_button = QPushButton("Add a genome file…")
+        self.add_button.setToolTip("A VCF, or a genotyping service's raw data (23andMe, AncestryDNA, ...)")
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.tree, 1)
-        left_layout.addWidget(add_button)
+        left_layout.addWidget(self.add_button)
+        return left
 
-        # Right: the first-run guide, or the tabs. The Results tab shows the selected sample: its
-        # table, its failure, or where it stands; never the table of a sample not selected.
+    def _build_pages(self) -> QWidget:
+        """Right: the first-run guide, or the tabs. The Results tab shows the selected sample: its
+        table, its failure, or where it stands; never the table of a sample not selected."""
         self.welcome = WelcomePage()
         self.loading = QLabel("Looking for samples…")
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -131,13 +149,12 @@ class MainWindow(QMainWindow):
         self.reference_banner.setStyleSheet(
             "#referenceBanner { background: palette(alternate-base); border: 1px solid #d9822b;"
             " border-radius: 4px; padding: 6px; }")
-        get_reference = QPushButton("Get the reference…")
-        get_reference.clicked.connect(self._show_reference)
+        self.get_reference_button = QPushButton("Get the reference…")
         self.banner = QWidget()
         banner_layout = QHBoxLayout(self.banner)
         banner_layout.setContentsMargins(0, 0, 0, 4)
         banner_layout.addWidget(self.reference_banner, 1)
-        banner_layout.addWidget(get_reference)
+        banner_layout.addWidget(self.get_reference_button)
         self.banner.hide()
         tabs_page = QWidget()
         tabs_layout = QVBoxLayout(tabs_page)
@@ -148,19 +165,10 @@ class MainWindow(QMainWindow):
         for page in (self.loading, self.welcome, tabs_page):
             self.stack.addWidget(page)
         self.tabs_page = tabs_page
-        self._chosen_page: QWidget | None = None  # the page the person last asked for
-        self._closing = False
-        self._select_after_scan: str | None = None  # a sample the person just added
-        self._shown_key: str | None = None  # the sample whose table is shown (sample_shown)
-        self._scanned_once = False
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(self.stack)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 1020])
-        self.setCentralWidget(splitter)
+        return self.stack
 
-        # Bottom: running jobs and their metrics.
+    def _build_jobs_dock(self) -> None:
+        """Bottom: running jobs and their metrics."""
         self.jobs_panel = JobsPanel(self.jobs)
         self.metrics = MetricsPanel()
         bottom = QSplitter()
@@ -183,9 +191,8 @@ class MainWindow(QMainWindow):
         self._dock_by_program = False
         if self.ui_state.value(DOCK_VISIBLE, "true") == "false":
             dock.hide()
-        dock.visibilityChanged.connect(self._dock_visibility_changed)
 
-        # Status line.
+    def _build_status_line(self) -> None:
         self.privacy = QLabel(PRIVACY_NOTE)
         self.reference_label = QLabel()
         self.lag_label = QLabel()
@@ -195,41 +202,79 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.reference_label)
         self.statusBar().addPermanentWidget(self.lag_label)
         self.probe = EventLoopProbe(parent=self)
-        self.probe.delay_ms.connect(self._show_lag)
-        self.probe.start()
+        # The watcher reports new files within seconds; the slow rescan catches removals.
+        self.scan_timer = QTimer(self, interval=SCAN_INTERVAL_MS)
+        self.auto_timer = QTimer(self, interval=1000)
 
-        self._build_actions()
-        self.tree.files_dropped.connect(self.import_files)
-        self.tree.customContextMenuRequested.connect(self._context_menu)
-        self.tree.selectionModel().currentChanged.connect(self._sample_selected)
-        self.tree.activated.connect(self._sample_activated)  # Enter, or a double click
-        for keys in ("Shift+F10", "Menu"):
-            QShortcut(QKeySequence(keys), self.tree, self._keyboard_context_menu,
-                                 context=Qt.ShortcutContext.WidgetShortcut)
-        self.welcome.add_vcf.connect(self.choose_files)
-        self.welcome.get_reference.connect(self._show_reference)
-        self.welcome.open_demo.connect(self.open_demo)
-        self.reference_panel.changed.connect(self._reference_changed)
-        self.history_view.open_output.connect(lambda path: self.open_results(Path(path)))
+    def _connect_signals(self) -> None:
+        """Every connection between the window's parts, in one place."""
+        # The people and samples list.
+        self.samples.rowsInserted.connect(self._expand_new_users)  # a person's samples show at once
         self.samples.counts_changed.connect(self._counts_changed)
         self.samples.dataChanged.connect(self._entry_changed)
-        self._connect_sample_pages()
+        self.tree.selectionModel().currentChanged.connect(self._sample_selected)
+        self.tree.activated.connect(self._sample_activated)  # Enter, or a double click
+        self.scan_timer.timeout.connect(self.refresh_samples)
+
+        # Importing: the button, the first-run guide, files dropped on the list.
+        self.add_button.clicked.connect(self.choose_files)
+        self.welcome.add_vcf.connect(self.choose_files)
+        self.welcome.open_demo.connect(self.open_demo)
+        self.tree.files_dropped.connect(self.import_files)
+
+        # Annotation and the queue.
+        self.auto_timer.timeout.connect(self._run_due)
+        self.auto_timer.timeout.connect(self._show_queue)
+        self.jobs_panel.run_now.connect(self.annotate)
         self.jobs.job_added.connect(self._job_added)
+
+        # The reference: every "Get the reference" leads to its tab; its state to the banner.
+        for signal in (self.get_reference_button.clicked, self.welcome.get_reference,
+                       self.failed_page.get_reference, self.status_page.get_reference,
+                       self.results.notice_action):
+            signal.connect(self._show_reference)
+        self.reference_panel.changed.connect(self._reference_changed)
+
+        # Sample actions: the context menu, the failed and status pages' buttons, the menu's state.
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        for keys in ("Shift+F10", "Menu"):
+            QShortcut(QKeySequence(keys), self.tree, self._keyboard_context_menu,
+                      context=Qt.ShortcutContext.WidgetShortcut)
+        failed, status = self.failed_page, self.status_page
+        failed.retry.connect(lambda: self.annotate(failed.key))
+        failed.annotate_by_rsid.connect(lambda: self.annotate(failed.key, match_by="rsid"))
+        failed.annotate_by_position.connect(lambda: self.annotate_by_position(failed.key))
+        failed.open_file.connect(lambda: self._with_selected(
+            lambda e: QDesktopServices.openUrl(QUrl.fromLocalFile(str(e.vcf_path)))))
+        failed.reveal_file.connect(lambda: self.actions["reveal_input"].trigger())
+        failed.show_history.connect(lambda: self.actions["show_history"].trigger())
+        status.annotate.connect(lambda: status.key and self.annotate(status.key))
+        status.cancel.connect(lambda: status.key and self.cancel(status.key))
         for signal in (self.jobs.job_added, self.jobs.job_done):
             signal.connect(lambda *_: self._update_sample_actions())
 
+        # The Summary tab: always of the file the table shows, cleared with it, so another
+        # person's summary never stays under this selection; its clicks filter the table.
+        self.summary_view.filter_requested.connect(self.show_filtered_results)
+        self.summary_view.annotate_by_rsid.connect(lambda key: self.annotate(key, match_by="rsid"))
+        self.summary_view.report_written.connect(
+            lambda path: self.statusBar().showMessage(f"Report saved: {path}", 10_000))
+        self.results.opened.connect(
+            lambda path: self.summary_view.show_sample(Path(path), self.results.key))
+        self.results.closed.connect(self.summary_view.clear)
+
+        # The run history, the dock and the status line.
+        self.history_view.open_output.connect(lambda path: self.open_results(Path(path)))
+        self.jobs_dock.visibilityChanged.connect(self._dock_visibility_changed)
+        self.probe.delay_ms.connect(self._show_lag)
+
+    def _start(self) -> None:
+        self.probe.start()
         self.reference_panel.refresh()
         self._update_page()
         self._update_sample_area()
         self.history_view.refresh()
-        # The watcher reports new files within seconds; the slow rescan catches removals.
-        self.scan_timer = QTimer(self, interval=SCAN_INTERVAL_MS)
-        self.scan_timer.timeout.connect(self.refresh_samples)
         self.scan_timer.start()
-        self.auto_timer = QTimer(self, interval=1000)
-        self.auto_timer.timeout.connect(self._run_due)
-        self.auto_timer.timeout.connect(self._show_queue)
-        self.jobs_panel.run_now.connect(self.annotate)
         self.auto_timer.start()
         self.watcher = self._start_watcher()
         self.refresh_samples()
@@ -406,21 +451,6 @@ class MainWindow(QMainWindow):
         """The person asked for `page` (a menu, a button): it stays until they ask for another."""
         self._chosen_page = page
         self._update_page()
-
-    def _connect_sample_pages(self) -> None:
-        failed, status = self.failed_page, self.status_page
-        failed.retry.connect(lambda: self.annotate(failed.key))
-        failed.annotate_by_rsid.connect(lambda: self.annotate(failed.key, match_by="rsid"))
-        failed.annotate_by_position.connect(lambda: self.annotate_by_position(failed.key))
-        failed.open_file.connect(lambda: self._with_selected(
-            lambda e: QDesktopServices.openUrl(QUrl.fromLocalFile(str(e.vcf_path)))))
-        failed.reveal_file.connect(lambda: self.actions["reveal_input"].trigger())
-        failed.show_history.connect(lambda: self.actions["show_history"].trigger())
-        failed.get_reference.connect(self._show_reference)
-        status.annotate.connect(lambda: status.key and self.annotate(status.key))
-        status.cancel.connect(lambda: status.key and self.cancel(status.key))
-        status.get_reference.connect(self._show_reference)
-        self.results.notice_action.connect(self._show_reference)
 
     def _entry_changed(self, first: QModelIndex, last: QModelIndex, roles: Any = ()) -> None:
         """A sample's state changed: redo its page if it is the one selected."""
@@ -635,15 +665,6 @@ class MainWindow(QMainWindow):
         self.summary_view = SummaryView(self.jobs)
         self.tabs.insertTab(0, self.summary_view, "Summary")
         self.tabs.setCurrentWidget(self.summary_view)
-        self.summary_view.filter_requested.connect(self.show_filtered_results)
-        self.summary_view.annotate_by_rsid.connect(lambda key: self.annotate(key, match_by="rsid"))
-        self.summary_view.report_written.connect(
-            lambda path: self.statusBar().showMessage(f"Report saved: {path}", 10_000))
-        # The Summary is always of the file the table shows: cleared with it, so another
-        # person's summary never stays under this selection.
-        self.results.opened.connect(
-            lambda path: self.summary_view.show_sample(Path(path), self.results.key))
-        self.results.closed.connect(self.summary_view.clear)
 
     def _summary_handlers(self) -> dict[str, Any]:
         return {"tab_summary": lambda: self.show_tab(self.summary_view),
