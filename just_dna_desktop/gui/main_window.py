@@ -14,7 +14,7 @@ from typing import Any
 import psutil
 from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu,
+from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMenu,
                                QMessageBox, QPushButton, QScrollArea, QSplitter, QStackedWidget,
                                QTabWidget,
                                QVBoxLayout, QWidget)
@@ -32,7 +32,7 @@ from .auto_annotation import FolderWatcher, WindowScheduler
 from .failed_page import FailedPage
 from .help_dialogs import AboutDialog, ShortcutsDialog
 from .history_view import HistoryView
-from .import_dialog import ImportDialog
+from .import_controller import ImportController
 from .jobs import Job, JobManager
 from .jobs_panel import JobsPanel
 from .lineage_view import Node
@@ -40,7 +40,7 @@ from .metrics_panel import MetricsPanel
 from .reference_panel import ReferencePanel, describe_files, describe_size
 from .responsiveness import EventLoopProbe
 from .results_view import ResultsView
-from .sample_tree import GENOME_FILE_FILTER, SampleTree, dropped_paths
+from .sample_tree import SampleTree
 from .sample_texts import describe_state, entry_detail, metadata_detail, result_notice
 from .samples_model import SampleEntry, SamplesModel
 from .settings_dialog import SettingsDialog
@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self._build_jobs_dock()
         self._build_status_line()
+        self._build_controllers()
         self._build_actions()
         self._connect_signals()
         self._start()
@@ -206,6 +207,11 @@ class MainWindow(QMainWindow):
         self.scan_timer = QTimer(self, interval=SCAN_INTERVAL_MS)
         self.auto_timer = QTimer(self, interval=1000)
 
+    def _build_controllers(self) -> None:
+        """The concerns that act on the parts: each gets what it works with, never the window."""
+        self.importer = ImportController(self.workspace, self.jobs, self.samples, self.current_user,
+                                         parent=self)
+
     def _connect_signals(self) -> None:
         """Every connection between the window's parts, in one place."""
         # The people and samples list.
@@ -217,10 +223,12 @@ class MainWindow(QMainWindow):
         self.scan_timer.timeout.connect(self.refresh_samples)
 
         # Importing: the button, the first-run guide, files dropped on the list.
-        self.add_button.clicked.connect(self.choose_files)
-        self.welcome.add_vcf.connect(self.choose_files)
+        self.add_button.clicked.connect(self.importer.choose_files)
+        self.welcome.add_vcf.connect(self.importer.choose_files)
         self.welcome.open_demo.connect(self.open_demo)
-        self.tree.files_dropped.connect(self.import_files)
+        self.tree.files_dropped.connect(self.importer.import_files)
+        self.importer.imported.connect(self._imported)
+        self.importer.error.connect(self._error)
 
         # Annotation and the queue.
         self.auto_timer.timeout.connect(self._run_due)
@@ -304,7 +312,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         """The commands of gui/actions.py, connected here; menus and Help read the same table."""
         handlers = {
-            "add_sample": self.choose_files, "open_demo": self.open_demo,
+            "add_sample": self.importer.choose_files, "open_demo": self.open_demo,
             "open_data_folder": lambda: _open_folder(self.settings.data_dir),
             "export_view": self.results.ask_export, "settings": self.edit_settings,
             "quit": self.close,
@@ -716,10 +724,10 @@ class MainWindow(QMainWindow):
         else:
             user = self.samples.user_of(index)
             if user:
-                menu.addAction(f"Add a genome file for {user}…", lambda: self.choose_files(user))
+                menu.addAction(f"Add a genome file for {user}…", lambda: self.importer.choose_files(user))
                 menu.addAction("Show history", lambda: self.show_history(user))
             else:
-                menu.addAction("Add a genome file…", self.choose_files)
+                menu.addAction("Add a genome file…", self.importer.choose_files)
         return menu
 
     def show_history(self, user: str, sample: str | None = None) -> None:
@@ -728,53 +736,19 @@ class MainWindow(QMainWindow):
         self.history_view.refresh()
         self.show_tab(self.history_view)
 
-    # -- import ---------------------------------------------------------------------------------
-    def choose_files(self, user: str | None = None) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Add genome files", str(Path.home()),
-                                                GENOME_FILE_FILTER)
-        if files:
-            self.import_files([Path(f) for f in files], user if isinstance(user, str) else "")
-
+    # -- import (gui/import_controller.py) ------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        event.acceptProposedAction() if dropped_paths(event) else event.ignore()
+        self.importer.drag_entered(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = dropped_paths(event)
-        if paths:
-            event.acceptProposedAction()
-            self.import_files(paths, "")
-
-    def import_dialog(self, files: list[Path], user: str) -> ImportDialog:
-        """The dialog for these files; a separate method so tests can answer it."""
-        taken = {e.key for e in self.samples.entries()}
-        return ImportDialog(files, self.samples.users, user or self.current_user(), taken, self)
+        self.importer.dropped(event)
 
     def current_user(self) -> str | None:
         return self.samples.user_of(self.tree.currentIndex())
 
-    def import_files(self, files: list[Path], user: str = "") -> None:
-        dialog = self.import_dialog(files, user)
-        if dialog.exec() != ImportDialog.DialogCode.Accepted:
-            return
-        self.start_import(dialog.choices())
-
     def start_import(self, choices: list[tuple[Path, str, str]]) -> Job:
-        workspace = self.workspace
-
-        def work(job: Job) -> list[str]:
-            keys = []
-            for number, (path, user, sample) in enumerate(choices):
-                job.cancel_token.raise_if_cancelled()
-                job.progress(number / len(choices), f"Copying {path.name}")
-                workspace.import_sample(path, user, sample)
-                keys.append(f"{user}/{sample}")
-            job.progress(1.0, "Imported")
-            return keys
-
-        job = Job(f"Import {len(choices)} file{'s' if len(choices) != 1 else ''}", work, kind="import")
-        job.signals.finished.connect(self._imported)
-        job.signals.failed.connect(lambda reason: self._error("Import failed", reason))
-        return self.jobs.submit(job)
+        """Copy these (file, user, sample) into the workspace; the window shows them once done."""
+        return self.importer.start_import(choices)
 
     def _imported(self, keys: list[str]) -> None:
         # With auto-annotation on, the watcher sees the new files and the scheduler queues them.
@@ -994,6 +968,7 @@ class MainWindow(QMainWindow):
         if not self.demo:
             self.reference_dir = self.settings.reference_dir
         self.workspace = self._make_workspace()
+        self.importer.workspace = self.workspace
         self.scheduler = self._make_scheduler()
         self.watcher.stop()
         self.watcher = self._start_watcher()
