@@ -11,7 +11,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import psutil
 from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMenu,
@@ -22,12 +21,12 @@ from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QM
 from ..core.workspace import settings as core_settings
 from ..core.reference.demo import (DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF,
                                    demo_chip_sample_name, demo_sample_name)
-from ..core.errors import Cancelled, UserError
+from ..core.errors import UserError
 from ..core.workspace.failures import explain_failure, explain_problem
 from ..core.workspace.history import History
-from ..core.engine.metrics import ResourceMonitor
 from ..core.workspace.samples import Sample, Workspace
 from .actions import ACTIONS, build_menus, create_actions
+from .annotation_queue import AnnotationQueue
 from .auto_annotation import FolderWatcher, WindowScheduler
 from .failed_page import FailedPage
 from .help_dialogs import AboutDialog, ShortcutsDialog
@@ -41,7 +40,7 @@ from .reference_panel import ReferencePanel, describe_files, describe_size
 from .responsiveness import EventLoopProbe
 from .results_view import ResultsView
 from .sample_tree import SampleTree
-from .sample_texts import describe_state, entry_detail, metadata_detail, result_notice
+from .sample_texts import describe_state, entry_detail, result_notice
 from .samples_model import SampleEntry, SamplesModel
 from .settings_dialog import SettingsDialog
 from .summary_view import SummaryView
@@ -80,10 +79,8 @@ class MainWindow(QMainWindow):
         self.ui_state = QSettings(str(settings.state_dir / UI_STATE_FILE), QSettings.Format.IniFormat)
         self.workspace = self._make_workspace()
         self.scheduler = self._make_scheduler()
-        self._auto_job: Job | None = None
         self._scanning = False
         self._rescan = False
-        self._monitors: dict[str, ResourceMonitor] = {}
         self.current_key: str | None = None
         self._chosen_page: QWidget | None = None  # the page the person last asked for
         self._closing = False
@@ -211,6 +208,8 @@ class MainWindow(QMainWindow):
         """The concerns that act on the parts: each gets what it works with, never the window."""
         self.importer = ImportController(self.workspace, self.jobs, self.samples, self.current_user,
                                          parent=self)
+        self.queue = AnnotationQueue(self.settings, self.workspace, self.scheduler, self.jobs,
+                                     self.samples, self.metrics, self.jobs_panel, parent=self)
 
     def _connect_signals(self) -> None:
         """Every connection between the window's parts, in one place."""
@@ -231,10 +230,15 @@ class MainWindow(QMainWindow):
         self.importer.error.connect(self._error)
 
         # Annotation and the queue.
-        self.auto_timer.timeout.connect(self._run_due)
-        self.auto_timer.timeout.connect(self._show_queue)
-        self.jobs_panel.run_now.connect(self.annotate)
+        self.auto_timer.timeout.connect(self.queue.run_due)
+        self.auto_timer.timeout.connect(self.queue.show_queue)
+        self.auto_timer.timeout.connect(self._show_queued_sample)
+        self.jobs_panel.run_now.connect(self.queue.annotate)
         self.jobs.job_added.connect(self._job_added)
+        self.jobs.job_added.connect(self.queue.show_metrics_of)
+        self.queue.annotated.connect(self._annotated)
+        self.queue.ended.connect(self._annotation_ended)
+        self.queue.rescan_wanted.connect(self.refresh_samples)
 
         # The reference: every "Get the reference" leads to its tab; its state to the banner.
         for signal in (self.get_reference_button.clicked, self.welcome.get_reference,
@@ -249,22 +253,23 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(keys), self.tree, self._keyboard_context_menu,
                       context=Qt.ShortcutContext.WidgetShortcut)
         failed, status = self.failed_page, self.status_page
-        failed.retry.connect(lambda: self.annotate(failed.key))
-        failed.annotate_by_rsid.connect(lambda: self.annotate(failed.key, match_by="rsid"))
+        failed.retry.connect(lambda: self.queue.annotate(failed.key))
+        failed.annotate_by_rsid.connect(lambda: self.queue.annotate(failed.key, match_by="rsid"))
         failed.annotate_by_position.connect(lambda: self.annotate_by_position(failed.key))
         failed.open_file.connect(lambda: self._with_selected(
             lambda e: QDesktopServices.openUrl(QUrl.fromLocalFile(str(e.vcf_path)))))
         failed.reveal_file.connect(lambda: self.actions["reveal_input"].trigger())
         failed.show_history.connect(lambda: self.actions["show_history"].trigger())
-        status.annotate.connect(lambda: status.key and self.annotate(status.key))
-        status.cancel.connect(lambda: status.key and self.cancel(status.key))
+        status.annotate.connect(lambda: status.key and self.queue.annotate(status.key))
+        status.cancel.connect(lambda: status.key and self.queue.cancel(status.key))
         for signal in (self.jobs.job_added, self.jobs.job_done):
             signal.connect(lambda *_: self._update_sample_actions())
 
         # The Summary tab: always of the file the table shows, cleared with it, so another
         # person's summary never stays under this selection; its clicks filter the table.
         self.summary_view.filter_requested.connect(self.show_filtered_results)
-        self.summary_view.annotate_by_rsid.connect(lambda key: self.annotate(key, match_by="rsid"))
+        self.summary_view.annotate_by_rsid.connect(
+            lambda key: self.queue.annotate(key, match_by="rsid"))
         self.summary_view.report_written.connect(
             lambda path: self.statusBar().showMessage(f"Report saved: {path}", 10_000))
         self.results.opened.connect(
@@ -301,7 +306,7 @@ class MainWindow(QMainWindow):
 
     def _start_watcher(self) -> FolderWatcher:
         watcher = FolderWatcher(self.settings.input_dir, parent=self)
-        watcher.files_ready.connect(self._files_ready)
+        watcher.files_ready.connect(self.queue.files_ready)
         try:
             watcher.start()
         except OSError as exc:  # e.g. the inotify limit: the periodic rescan still works
@@ -322,8 +327,8 @@ class MainWindow(QMainWindow):
             "next_tab": lambda: self.step_tab(1), "previous_tab": lambda: self.step_tab(-1),
             "focus_samples": self.tree.setFocus, "find": self.focus_filter,
             "rescan": self.refresh_samples, "toggle_jobs": self.toggle_jobs,
-            "annotate": lambda: self._with_selected(lambda e: self.annotate(e.key)),
-            "cancel": lambda: self._with_selected(lambda e: self.cancel(e.key)),
+            "annotate": lambda: self._with_selected(lambda e: self.queue.annotate(e.key)),
+            "cancel": lambda: self._with_selected(lambda e: self.queue.cancel(e.key)),
             "show_results": lambda: self._with_selected(self.open_sample),
             "open_output_folder": lambda: self._with_selected(
                 lambda e: _open_folder(e.output_path.parent if e.output_path else None)),
@@ -532,7 +537,7 @@ class MainWindow(QMainWindow):
         """What describe_state needs to know beyond the entry: the queue and the reference."""
         job = self.jobs.find(entry.key)
         return {"running": job is not None and job.state == "running",
-                "queued_in": self.queued_in(entry.key),
+                "queued_in": self.queue.queued_in(entry.key),
                 "auto": bool(self.settings.auto_annotate),
                 "waiting_for_reference": self._reference_missing()}
 
@@ -540,15 +545,6 @@ class MainWindow(QMainWindow):
         status = self.reference_panel.status
         return self.reference_dir != DEMO_REFERENCE_DIR and status is not None \
             and status.status == "missing"
-
-    def queued_in(self, key: str) -> tuple[int, float | None] | None:
-        """(place in this window's automatic queue, seconds until it may start) or None."""
-        keys = [item.key for item in self.scheduler.queued()]
-        if key not in keys:
-            return None
-        place = keys.index(key)
-        running = any(job.kind == "annotate" for job in self.jobs.running)
-        return place, self.scheduler.seconds_until_next() if place == 0 and not running else None
 
     def _show_results_of(self, entry: SampleEntry) -> None:
         path = entry.output_path
@@ -771,30 +767,16 @@ class MainWindow(QMainWindow):
             if entry is not None:  # the person asked for the demo: show it
                 self.choose_page(self.tabs_page)
                 self.open_sample(entry)
-            self._annotate_in_turn([k for k in keys if (e := self.samples.entry(
+            self.queue.annotate_in_turn([k for k in keys if (e := self.samples.entry(
                 self.samples.index_of(k))) is not None and e.state != "annotated"])
             return
         job = self.start_import(missing)
         # A person asked: annotate now rather than at the automatic pace (one run a minute), and
         # without the real reference too (the demo user falls back to the bundled slice).
         job.signals.finished.connect(
-            lambda imported: self._annotate_in_turn([k for k in keys if k in imported]))
+            lambda imported: self.queue.annotate_in_turn([k for k in keys if k in imported]))
 
-    def _annotate_in_turn(self, keys: list[str]) -> None:
-        """Annotate these samples one after the other (each once the one before is done)."""
-        if not keys:
-            return
-        first, rest = keys[0], keys[1:]
-        if rest:
-            def next_one(key: str) -> None:
-                if key == first:
-                    self.sample_annotated.disconnect(next_one)
-                    self._annotate_in_turn(rest)
-
-            self.sample_annotated.connect(next_one)
-        self.annotate(first)
-
-    # -- annotation -------------------------------------------------------------------------------
+    # -- annotation (gui/annotation_queue.py) ------------------------------------------------------------------------------
     def reference_for(self, user: str) -> Path:
         """The demo user falls back to the bundled slice while the real reference is missing."""
         if user == DEMO_USER and self.reference_panel.status is not None \
@@ -803,25 +785,8 @@ class MainWindow(QMainWindow):
         return self.reference_dir
 
     def annotate(self, key: str, **job_options: Any) -> Job | None:
-        """Annotate one sample now (a person asked), whatever the automatic policy says.
-        `job_options` change this run only (e.g. ignore_build_mismatch=True)."""
-        if not key or self.jobs.find(key) is not None:
-            return None
-        user, _, name = key.partition("/")
-        workspace, scheduler = self.workspace, self.scheduler
-
-        def call(progress, cancel, on_event, on_start):
-            sample = workspace.sample(user, name)
-            if sample is None:
-                raise UserError(f"{key}: no such sample in {workspace.input_dir}")
-            scheduler.once[key] = job_options
-            try:
-                return scheduler.run_now(sample, progress=progress, cancel=cancel,
-                                         on_event=on_event, on_start=on_start)
-            finally:
-                scheduler.once.pop(key, None)
-
-        return self._submit_run(key, call)
+        """Annotate one sample now (a person asked); see AnnotationQueue.annotate."""
+        return self.queue.annotate(key, **job_options)
 
     def annotate_by_position(self, key: str) -> Job | None:
         """Match a file on another genome build by position after all, once the person has read
@@ -841,104 +806,18 @@ class MainWindow(QMainWindow):
             "anyway?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel) == QMessageBox.StandardButton.Yes
 
-    def _run_due(self) -> Job | None:
-        """Start the next automatic run when one is queued and the minimum interval has passed."""
-        scheduler = self.scheduler
-        queued = scheduler.queued()
-        if self._auto_job is not None and not self._auto_job.done or not queued:
-            return None
-        wait = scheduler.seconds_until_next()
-        key = queued[0].key
-        if wait is None or wait > 0 or self.jobs.find(key) is not None:
-            return None
-
-        def call(progress, cancel, on_event, on_start):
-            return scheduler.run_next(progress=progress, cancel=cancel, on_event=on_event,
-                                      on_start=on_start)
-
-        self._auto_job = self._submit_run(key, call)
-        return self._auto_job
-
-    def _submit_run(self, key: str, call) -> Job:
-        """A pool job around a blocking runner call, with the live chart on the child process."""
-        monitors = self._monitors
-
-        def work(job: Job) -> dict[str, Any]:
-            def on_start(pid: int) -> None:
-                # The live chart samples the child; the runner keeps its own figure for the record.
-                monitors[key] = ResourceMonitor(pid=pid, interval=0.25, on_sample=job.metrics).start()
-
-            try:
-                result = call(job.progress, job.cancel_token,
-                              lambda level, message: job.log(message), on_start)
-            finally:
-                monitor = monitors.pop(key, None)
-                if monitor is not None:
-                    try:
-                        monitor.stop()
-                    except psutil.Error:
-                        pass  # the child is gone: its summary is the runner's, not this chart's
-            if result is None:
-                raise Cancelled("not due any more")
-            if result.status == "cancelled":
-                raise Cancelled("cancelled")
-            if not result.ok:
-                raise UserError(result.error or "failed")
-            return result.metadata
-
-        job = Job(f"Annotate {key}", work, kind="annotate", key=key)
-        job.signals.progress.connect(
-            lambda fraction, message: self.samples.update_entry(key, state="running", progress=fraction))
-        job.signals.finished.connect(lambda metadata: self._annotated(key, metadata))
-        job.signals.failed.connect(lambda reason: self._annotation_ended(
-            key, f"{key} failed: {explain_failure(reason).reason}"))
-        job.signals.cancelled.connect(lambda: self._annotation_ended(key, f"{key}: cancelled"))
-        self.samples.update_entry(key, state="queued", progress=0.0)
-        return self.jobs.submit(job)
-
-    # -- automatic annotation -----------------------------------------------------------------------
-    def _files_ready(self, paths: list[Path]) -> None:
-        """The watcher saw complete new or changed files: show them, and queue what is due."""
-        self.refresh_samples()
-        if not self.settings.auto_annotate:
-            return
-        scheduler = self.scheduler
-        job = Job("Queue new samples", lambda job: scheduler.offer(paths), kind="scan", quiet=True)
-        job.signals.finished.connect(lambda queued: (self.refresh_samples(), self._run_due()))
-        self.jobs.submit(job)
-
-    def _show_queue(self) -> None:
-        """Samples waiting for their automatic run, with when they start (every second)."""
-        queue = [item.key for item in self.scheduler.queued() if self.jobs.find(item.key) is None]
-        # One annotation at a time: while one runs, the next waits for it, not for a clock.
-        running = any(job.kind == "annotate" for job in self.jobs.running)
-        wait = self.scheduler.seconds_until_next() if queue and not running else None
-        self.jobs_panel.set_queue([(key, wait if place == 0 else None)
-                                   for place, key in enumerate(queue)])
+    def _show_queued_sample(self) -> None:
+        """The selected sample's place in the queue and its countdown (every second)."""
         entry = self.selected_entry()
         if entry is not None and entry.state == "queued" \
                 and self.sample_area.currentWidget() is self.status_page:
             self.status_page.show_state(**describe_state(entry, **self._state_context(entry)))
 
-    def cancel(self, key: str) -> None:
-        job = self.jobs.find(key)
-        if job is not None:
-            job.cancel()
-
     def _job_added(self, job: Job) -> None:
         if not job.quiet:
             self._show_dock_for_job()  # hidden by the person, back while something runs
-        if job.kind == "annotate":
-            job.signals.progress.connect(lambda *_: None)  # keeps the row live via the panel
-            self.metrics.start(job.title)
-            job.signals.metrics.connect(self.metrics.add_sample)
 
-    def _annotated(self, key: str, metadata: dict[str, Any]) -> None:
-        partial = bool(metadata.get("reference_chromosomes_missing"))
-        self.metrics.stop(f"Finished {key}" + (" (partial)" if partial else ""))
-        self.metrics.show_run(metadata)
-        self.samples.update_entry(key, state="partial" if partial else "annotated", progress=None,
-                                  detail=metadata_detail(metadata))
+    def _annotated(self, key: str) -> None:
         self.history_view.refresh()
         self.refresh_samples()
         if self.current_key is None:
@@ -949,7 +828,6 @@ class MainWindow(QMainWindow):
         self.sample_annotated.emit(key)
 
     def _annotation_ended(self, key: str, message: str) -> None:
-        self.metrics.stop(message)
         self.statusBar().showMessage(message, 10_000)
         self.history_view.refresh()
         self.refresh_samples()
@@ -970,6 +848,7 @@ class MainWindow(QMainWindow):
         self.workspace = self._make_workspace()
         self.importer.workspace = self.workspace
         self.scheduler = self._make_scheduler()
+        self.queue.use(self.settings, self.workspace, self.scheduler)
         self.watcher.stop()
         self.watcher = self._start_watcher()
         if not self.demo:
