@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QM
                                QVBoxLayout, QWidget)
 
 from ..core.workspace import settings as core_settings
-from ..core.reference.demo import (DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF,
-                                   demo_chip_sample_name, demo_sample_name)
+from ..core.reference.demo import (DEMO_CHIP, DEMO_USER, DEMO_VCF, demo_chip_sample_name,
+                                   demo_sample_name)
 from ..core.errors import UserError
 from ..core.workspace.failures import explain_failure, explain_problem
 from ..core.workspace.history import History
@@ -36,7 +36,8 @@ from .jobs import Job, JobManager
 from .jobs_panel import JobsPanel
 from .lineage_view import Node
 from .metrics_panel import MetricsPanel
-from .reference_panel import ReferencePanel, describe_files, describe_size
+from .reference_actions import ReferenceActions
+from .reference_panel import ReferencePanel
 from .responsiveness import EventLoopProbe
 from .results_view import ResultsView
 from .sample_tree import SampleTree
@@ -78,7 +79,6 @@ class MainWindow(QMainWindow):
         # The window's own state (columns, the dock): see gui/column_memory.py for why here.
         self.ui_state = QSettings(str(settings.state_dir / UI_STATE_FILE), QSettings.Format.IniFormat)
         self.workspace = self._make_workspace()
-        self.scheduler = self._make_scheduler()
         self._scanning = False
         self._rescan = False
         self.current_key: str | None = None
@@ -206,6 +206,11 @@ class MainWindow(QMainWindow):
 
     def _build_controllers(self) -> None:
         """The concerns that act on the parts: each gets what it works with, never the window."""
+        self.reference_actions = ReferenceActions(self.reference_panel, self.banner,
+                                                  self.reference_banner, self.welcome,
+                                                  self.reference_label, parent=self)
+        # Which reference a run uses is the reference actions' to say (the demo's fallback).
+        self.scheduler = self._make_scheduler()
         self.importer = ImportController(self.workspace, self.jobs, self.samples, self.current_user,
                                          parent=self)
         self.queue = AnnotationQueue(self.settings, self.workspace, self.scheduler, self.jobs,
@@ -245,7 +250,7 @@ class MainWindow(QMainWindow):
                        self.failed_page.get_reference, self.status_page.get_reference,
                        self.results.notice_action):
             signal.connect(self._show_reference)
-        self.reference_panel.changed.connect(self._reference_changed)
+        self.reference_panel.changed.connect(self.reference_actions.status_changed)
 
         # Sample actions: the context menu, the failed and status pages' buttons, the menu's state.
         self.tree.customContextMenuRequested.connect(self._context_menu)
@@ -300,7 +305,7 @@ class MainWindow(QMainWindow):
 
     def _make_scheduler(self) -> WindowScheduler:
         scheduler = WindowScheduler.from_settings(self.settings, self.workspace, self.history,
-                                                  reference_for=self.reference_for)
+                                                  reference_for=self.reference_actions.reference_for)
         scheduler.reference_dir = self.reference_dir  # the demo window's is the bundled slice
         return scheduler
 
@@ -419,28 +424,6 @@ class MainWindow(QMainWindow):
     def _reference_options(self) -> dict[str, Any]:
         return dict(self.settings.options)
 
-    def _reference_changed(self, status: Any) -> None:
-        if self.reference_dir == DEMO_REFERENCE_DIR:
-            # Never download into (or re-verify) the program's own bundled files.
-            for button in (self.reference_panel.download_button, self.reference_panel.verify_button):
-                button.setEnabled(False)
-                button.setToolTip("This demo window uses the bundled reference slice")
-            self.reference_label.setText("Reference: the bundled demo slice")
-            self.welcome.set_reference_ready(True, "This demo window uses the small reference slice "
-                                             "bundled with the program (chromosome 21, 25-26 Mb).")
-            return
-        ready = status.status in ("cached", "unverified")
-        self.reference_label.setText(f"Reference: {self.reference_panel.short_status}")
-        self.banner.setVisible(status.status == "missing")
-        self.reference_banner.setText(
-            "The Ensembl reference is not on this computer yet, so samples wait to be annotated. "
-            "Download it once (about 14 GB; a few chromosomes are enough to start, see Settings).")
-        self.welcome.set_reference_ready(
-            ready, f"{describe_files(status.num_files)}, {describe_size(status.total_size_gb)} in "
-            f"{status.cache_path}" if status.num_files else
-            "About 14 GB from Hugging Face, downloaded once and kept in a cache shared with the "
-            "just-dna pipelines.")
-
     def _counts_changed(self, users: int, samples: int) -> None:
         self._update_page()
         self.history_view.set_users(self.samples.users)
@@ -539,12 +522,7 @@ class MainWindow(QMainWindow):
         return {"running": job is not None and job.state == "running",
                 "queued_in": self.queue.queued_in(entry.key),
                 "auto": bool(self.settings.auto_annotate),
-                "waiting_for_reference": self._reference_missing()}
-
-    def _reference_missing(self) -> bool:
-        status = self.reference_panel.status
-        return self.reference_dir != DEMO_REFERENCE_DIR and status is not None \
-            and status.status == "missing"
+                "waiting_for_reference": self.reference_actions.reference_missing()}
 
     def _show_results_of(self, entry: SampleEntry) -> None:
         path = entry.output_path
@@ -777,13 +755,6 @@ class MainWindow(QMainWindow):
             lambda imported: self.queue.annotate_in_turn([k for k in keys if k in imported]))
 
     # -- annotation (gui/annotation_queue.py) ------------------------------------------------------------------------------
-    def reference_for(self, user: str) -> Path:
-        """The demo user falls back to the bundled slice while the real reference is missing."""
-        if user == DEMO_USER and self.reference_panel.status is not None \
-                and self.reference_panel.status.status in ("missing", "incomplete"):
-            return DEMO_REFERENCE_DIR
-        return self.reference_dir
-
     def annotate(self, key: str, **job_options: Any) -> Job | None:
         """Annotate one sample now (a person asked); see AnnotationQueue.annotate."""
         return self.queue.annotate(key, **job_options)
