@@ -11,11 +11,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMenu,
-                               QMessageBox, QPushButton, QScrollArea, QSplitter, QStackedWidget,
-                               QTabWidget,
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
+                               QPushButton, QScrollArea, QSplitter, QStackedWidget, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from ..core.workspace import settings as core_settings
@@ -40,6 +39,7 @@ from .reference_actions import ReferenceActions
 from .reference_panel import ReferencePanel
 from .responsiveness import EventLoopProbe
 from .results_view import ResultsView
+from .sample_actions import SampleActions, open_in_desktop
 from .sample_tree import SampleTree
 from .sample_texts import describe_state, entry_detail, result_notice
 from .samples_model import SampleEntry, SamplesModel
@@ -215,6 +215,10 @@ class MainWindow(QMainWindow):
                                          parent=self)
         self.queue = AnnotationQueue(self.settings, self.workspace, self.scheduler, self.jobs,
                                      self.samples, self.metrics, self.jobs_panel, parent=self)
+        self.sample_actions = SampleActions(
+            self.tree, self.samples, self.jobs, self.history_view, self.failed_page,
+            annotate=self.queue.annotate, cancel=self.queue.cancel, open_sample=self.open_sample,
+            show_tab=self.show_tab, choose_files=self.importer.choose_files, parent=self)
 
     def _connect_signals(self) -> None:
         """Every connection between the window's parts, in one place."""
@@ -253,22 +257,22 @@ class MainWindow(QMainWindow):
         self.reference_panel.changed.connect(self.reference_actions.status_changed)
 
         # Sample actions: the context menu, the failed and status pages' buttons, the menu's state.
-        self.tree.customContextMenuRequested.connect(self._context_menu)
+        sample_actions = self.sample_actions
+        self.tree.customContextMenuRequested.connect(sample_actions.show_context_menu)
         for keys in ("Shift+F10", "Menu"):
-            QShortcut(QKeySequence(keys), self.tree, self._keyboard_context_menu,
+            QShortcut(QKeySequence(keys), self.tree, sample_actions.show_keyboard_context_menu,
                       context=Qt.ShortcutContext.WidgetShortcut)
         failed, status = self.failed_page, self.status_page
         failed.retry.connect(lambda: self.queue.annotate(failed.key))
         failed.annotate_by_rsid.connect(lambda: self.queue.annotate(failed.key, match_by="rsid"))
-        failed.annotate_by_position.connect(lambda: self.annotate_by_position(failed.key))
-        failed.open_file.connect(lambda: self._with_selected(
-            lambda e: QDesktopServices.openUrl(QUrl.fromLocalFile(str(e.vcf_path)))))
-        failed.reveal_file.connect(lambda: self.actions["reveal_input"].trigger())
-        failed.show_history.connect(lambda: self.actions["show_history"].trigger())
+        failed.annotate_by_position.connect(lambda: sample_actions.annotate_by_position(failed.key))
+        failed.open_file.connect(sample_actions.open_input_file)
+        failed.reveal_file.connect(lambda: sample_actions.actions["reveal_input"].trigger())
+        failed.show_history.connect(lambda: sample_actions.actions["show_history"].trigger())
         status.annotate.connect(lambda: status.key and self.queue.annotate(status.key))
         status.cancel.connect(lambda: status.key and self.queue.cancel(status.key))
         for signal in (self.jobs.job_added, self.jobs.job_done):
-            signal.connect(lambda *_: self._update_sample_actions())
+            signal.connect(lambda *_: sample_actions.update())
 
         # The Summary tab: always of the file the table shows, cleared with it, so another
         # person's summary never stays under this selection; its clicks filter the table.
@@ -323,7 +327,7 @@ class MainWindow(QMainWindow):
         """The commands of gui/actions.py, connected here; menus and Help read the same table."""
         handlers = {
             "add_sample": self.importer.choose_files, "open_demo": self.open_demo,
-            "open_data_folder": lambda: _open_folder(self.settings.data_dir),
+            "open_data_folder": lambda: open_in_desktop(self.settings.data_dir),
             "export_view": self.results.ask_export, "settings": self.edit_settings,
             "quit": self.close,
             "tab_results": lambda: self.show_tab(self.results),
@@ -332,24 +336,18 @@ class MainWindow(QMainWindow):
             "next_tab": lambda: self.step_tab(1), "previous_tab": lambda: self.step_tab(-1),
             "focus_samples": self.tree.setFocus, "find": self.focus_filter,
             "rescan": self.refresh_samples, "toggle_jobs": self.toggle_jobs,
-            "annotate": lambda: self._with_selected(lambda e: self.queue.annotate(e.key)),
-            "cancel": lambda: self._with_selected(lambda e: self.queue.cancel(e.key)),
-            "show_results": lambda: self._with_selected(self.open_sample),
-            "open_output_folder": lambda: self._with_selected(
-                lambda e: _open_folder(e.output_path.parent if e.output_path else None)),
-            "reveal_input": lambda: self._with_selected(
-                lambda e: _open_folder(e.vcf_path.parent if e.vcf_path else None)),
-            "show_history": lambda: self._with_selected(lambda e: self.show_history(e.user, e.sample)),
             "getting_started": lambda: self.choose_page(self.welcome),
             "shortcuts": lambda: ShortcutsDialog(self).exec(),
             "about": lambda: AboutDialog(self.reference_dir, self).exec(),
         }
         handlers.update(self._summary_handlers())
-        self.actions = create_actions(self, ACTIONS, handlers)
+        # The Sample menu's commands are the sample actions' own.
+        own = create_actions(self, [s for s in ACTIONS if s.id not in self.sample_actions.actions],
+                             handlers)
+        self.actions = {s.id: own.get(s.id) or self.sample_actions.actions[s.id] for s in ACTIONS}
         self.actions["toggle_jobs"].setCheckable(True)
         self.actions["toggle_jobs"].setChecked(not self.jobs_dock.isHidden())
         self.menus = build_menus(self.menuBar(), self.actions)
-        self._update_sample_actions()
 
     def show_tab(self, page: QWidget) -> None:
         """The person asked for a tab (a menu, a button): the tab holding `page`."""
@@ -386,27 +384,6 @@ class MainWindow(QMainWindow):
                 self.jobs_dock.show()
             finally:
                 self._dock_by_program = False
-
-    def selected_entry(self) -> SampleEntry | None:
-        return self.samples.entry(self.tree.currentIndex())
-
-    def _with_selected(self, action) -> None:
-        entry = self.selected_entry()
-        if entry is not None:
-            action(entry)
-
-    def _update_sample_actions(self) -> None:
-        """The Sample menu's commands are enabled for what the selected sample allows."""
-        entry = self.selected_entry()
-        running = entry is not None and self.jobs.find(entry.key) is not None
-        has_output = bool(entry and entry.output_path and entry.output_path.is_file())
-        enabled = {"annotate": entry is not None and not running, "cancel": running,
-                   "show_results": has_output,
-                   "open_output_folder": bool(entry and entry.output_path
-                                              and entry.output_path.parent.is_dir()),
-                   "reveal_input": entry is not None, "show_history": entry is not None}
-        for name, value in enabled.items():
-            self.actions[name].setEnabled(value)
 
     def _expand_new_users(self, parent: QModelIndex, first: int, last: int) -> None:
         if not parent.isValid():
@@ -454,7 +431,7 @@ class MainWindow(QMainWindow):
         if current.isValid() and current.parent() == first.parent() \
                 and first.row() <= current.row() <= last.row():
             self._update_sample_area()
-            self._update_sample_actions()
+            self.sample_actions.update()
 
     def _update_sample_area(self, by_person: bool = False) -> None:
         """The Results tab for the selection: the sample's table (annotated, partial, stale), its
@@ -603,7 +580,7 @@ class MainWindow(QMainWindow):
     def _sample_selected(self, current: QModelIndex, previous: QModelIndex = QModelIndex()) -> None:
         entry = self.samples.entry(current)
         self.current_key = entry.key if entry is not None else None
-        self._update_sample_actions()
+        self.sample_actions.update()
         self._update_sample_area(by_person=True)
 
     def _sample_activated(self, index: QModelIndex) -> None:
@@ -673,43 +650,6 @@ class MainWindow(QMainWindow):
             return
         self.summary_view.ask_export()
 
-    def _context_menu(self, point: QPoint) -> None:
-        self.context_menu = self.sample_menu(self.tree.indexAt(point))
-        self.context_menu.popup(self.tree.viewport().mapToGlobal(point))
-
-    def _keyboard_context_menu(self) -> None:
-        """Shift+F10 or the Menu key: the selected row's menu, beside that row."""
-        index = self.tree.currentIndex()
-        rect = self.tree.visualRect(index)
-        point = rect.bottomLeft() if index.isValid() else self.tree.viewport().rect().topLeft()
-        self._context_menu(point)
-
-    def sample_menu(self, index: QModelIndex) -> QMenu:
-        """The tree's context menu for a sample (the Sample menu's commands), a user, or the
-        empty space. A sample's menu selects it first, so the commands act on what was clicked."""
-        entry = self.samples.entry(index)
-        menu = QMenu(self)
-        if entry is not None:
-            self.tree.setCurrentIndex(index)
-            self._update_sample_actions()
-            for name in ("annotate", "cancel", "", "show_results", "open_output_folder",
-                         "reveal_input", "show_history"):
-                menu.addAction(self.actions[name]) if name else menu.addSeparator()
-        else:
-            user = self.samples.user_of(index)
-            if user:
-                menu.addAction(f"Add a genome file for {user}…", lambda: self.importer.choose_files(user))
-                menu.addAction("Show history", lambda: self.show_history(user))
-            else:
-                menu.addAction("Add a genome file…", self.importer.choose_files)
-        return menu
-
-    def show_history(self, user: str, sample: str | None = None) -> None:
-        self.history_view.user_filter.setCurrentText(user)
-        self.history_view.text_filter.setText(f"{user}/{sample}" if sample else "")
-        self.history_view.refresh()
-        self.show_tab(self.history_view)
-
     # -- import (gui/import_controller.py) ------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         self.importer.drag_entered(event)
@@ -759,27 +699,9 @@ class MainWindow(QMainWindow):
         """Annotate one sample now (a person asked); see AnnotationQueue.annotate."""
         return self.queue.annotate(key, **job_options)
 
-    def annotate_by_position(self, key: str) -> Job | None:
-        """Match a file on another genome build by position after all, once the person has read
-        what that means (a file with no rsID has no other way)."""
-        if not self.confirm_position_anyway(key):
-            return None
-        return self.annotate(key, match_by="position", ignore_build_mismatch=True)
-
-    def confirm_position_anyway(self, key: str) -> bool:
-        """Asks; a separate method so tests can answer."""
-        build = self.failed_page.advice.build if self.failed_page.advice else None
-        return QMessageBox.warning(
-            self, "Annotate by position anyway?",
-            f"{key} is a {build or 'non-GRCh38'} file. Its positions are not the reference's "
-            "(GRCh38), so most variants would get another variant's rsID, frequencies and "
-            "clinical flags. The result will say so above its table.\n\nAnnotate it by position "
-            "anyway?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel) == QMessageBox.StandardButton.Yes
-
     def _show_queued_sample(self) -> None:
         """The selected sample's place in the queue and its countdown (every second)."""
-        entry = self.selected_entry()
+        entry = self.samples.entry(self.tree.currentIndex())
         if entry is not None and entry.state == "queued" \
                 and self.sample_area.currentWidget() is self.status_page:
             self.status_page.show_state(**describe_state(entry, **self._state_context(entry)))
@@ -858,7 +780,3 @@ class MainWindow(QMainWindow):
         self.jobs.wait(15_000)
         self.history.close()
 
-
-def _open_folder(path: Path | None) -> None:
-    if path is not None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

@@ -191,10 +191,11 @@ def test_a_broken_vcf_fails_with_its_reason_and_the_menu_offers_a_retry(qtbot, m
     index = window.samples.index_of("erin/broken")
     tooltip = window.samples.data(index, QtNS.ItemDataRole.ToolTipRole)
     assert "Failed" in tooltip and "broken.vcf" in tooltip
-    actions = {a.text().replace("&", ""): a.isEnabled() for a in window.sample_menu(index).actions() if a.text()}
+    menu = window.sample_actions.sample_menu(index)
+    actions = {a.text().replace("&", ""): a.isEnabled() for a in menu.actions() if a.text()}
     assert actions["Annotate now"] and not actions["Cancel"] and not actions["Show results"]
     assert "Reveal input file" in actions and "Show history" in actions
-    user_actions = [a.text() for a in window.sample_menu(index.parent()).actions()]
+    user_actions = [a.text() for a in window.sample_actions.sample_menu(index.parent()).actions()]
     assert user_actions == ["Add a genome file for erin…", "Show history"]
 
 
