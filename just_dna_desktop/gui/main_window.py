@@ -21,7 +21,6 @@ from ..core.workspace import settings as core_settings
 from ..core.reference.demo import (DEMO_CHIP, DEMO_USER, DEMO_VCF, demo_chip_sample_name,
                                    demo_sample_name)
 from ..core.errors import UserError
-from ..core.workspace.failures import explain_failure, explain_problem
 from ..core.workspace.history import History
 from ..core.workspace.samples import Sample, Workspace
 from .actions import ACTIONS, build_menus, create_actions
@@ -40,8 +39,9 @@ from .reference_panel import ReferencePanel
 from .responsiveness import EventLoopProbe
 from .results_view import ResultsView
 from .sample_actions import SampleActions, open_in_desktop
+from .sample_area import SampleArea
 from .sample_tree import SampleTree
-from .sample_texts import describe_state, entry_detail, result_notice
+from .sample_texts import entry_detail
 from .samples_model import SampleEntry, SamplesModel
 from .settings_dialog import SettingsDialog
 from .summary_view import SummaryView
@@ -53,8 +53,6 @@ PRIVACY_NOTE = "Everything stays on this computer: your genome files and results
 SCAN_INTERVAL_MS = 10_000
 UI_STATE_FILE = "window.ini"
 DOCK_VISIBLE = "window/jobs_dock_visible"
-# States whose existing output the Results tab shows (being redone: the previous result).
-RESULT_STATES = ("annotated", "partial", "stale", "queued", "running")
 
 
 class MainWindow(QMainWindow):
@@ -125,9 +123,8 @@ class MainWindow(QMainWindow):
         self.results = ResultsView(self.jobs, self.ui_state)
         self.failed_page = FailedPage()
         self.status_page = StatusPage()
-        self.sample_area = QStackedWidget()
-        for page in (self.status_page, self.results, self.failed_page):
-            self.sample_area.addWidget(page)
+        self.sample_area = SampleArea(self.results, self.failed_page, self.status_page,
+                                      self.history, self._state_context)
         self.history_view = HistoryView(self.history)
         self.reference_panel = ReferencePanel(self.jobs, self.reference_dir, self._reference_options)
         self.tabs = QTabWidget()
@@ -434,47 +431,11 @@ class MainWindow(QMainWindow):
             self.sample_actions.update()
 
     def _update_sample_area(self, by_person: bool = False) -> None:
-        """The Results tab for the selection: the sample's table (annotated, partial, stale), its
-        failure, or where it stands. Anything else clears the table first, so one person's genome
-        never stays on screen under another's name."""
-        index = self.tree.currentIndex()
-        entry = self.samples.entry(index)
+        """The Results tab for the selection (gui/sample_area.py), the sample's tab to follow it,
+        and sample_shown when the table now shows another sample (or none)."""
         had_table = self.sample_area.currentWidget() is self.results
-        # A result being redone stays readable meanwhile; a failed one gets the failure page.
-        shows_results = entry is not None and entry.state in RESULT_STATES \
-            and entry.output_path is not None and entry.output_path.is_file()
-        if not shows_results and self.results.model.query is not None:
-            self.results.close_file()
-        if entry is None:
-            user = self.samples.user_of(index)
-            if user:
-                count = self.samples.rowCount(index)
-                self.status_page.show_message(
-                    user, f"{user} has {count} sample{'s' if count != 1 else ''}: select one to see "
-                          "its results." if count else f"{user} has no samples yet: drop a genome "
-                          "file on the name, or use Add a genome file.")
-            else:
-                self.status_page.show_message("No sample selected",
-                                              "Select a sample on the left to see its results.")
-            self.sample_area.setCurrentWidget(self.status_page)
-        elif shows_results:
-            self._show_results_of(entry)
-        elif entry.state == "failed":
-            run = entry.extra.get("run")
-            problem = entry.extra.get("problem")  # the file is no genome file: no run was made
-            if problem or run is None:
-                self.failed_page.show_failure(
-                    entry.key, explain_problem(entry.vcf_path, problem) if problem
-                    else explain_failure(entry.detail), [])
-            else:
-                self.failed_page.show_failure(entry.key, explain_failure(run.error),
-                                              self.history.events(run.id), run.id)
-            self.sample_area.setCurrentWidget(self.failed_page)
-        else:
-            self.status_page.show_state(**describe_state(entry, **self._state_context(entry)))
-            self.sample_area.setCurrentWidget(self.status_page)
+        shown = self.sample_area.show_selection(self.samples, self.tree.currentIndex())
         self._follow_sample_tab(had_table, by_person)
-        shown = entry if self.sample_area.currentWidget() is self.results else None
         if (shown and shown.key) != self._shown_key:
             self._shown_key = shown and shown.key
             self.sample_shown.emit(shown)
@@ -500,21 +461,6 @@ class MainWindow(QMainWindow):
                 "queued_in": self.queue.queued_in(entry.key),
                 "auto": bool(self.settings.auto_annotate),
                 "waiting_for_reference": self.reference_actions.reference_missing()}
-
-    def _show_results_of(self, entry: SampleEntry) -> None:
-        path = entry.output_path
-        assert path is not None
-        if not self.results.is_showing(path, entry.key):
-            try:
-                self.results.open(path, entry.key)
-            except Exception as exc:  # a damaged or foreign file: say so, keep the window
-                self.results.close_file()
-                self.status_page.show_message(f"{entry.key}: the results cannot be opened",
-                                              f"{path}: {exc}", entry.key)
-                self.sample_area.setCurrentWidget(self.status_page)
-                return
-        self.results.set_notice(*result_notice(entry))
-        self.sample_area.setCurrentWidget(self.results)
 
     # -- samples ---------------------------------------------------------------------------------
     def refresh_samples(self) -> None:
@@ -594,13 +540,7 @@ class MainWindow(QMainWindow):
         if index.isValid() and index != self.tree.currentIndex():
             self.tree.setCurrentIndex(index)
         self.show_tab(self.sample_area)
-        page = self.sample_area.currentWidget()
-        if page is self.results:
-            self.results.table.setFocus()
-        elif page is self.failed_page:
-            self.failed_page.reason.setFocus()
-        elif self.status_page.annotate_button.isVisibleTo(self.status_page):
-            self.status_page.annotate_button.setFocus()
+        self.sample_area.focus_page()
 
     def open_results(self, path: Path, title: str | None = None) -> None:
         """Open an output file (from the run history): as its sample's page when it is one."""
@@ -610,12 +550,10 @@ class MainWindow(QMainWindow):
             return
         self.tree.setCurrentIndex(QModelIndex())  # an ad hoc file belongs to no one in the tree
         try:
-            self.results.open(path, title)
+            self.sample_area.show_file(path, title)
         except Exception as exc:  # a damaged or foreign file: say so, keep the window
             QMessageBox.warning(self, "Cannot open", f"{path}: {exc}")
             return
-        self.results.set_notice("")
-        self.sample_area.setCurrentWidget(self.results)
         self.show_tab(self.results)
 
     # -- the Summary tab (issue 13) ------------------------------------------------------------
@@ -701,10 +639,7 @@ class MainWindow(QMainWindow):
 
     def _show_queued_sample(self) -> None:
         """The selected sample's place in the queue and its countdown (every second)."""
-        entry = self.samples.entry(self.tree.currentIndex())
-        if entry is not None and entry.state == "queued" \
-                and self.sample_area.currentWidget() is self.status_page:
-            self.status_page.show_state(**describe_state(entry, **self._state_context(entry)))
+        self.sample_area.show_waiting(self.samples.entry(self.tree.currentIndex()))
 
     def _job_added(self, job: Job) -> None:
         if not job.quiet:
