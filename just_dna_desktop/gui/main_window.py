@@ -1,6 +1,13 @@
 """The main window: people and samples on the left; results, runs and the reference on the right;
 running jobs and their live metrics at the bottom; and a status line that says nothing is uploaded.
 
+The window builds its parts (one file per panel) and the concerns that act on them, each in a file
+of its own and given only what it works with: importing (import_controller.py), annotating and the
+queue (annotation_queue.py), what follows the reference's state (reference_actions.py), what a
+person does with a sample (sample_actions.py) and the Results tab's page for the selection
+(sample_area.py). It connects them in one place (_connect_signals) and keeps what is the window's
+own: which page and tab show, the samples list's scan, the dock, settings and closing.
+
 Everything slow (scanning the folder, importing, annotating, downloading) is a pool job; the window
 only reacts to the jobs' signals. Annotation itself runs in a spawned child (core.workspace.runner).
 """
@@ -305,8 +312,9 @@ class MainWindow(QMainWindow):
         return workspace
 
     def _make_scheduler(self) -> WindowScheduler:
-        scheduler = WindowScheduler.from_settings(self.settings, self.workspace, self.history,
-                                                  reference_for=self.reference_actions.reference_for)
+        scheduler = WindowScheduler.from_settings(
+            self.settings, self.workspace, self.history,
+            reference_for=self.reference_actions.reference_for)
         scheduler.reference_dir = self.reference_dir  # the demo window's is the bundled slice
         return scheduler
 
@@ -632,7 +640,7 @@ class MainWindow(QMainWindow):
         job.signals.finished.connect(
             lambda imported: self.queue.annotate_in_turn([k for k in keys if k in imported]))
 
-    # -- annotation (gui/annotation_queue.py) ------------------------------------------------------------------------------
+    # -- annotation (gui/annotation_queue.py) ------------------------------------------------------
     def annotate(self, key: str, **job_options: Any) -> Job | None:
         """Annotate one sample now (a person asked); see AnnotationQueue.annotate."""
         return self.queue.annotate(key, **job_options)
