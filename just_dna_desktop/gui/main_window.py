@@ -1,6 +1,13 @@
 """The main window: people and samples on the left; results, runs and the reference on the right;
 running jobs and their live metrics at the bottom; and a status line that says nothing is uploaded.
 
+The window builds its parts (one file per panel) and the concerns that act on them, each in a file
+of its own and given only what it works with: importing (import_controller.py), annotating and the
+queue (annotation_queue.py), what follows the reference's state (reference_actions.py), what a
+person does with a sample (sample_actions.py) and the Results tab's page for the selection
+(sample_area.py). It connects them in one place (_connect_signals) and keeps what is the window's
+own: which page and tab show, the samples list's scan, the dock, settings and closing.
+
 Everything slow (scanning the folder, importing, annotating, downloading) is a pool job; the window
 only reacts to the jobs' signals. Annotation itself runs in a spawned child (core.workspace.runner).
 """
@@ -11,37 +18,37 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import psutil
-from PySide6.QtCore import QModelIndex, QPoint, QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu,
-                               QMessageBox, QPushButton, QScrollArea, QSplitter, QStackedWidget,
-                               QTabWidget,
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
+                               QPushButton, QScrollArea, QSplitter, QStackedWidget, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from ..core.workspace import settings as core_settings
-from ..core.reference.demo import (DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF,
-                                   demo_chip_sample_name, demo_sample_name)
-from ..core.errors import Cancelled, UserError
-from ..core.workspace.failures import explain_failure, explain_problem
+from ..core.reference.demo import (DEMO_CHIP, DEMO_USER, DEMO_VCF, demo_chip_sample_name,
+                                   demo_sample_name)
+from ..core.errors import UserError
 from ..core.workspace.history import History
-from ..core.engine.metrics import ResourceMonitor
 from ..core.workspace.samples import Sample, Workspace
 from .actions import ACTIONS, build_menus, create_actions
+from .annotation_queue import AnnotationQueue
 from .auto_annotation import FolderWatcher, WindowScheduler
 from .failed_page import FailedPage
 from .help_dialogs import AboutDialog, ShortcutsDialog
 from .history_view import HistoryView
-from .import_dialog import ImportDialog
+from .import_controller import ImportController
 from .jobs import Job, JobManager
 from .jobs_panel import JobsPanel
 from .lineage_view import Node
 from .metrics_panel import MetricsPanel
-from .reference_panel import ReferencePanel, describe_files, describe_size
+from .reference_actions import ReferenceActions
+from .reference_panel import ReferencePanel
 from .responsiveness import EventLoopProbe
 from .results_view import ResultsView
-from .sample_tree import GENOME_FILE_FILTER, SampleTree, dropped_paths
-from .sample_texts import describe_state, entry_detail, metadata_detail, result_notice
+from .sample_actions import SampleActions, open_in_desktop
+from .sample_area import SampleArea
+from .sample_tree import SampleTree
+from .sample_texts import entry_detail
 from .samples_model import SampleEntry, SamplesModel
 from .settings_dialog import SettingsDialog
 from .summary_view import SummaryView
@@ -53,8 +60,6 @@ PRIVACY_NOTE = "Everything stays on this computer: your genome files and results
 SCAN_INTERVAL_MS = 10_000
 UI_STATE_FILE = "window.ini"
 DOCK_VISIBLE = "window/jobs_dock_visible"
-# States whose existing output the Results tab shows (being redone: the previous result).
-RESULT_STATES = ("annotated", "partial", "stale", "queued", "running")
 
 
 class MainWindow(QMainWindow):
@@ -79,39 +84,54 @@ class MainWindow(QMainWindow):
         # The window's own state (columns, the dock): see gui/column_memory.py for why here.
         self.ui_state = QSettings(str(settings.state_dir / UI_STATE_FILE), QSettings.Format.IniFormat)
         self.workspace = self._make_workspace()
-        self.scheduler = self._make_scheduler()
-        self._auto_job: Job | None = None
         self._scanning = False
         self._rescan = False
-        self._monitors: dict[str, ResourceMonitor] = {}
         self.current_key: str | None = None
+        self._chosen_page: QWidget | None = None  # the page the person last asked for
+        self._closing = False
+        self._select_after_scan: str | None = None  # a sample the person just added
+        self._shown_key: str | None = None  # the sample whose table is shown (sample_shown)
+        self._scanned_once = False
 
-        # Left: people and samples.
+        splitter = QSplitter()
+        splitter.addWidget(self._build_samples_side())
+        splitter.addWidget(self._build_pages())
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([260, 1020])
+        self.setCentralWidget(splitter)
+        self._build_jobs_dock()
+        self._build_status_line()
+        self._build_controllers()
+        self._build_actions()
+        self._connect_signals()
+        self._start()
+
+    # -- parts ------------------------------------------------------------------------------------
+    def _build_samples_side(self) -> QWidget:
+        """Left: people and samples."""
         self.samples = SamplesModel(self)
         self.tree = SampleTree()
         self.tree.setModel(self.samples)
-        # A person's samples are shown as soon as the person appears.
-        self.samples.rowsInserted.connect(self._expand_new_users)
-        add_button = QPushButton("Add a genome file…")
-        add_button.setToolTip("A VCF, or a genotyping service's raw data (23andMe, AncestryDNA, ...)")
-        add_button.clicked.connect(self.choose_files)
+        self.add_button = QPushButton("Add a genome file…")
+        self.add_button.setToolTip("A VCF, or a genotyping service's raw data (23andMe, AncestryDNA, ...)")
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.tree, 1)
-        left_layout.addWidget(add_button)
+        left_layout.addWidget(self.add_button)
+        return left
 
-        # Right: the first-run guide, or the tabs. The Results tab shows the selected sample: its
-        # table, its failure, or where it stands; never the table of a sample not selected.
+    def _build_pages(self) -> QWidget:
+        """Right: the first-run guide, or the tabs. The Results tab shows the selected sample: its
+        table, its failure, or where it stands; never the table of a sample not selected."""
         self.welcome = WelcomePage()
         self.loading = QLabel("Looking for samples…")
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.results = ResultsView(self.jobs, self.ui_state)
         self.failed_page = FailedPage()
         self.status_page = StatusPage()
-        self.sample_area = QStackedWidget()
-        for page in (self.status_page, self.results, self.failed_page):
-            self.sample_area.addWidget(page)
+        self.sample_area = SampleArea(self.results, self.failed_page, self.status_page,
+                                      self.history, self._state_context)
         self.history_view = HistoryView(self.history)
         self.reference_panel = ReferencePanel(self.jobs, self.reference_dir, self._reference_options)
         self.tabs = QTabWidget()
@@ -131,13 +151,12 @@ class MainWindow(QMainWindow):
         self.reference_banner.setStyleSheet(
             "#referenceBanner { background: palette(alternate-base); border: 1px solid #d9822b;"
             " border-radius: 4px; padding: 6px; }")
-        get_reference = QPushButton("Get the reference…")
-        get_reference.clicked.connect(self._show_reference)
+        self.get_reference_button = QPushButton("Get the reference…")
         self.banner = QWidget()
         banner_layout = QHBoxLayout(self.banner)
         banner_layout.setContentsMargins(0, 0, 0, 4)
         banner_layout.addWidget(self.reference_banner, 1)
-        banner_layout.addWidget(get_reference)
+        banner_layout.addWidget(self.get_reference_button)
         self.banner.hide()
         tabs_page = QWidget()
         tabs_layout = QVBoxLayout(tabs_page)
@@ -148,19 +167,10 @@ class MainWindow(QMainWindow):
         for page in (self.loading, self.welcome, tabs_page):
             self.stack.addWidget(page)
         self.tabs_page = tabs_page
-        self._chosen_page: QWidget | None = None  # the page the person last asked for
-        self._closing = False
-        self._select_after_scan: str | None = None  # a sample the person just added
-        self._shown_key: str | None = None  # the sample whose table is shown (sample_shown)
-        self._scanned_once = False
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(self.stack)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([260, 1020])
-        self.setCentralWidget(splitter)
+        return self.stack
 
-        # Bottom: running jobs and their metrics.
+    def _build_jobs_dock(self) -> None:
+        """Bottom: running jobs and their metrics."""
         self.jobs_panel = JobsPanel(self.jobs)
         self.metrics = MetricsPanel()
         bottom = QSplitter()
@@ -183,9 +193,8 @@ class MainWindow(QMainWindow):
         self._dock_by_program = False
         if self.ui_state.value(DOCK_VISIBLE, "true") == "false":
             dock.hide()
-        dock.visibilityChanged.connect(self._dock_visibility_changed)
 
-        # Status line.
+    def _build_status_line(self) -> None:
         self.privacy = QLabel(PRIVACY_NOTE)
         self.reference_label = QLabel()
         self.lag_label = QLabel()
@@ -195,41 +204,103 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.reference_label)
         self.statusBar().addPermanentWidget(self.lag_label)
         self.probe = EventLoopProbe(parent=self)
-        self.probe.delay_ms.connect(self._show_lag)
-        self.probe.start()
+        # The watcher reports new files within seconds; the slow rescan catches removals.
+        self.scan_timer = QTimer(self, interval=SCAN_INTERVAL_MS)
+        self.auto_timer = QTimer(self, interval=1000)
 
-        self._build_actions()
-        self.tree.files_dropped.connect(self.import_files)
-        self.tree.customContextMenuRequested.connect(self._context_menu)
-        self.tree.selectionModel().currentChanged.connect(self._sample_selected)
-        self.tree.activated.connect(self._sample_activated)  # Enter, or a double click
-        for keys in ("Shift+F10", "Menu"):
-            QShortcut(QKeySequence(keys), self.tree, self._keyboard_context_menu,
-                                 context=Qt.ShortcutContext.WidgetShortcut)
-        self.welcome.add_vcf.connect(self.choose_files)
-        self.welcome.get_reference.connect(self._show_reference)
-        self.welcome.open_demo.connect(self.open_demo)
-        self.reference_panel.changed.connect(self._reference_changed)
-        self.history_view.open_output.connect(lambda path: self.open_results(Path(path)))
+    def _build_controllers(self) -> None:
+        """The concerns that act on the parts: each gets what it works with, never the window."""
+        self.reference_actions = ReferenceActions(self.reference_panel, self.banner,
+                                                  self.reference_banner, self.welcome,
+                                                  self.reference_label, parent=self)
+        # Which reference a run uses is the reference actions' to say (the demo's fallback).
+        self.scheduler = self._make_scheduler()
+        self.importer = ImportController(self.workspace, self.jobs, self.samples, self.current_user,
+                                         parent=self)
+        self.queue = AnnotationQueue(self.settings, self.workspace, self.scheduler, self.jobs,
+                                     self.samples, self.metrics, self.jobs_panel, parent=self)
+        self.sample_actions = SampleActions(
+            self.tree, self.samples, self.jobs, self.history_view, self.failed_page,
+            annotate=self.queue.annotate, cancel=self.queue.cancel, open_sample=self.open_sample,
+            show_tab=self.show_tab, choose_files=self.importer.choose_files, parent=self)
+
+    def _connect_signals(self) -> None:
+        """Every connection between the window's parts, in one place."""
+        # The people and samples list.
+        self.samples.rowsInserted.connect(self._expand_new_users)  # a person's samples show at once
         self.samples.counts_changed.connect(self._counts_changed)
         self.samples.dataChanged.connect(self._entry_changed)
-        self._connect_sample_pages()
-        self.jobs.job_added.connect(self._job_added)
-        for signal in (self.jobs.job_added, self.jobs.job_done):
-            signal.connect(lambda *_: self._update_sample_actions())
+        self.tree.selectionModel().currentChanged.connect(self._sample_selected)
+        self.tree.activated.connect(self._sample_activated)  # Enter, or a double click
+        self.scan_timer.timeout.connect(self.refresh_samples)
 
+        # Importing: the button, the first-run guide, files dropped on the list.
+        self.add_button.clicked.connect(self.importer.choose_files)
+        self.welcome.add_vcf.connect(self.importer.choose_files)
+        self.welcome.open_demo.connect(self.open_demo)
+        self.tree.files_dropped.connect(self.importer.import_files)
+        self.importer.imported.connect(self._imported)
+        self.importer.error.connect(self._error)
+
+        # Annotation and the queue.
+        self.auto_timer.timeout.connect(self.queue.run_due)
+        self.auto_timer.timeout.connect(self.queue.show_queue)
+        self.auto_timer.timeout.connect(self._show_queued_sample)
+        self.jobs_panel.run_now.connect(self.queue.annotate)
+        self.jobs.job_added.connect(self._job_added)
+        self.jobs.job_added.connect(self.queue.show_metrics_of)
+        self.queue.annotated.connect(self._annotated)
+        self.queue.ended.connect(self._annotation_ended)
+        self.queue.rescan_wanted.connect(self.refresh_samples)
+
+        # The reference: every "Get the reference" leads to its tab; its state to the banner.
+        for signal in (self.get_reference_button.clicked, self.welcome.get_reference,
+                       self.failed_page.get_reference, self.status_page.get_reference,
+                       self.results.notice_action):
+            signal.connect(self._show_reference)
+        self.reference_panel.changed.connect(self.reference_actions.status_changed)
+
+        # Sample actions: the context menu, the failed and status pages' buttons, the menu's state.
+        sample_actions = self.sample_actions
+        self.tree.customContextMenuRequested.connect(sample_actions.show_context_menu)
+        for keys in ("Shift+F10", "Menu"):
+            QShortcut(QKeySequence(keys), self.tree, sample_actions.show_keyboard_context_menu,
+                      context=Qt.ShortcutContext.WidgetShortcut)
+        failed, status = self.failed_page, self.status_page
+        failed.retry.connect(lambda: self.queue.annotate(failed.key))
+        failed.annotate_by_rsid.connect(lambda: self.queue.annotate(failed.key, match_by="rsid"))
+        failed.annotate_by_position.connect(lambda: sample_actions.annotate_by_position(failed.key))
+        failed.open_file.connect(sample_actions.open_input_file)
+        failed.reveal_file.connect(lambda: sample_actions.actions["reveal_input"].trigger())
+        failed.show_history.connect(lambda: sample_actions.actions["show_history"].trigger())
+        status.annotate.connect(lambda: status.key and self.queue.annotate(status.key))
+        status.cancel.connect(lambda: status.key and self.queue.cancel(status.key))
+        for signal in (self.jobs.job_added, self.jobs.job_done):
+            signal.connect(lambda *_: sample_actions.update())
+
+        # The Summary tab: always of the file the table shows, cleared with it, so another
+        # person's summary never stays under this selection; its clicks filter the table.
+        self.summary_view.filter_requested.connect(self.show_filtered_results)
+        self.summary_view.annotate_by_rsid.connect(
+            lambda key: self.queue.annotate(key, match_by="rsid"))
+        self.summary_view.report_written.connect(
+            lambda path: self.statusBar().showMessage(f"Report saved: {path}", 10_000))
+        self.results.opened.connect(
+            lambda path: self.summary_view.show_sample(Path(path), self.results.key))
+        self.results.closed.connect(self.summary_view.clear)
+
+        # The run history, the dock and the status line.
+        self.history_view.open_output.connect(lambda path: self.open_results(Path(path)))
+        self.jobs_dock.visibilityChanged.connect(self._dock_visibility_changed)
+        self.probe.delay_ms.connect(self._show_lag)
+
+    def _start(self) -> None:
+        self.probe.start()
         self.reference_panel.refresh()
         self._update_page()
         self._update_sample_area()
         self.history_view.refresh()
-        # The watcher reports new files within seconds; the slow rescan catches removals.
-        self.scan_timer = QTimer(self, interval=SCAN_INTERVAL_MS)
-        self.scan_timer.timeout.connect(self.refresh_samples)
         self.scan_timer.start()
-        self.auto_timer = QTimer(self, interval=1000)
-        self.auto_timer.timeout.connect(self._run_due)
-        self.auto_timer.timeout.connect(self._show_queue)
-        self.jobs_panel.run_now.connect(self.annotate)
         self.auto_timer.start()
         self.watcher = self._start_watcher()
         self.refresh_samples()
@@ -241,14 +312,15 @@ class MainWindow(QMainWindow):
         return workspace
 
     def _make_scheduler(self) -> WindowScheduler:
-        scheduler = WindowScheduler.from_settings(self.settings, self.workspace, self.history,
-                                                  reference_for=self.reference_for)
+        scheduler = WindowScheduler.from_settings(
+            self.settings, self.workspace, self.history,
+            reference_for=self.reference_actions.reference_for)
         scheduler.reference_dir = self.reference_dir  # the demo window's is the bundled slice
         return scheduler
 
     def _start_watcher(self) -> FolderWatcher:
         watcher = FolderWatcher(self.settings.input_dir, parent=self)
-        watcher.files_ready.connect(self._files_ready)
+        watcher.files_ready.connect(self.queue.files_ready)
         try:
             watcher.start()
         except OSError as exc:  # e.g. the inotify limit: the periodic rescan still works
@@ -259,8 +331,8 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         """The commands of gui/actions.py, connected here; menus and Help read the same table."""
         handlers = {
-            "add_sample": self.choose_files, "open_demo": self.open_demo,
-            "open_data_folder": lambda: _open_folder(self.settings.data_dir),
+            "add_sample": self.importer.choose_files, "open_demo": self.open_demo,
+            "open_data_folder": lambda: open_in_desktop(self.settings.data_dir),
             "export_view": self.results.ask_export, "settings": self.edit_settings,
             "quit": self.close,
             "tab_results": lambda: self.show_tab(self.results),
@@ -269,24 +341,18 @@ class MainWindow(QMainWindow):
             "next_tab": lambda: self.step_tab(1), "previous_tab": lambda: self.step_tab(-1),
             "focus_samples": self.tree.setFocus, "find": self.focus_filter,
             "rescan": self.refresh_samples, "toggle_jobs": self.toggle_jobs,
-            "annotate": lambda: self._with_selected(lambda e: self.annotate(e.key)),
-            "cancel": lambda: self._with_selected(lambda e: self.cancel(e.key)),
-            "show_results": lambda: self._with_selected(self.open_sample),
-            "open_output_folder": lambda: self._with_selected(
-                lambda e: _open_folder(e.output_path.parent if e.output_path else None)),
-            "reveal_input": lambda: self._with_selected(
-                lambda e: _open_folder(e.vcf_path.parent if e.vcf_path else None)),
-            "show_history": lambda: self._with_selected(lambda e: self.show_history(e.user, e.sample)),
             "getting_started": lambda: self.choose_page(self.welcome),
             "shortcuts": lambda: ShortcutsDialog(self).exec(),
             "about": lambda: AboutDialog(self.reference_dir, self).exec(),
         }
         handlers.update(self._summary_handlers())
-        self.actions = create_actions(self, ACTIONS, handlers)
+        # The Sample menu's commands are the sample actions' own.
+        own = create_actions(self, [s for s in ACTIONS if s.id not in self.sample_actions.actions],
+                             handlers)
+        self.actions = {s.id: own.get(s.id) or self.sample_actions.actions[s.id] for s in ACTIONS}
         self.actions["toggle_jobs"].setCheckable(True)
         self.actions["toggle_jobs"].setChecked(not self.jobs_dock.isHidden())
         self.menus = build_menus(self.menuBar(), self.actions)
-        self._update_sample_actions()
 
     def show_tab(self, page: QWidget) -> None:
         """The person asked for a tab (a menu, a button): the tab holding `page`."""
@@ -324,27 +390,6 @@ class MainWindow(QMainWindow):
             finally:
                 self._dock_by_program = False
 
-    def selected_entry(self) -> SampleEntry | None:
-        return self.samples.entry(self.tree.currentIndex())
-
-    def _with_selected(self, action) -> None:
-        entry = self.selected_entry()
-        if entry is not None:
-            action(entry)
-
-    def _update_sample_actions(self) -> None:
-        """The Sample menu's commands are enabled for what the selected sample allows."""
-        entry = self.selected_entry()
-        running = entry is not None and self.jobs.find(entry.key) is not None
-        has_output = bool(entry and entry.output_path and entry.output_path.is_file())
-        enabled = {"annotate": entry is not None and not running, "cancel": running,
-                   "show_results": has_output,
-                   "open_output_folder": bool(entry and entry.output_path
-                                              and entry.output_path.parent.is_dir()),
-                   "reveal_input": entry is not None, "show_history": entry is not None}
-        for name, value in enabled.items():
-            self.actions[name].setEnabled(value)
-
     def _expand_new_users(self, parent: QModelIndex, first: int, last: int) -> None:
         if not parent.isValid():
             for row in range(first, last + 1):
@@ -360,28 +405,6 @@ class MainWindow(QMainWindow):
 
     def _reference_options(self) -> dict[str, Any]:
         return dict(self.settings.options)
-
-    def _reference_changed(self, status: Any) -> None:
-        if self.reference_dir == DEMO_REFERENCE_DIR:
-            # Never download into (or re-verify) the program's own bundled files.
-            for button in (self.reference_panel.download_button, self.reference_panel.verify_button):
-                button.setEnabled(False)
-                button.setToolTip("This demo window uses the bundled reference slice")
-            self.reference_label.setText("Reference: the bundled demo slice")
-            self.welcome.set_reference_ready(True, "This demo window uses the small reference slice "
-                                             "bundled with the program (chromosome 21, 25-26 Mb).")
-            return
-        ready = status.status in ("cached", "unverified")
-        self.reference_label.setText(f"Reference: {self.reference_panel.short_status}")
-        self.banner.setVisible(status.status == "missing")
-        self.reference_banner.setText(
-            "The Ensembl reference is not on this computer yet, so samples wait to be annotated. "
-            "Download it once (about 14 GB; a few chromosomes are enough to start, see Settings).")
-        self.welcome.set_reference_ready(
-            ready, f"{describe_files(status.num_files)}, {describe_size(status.total_size_gb)} in "
-            f"{status.cache_path}" if status.num_files else
-            "About 14 GB from Hugging Face, downloaded once and kept in a cache shared with the "
-            "just-dna pipelines.")
 
     def _counts_changed(self, users: int, samples: int) -> None:
         self._update_page()
@@ -407,71 +430,20 @@ class MainWindow(QMainWindow):
         self._chosen_page = page
         self._update_page()
 
-    def _connect_sample_pages(self) -> None:
-        failed, status = self.failed_page, self.status_page
-        failed.retry.connect(lambda: self.annotate(failed.key))
-        failed.annotate_by_rsid.connect(lambda: self.annotate(failed.key, match_by="rsid"))
-        failed.annotate_by_position.connect(lambda: self.annotate_by_position(failed.key))
-        failed.open_file.connect(lambda: self._with_selected(
-            lambda e: QDesktopServices.openUrl(QUrl.fromLocalFile(str(e.vcf_path)))))
-        failed.reveal_file.connect(lambda: self.actions["reveal_input"].trigger())
-        failed.show_history.connect(lambda: self.actions["show_history"].trigger())
-        failed.get_reference.connect(self._show_reference)
-        status.annotate.connect(lambda: status.key and self.annotate(status.key))
-        status.cancel.connect(lambda: status.key and self.cancel(status.key))
-        status.get_reference.connect(self._show_reference)
-        self.results.notice_action.connect(self._show_reference)
-
     def _entry_changed(self, first: QModelIndex, last: QModelIndex, roles: Any = ()) -> None:
         """A sample's state changed: redo its page if it is the one selected."""
         current = self.tree.currentIndex()
         if current.isValid() and current.parent() == first.parent() \
                 and first.row() <= current.row() <= last.row():
             self._update_sample_area()
-            self._update_sample_actions()
+            self.sample_actions.update()
 
     def _update_sample_area(self, by_person: bool = False) -> None:
-        """The Results tab for the selection: the sample's table (annotated, partial, stale), its
-        failure, or where it stands. Anything else clears the table first, so one person's genome
-        never stays on screen under another's name."""
-        index = self.tree.currentIndex()
-        entry = self.samples.entry(index)
+        """The Results tab for the selection (gui/sample_area.py), the sample's tab to follow it,
+        and sample_shown when the table now shows another sample (or none)."""
         had_table = self.sample_area.currentWidget() is self.results
-        # A result being redone stays readable meanwhile; a failed one gets the failure page.
-        shows_results = entry is not None and entry.state in RESULT_STATES \
-            and entry.output_path is not None and entry.output_path.is_file()
-        if not shows_results and self.results.model.query is not None:
-            self.results.close_file()
-        if entry is None:
-            user = self.samples.user_of(index)
-            if user:
-                count = self.samples.rowCount(index)
-                self.status_page.show_message(
-                    user, f"{user} has {count} sample{'s' if count != 1 else ''}: select one to see "
-                          "its results." if count else f"{user} has no samples yet: drop a genome "
-                          "file on the name, or use Add a genome file.")
-            else:
-                self.status_page.show_message("No sample selected",
-                                              "Select a sample on the left to see its results.")
-            self.sample_area.setCurrentWidget(self.status_page)
-        elif shows_results:
-            self._show_results_of(entry)
-        elif entry.state == "failed":
-            run = entry.extra.get("run")
-            problem = entry.extra.get("problem")  # the file is no genome file: no run was made
-            if problem or run is None:
-                self.failed_page.show_failure(
-                    entry.key, explain_problem(entry.vcf_path, problem) if problem
-                    else explain_failure(entry.detail), [])
-            else:
-                self.failed_page.show_failure(entry.key, explain_failure(run.error),
-                                              self.history.events(run.id), run.id)
-            self.sample_area.setCurrentWidget(self.failed_page)
-        else:
-            self.status_page.show_state(**describe_state(entry, **self._state_context(entry)))
-            self.sample_area.setCurrentWidget(self.status_page)
+        shown = self.sample_area.show_selection(self.samples, self.tree.currentIndex())
         self._follow_sample_tab(had_table, by_person)
-        shown = entry if self.sample_area.currentWidget() is self.results else None
         if (shown and shown.key) != self._shown_key:
             self._shown_key = shown and shown.key
             self.sample_shown.emit(shown)
@@ -494,38 +466,9 @@ class MainWindow(QMainWindow):
         """What describe_state needs to know beyond the entry: the queue and the reference."""
         job = self.jobs.find(entry.key)
         return {"running": job is not None and job.state == "running",
-                "queued_in": self.queued_in(entry.key),
+                "queued_in": self.queue.queued_in(entry.key),
                 "auto": bool(self.settings.auto_annotate),
-                "waiting_for_reference": self._reference_missing()}
-
-    def _reference_missing(self) -> bool:
-        status = self.reference_panel.status
-        return self.reference_dir != DEMO_REFERENCE_DIR and status is not None \
-            and status.status == "missing"
-
-    def queued_in(self, key: str) -> tuple[int, float | None] | None:
-        """(place in this window's automatic queue, seconds until it may start) or None."""
-        keys = [item.key for item in self.scheduler.queued()]
-        if key not in keys:
-            return None
-        place = keys.index(key)
-        running = any(job.kind == "annotate" for job in self.jobs.running)
-        return place, self.scheduler.seconds_until_next() if place == 0 and not running else None
-
-    def _show_results_of(self, entry: SampleEntry) -> None:
-        path = entry.output_path
-        assert path is not None
-        if not self.results.is_showing(path, entry.key):
-            try:
-                self.results.open(path, entry.key)
-            except Exception as exc:  # a damaged or foreign file: say so, keep the window
-                self.results.close_file()
-                self.status_page.show_message(f"{entry.key}: the results cannot be opened",
-                                              f"{path}: {exc}", entry.key)
-                self.sample_area.setCurrentWidget(self.status_page)
-                return
-        self.results.set_notice(*result_notice(entry))
-        self.sample_area.setCurrentWidget(self.results)
+                "waiting_for_reference": self.reference_actions.reference_missing()}
 
     # -- samples ---------------------------------------------------------------------------------
     def refresh_samples(self) -> None:
@@ -591,7 +534,7 @@ class MainWindow(QMainWindow):
     def _sample_selected(self, current: QModelIndex, previous: QModelIndex = QModelIndex()) -> None:
         entry = self.samples.entry(current)
         self.current_key = entry.key if entry is not None else None
-        self._update_sample_actions()
+        self.sample_actions.update()
         self._update_sample_area(by_person=True)
 
     def _sample_activated(self, index: QModelIndex) -> None:
@@ -605,13 +548,7 @@ class MainWindow(QMainWindow):
         if index.isValid() and index != self.tree.currentIndex():
             self.tree.setCurrentIndex(index)
         self.show_tab(self.sample_area)
-        page = self.sample_area.currentWidget()
-        if page is self.results:
-            self.results.table.setFocus()
-        elif page is self.failed_page:
-            self.failed_page.reason.setFocus()
-        elif self.status_page.annotate_button.isVisibleTo(self.status_page):
-            self.status_page.annotate_button.setFocus()
+        self.sample_area.focus_page()
 
     def open_results(self, path: Path, title: str | None = None) -> None:
         """Open an output file (from the run history): as its sample's page when it is one."""
@@ -621,12 +558,10 @@ class MainWindow(QMainWindow):
             return
         self.tree.setCurrentIndex(QModelIndex())  # an ad hoc file belongs to no one in the tree
         try:
-            self.results.open(path, title)
+            self.sample_area.show_file(path, title)
         except Exception as exc:  # a damaged or foreign file: say so, keep the window
             QMessageBox.warning(self, "Cannot open", f"{path}: {exc}")
             return
-        self.results.set_notice("")
-        self.sample_area.setCurrentWidget(self.results)
         self.show_tab(self.results)
 
     # -- the Summary tab (issue 13) ------------------------------------------------------------
@@ -635,15 +570,6 @@ class MainWindow(QMainWindow):
         self.summary_view = SummaryView(self.jobs)
         self.tabs.insertTab(0, self.summary_view, "Summary")
         self.tabs.setCurrentWidget(self.summary_view)
-        self.summary_view.filter_requested.connect(self.show_filtered_results)
-        self.summary_view.annotate_by_rsid.connect(lambda key: self.annotate(key, match_by="rsid"))
-        self.summary_view.report_written.connect(
-            lambda path: self.statusBar().showMessage(f"Report saved: {path}", 10_000))
-        # The Summary is always of the file the table shows: cleared with it, so another
-        # person's summary never stays under this selection.
-        self.results.opened.connect(
-            lambda path: self.summary_view.show_sample(Path(path), self.results.key))
-        self.results.closed.connect(self.summary_view.clear)
 
     def _summary_handlers(self) -> dict[str, Any]:
         return {"tab_summary": lambda: self.show_tab(self.summary_view),
@@ -670,90 +596,19 @@ class MainWindow(QMainWindow):
             return
         self.summary_view.ask_export()
 
-    def _context_menu(self, point: QPoint) -> None:
-        self.context_menu = self.sample_menu(self.tree.indexAt(point))
-        self.context_menu.popup(self.tree.viewport().mapToGlobal(point))
-
-    def _keyboard_context_menu(self) -> None:
-        """Shift+F10 or the Menu key: the selected row's menu, beside that row."""
-        index = self.tree.currentIndex()
-        rect = self.tree.visualRect(index)
-        point = rect.bottomLeft() if index.isValid() else self.tree.viewport().rect().topLeft()
-        self._context_menu(point)
-
-    def sample_menu(self, index: QModelIndex) -> QMenu:
-        """The tree's context menu for a sample (the Sample menu's commands), a user, or the
-        empty space. A sample's menu selects it first, so the commands act on what was clicked."""
-        entry = self.samples.entry(index)
-        menu = QMenu(self)
-        if entry is not None:
-            self.tree.setCurrentIndex(index)
-            self._update_sample_actions()
-            for name in ("annotate", "cancel", "", "show_results", "open_output_folder",
-                         "reveal_input", "show_history"):
-                menu.addAction(self.actions[name]) if name else menu.addSeparator()
-        else:
-            user = self.samples.user_of(index)
-            if user:
-                menu.addAction(f"Add a genome file for {user}…", lambda: self.choose_files(user))
-                menu.addAction("Show history", lambda: self.show_history(user))
-            else:
-                menu.addAction("Add a genome file…", self.choose_files)
-        return menu
-
-    def show_history(self, user: str, sample: str | None = None) -> None:
-        self.history_view.user_filter.setCurrentText(user)
-        self.history_view.text_filter.setText(f"{user}/{sample}" if sample else "")
-        self.history_view.refresh()
-        self.show_tab(self.history_view)
-
-    # -- import ---------------------------------------------------------------------------------
-    def choose_files(self, user: str | None = None) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Add genome files", str(Path.home()),
-                                                GENOME_FILE_FILTER)
-        if files:
-            self.import_files([Path(f) for f in files], user if isinstance(user, str) else "")
-
+    # -- import (gui/import_controller.py) ------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        event.acceptProposedAction() if dropped_paths(event) else event.ignore()
+        self.importer.drag_entered(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = dropped_paths(event)
-        if paths:
-            event.acceptProposedAction()
-            self.import_files(paths, "")
-
-    def import_dialog(self, files: list[Path], user: str) -> ImportDialog:
-        """The dialog for these files; a separate method so tests can answer it."""
-        taken = {e.key for e in self.samples.entries()}
-        return ImportDialog(files, self.samples.users, user or self.current_user(), taken, self)
+        self.importer.dropped(event)
 
     def current_user(self) -> str | None:
         return self.samples.user_of(self.tree.currentIndex())
 
-    def import_files(self, files: list[Path], user: str = "") -> None:
-        dialog = self.import_dialog(files, user)
-        if dialog.exec() != ImportDialog.DialogCode.Accepted:
-            return
-        self.start_import(dialog.choices())
-
     def start_import(self, choices: list[tuple[Path, str, str]]) -> Job:
-        workspace = self.workspace
-
-        def work(job: Job) -> list[str]:
-            keys = []
-            for number, (path, user, sample) in enumerate(choices):
-                job.cancel_token.raise_if_cancelled()
-                job.progress(number / len(choices), f"Copying {path.name}")
-                workspace.import_sample(path, user, sample)
-                keys.append(f"{user}/{sample}")
-            job.progress(1.0, "Imported")
-            return keys
-
-        job = Job(f"Import {len(choices)} file{'s' if len(choices) != 1 else ''}", work, kind="import")
-        job.signals.finished.connect(self._imported)
-        job.signals.failed.connect(lambda reason: self._error("Import failed", reason))
-        return self.jobs.submit(job)
+        """Copy these (file, user, sample) into the workspace; the window shows them once done."""
+        return self.importer.start_import(choices)
 
     def _imported(self, keys: list[str]) -> None:
         # With auto-annotation on, the watcher sees the new files and the scheduler queues them.
@@ -776,174 +631,29 @@ class MainWindow(QMainWindow):
             if entry is not None:  # the person asked for the demo: show it
                 self.choose_page(self.tabs_page)
                 self.open_sample(entry)
-            self._annotate_in_turn([k for k in keys if (e := self.samples.entry(
+            self.queue.annotate_in_turn([k for k in keys if (e := self.samples.entry(
                 self.samples.index_of(k))) is not None and e.state != "annotated"])
             return
         job = self.start_import(missing)
         # A person asked: annotate now rather than at the automatic pace (one run a minute), and
         # without the real reference too (the demo user falls back to the bundled slice).
         job.signals.finished.connect(
-            lambda imported: self._annotate_in_turn([k for k in keys if k in imported]))
+            lambda imported: self.queue.annotate_in_turn([k for k in keys if k in imported]))
 
-    def _annotate_in_turn(self, keys: list[str]) -> None:
-        """Annotate these samples one after the other (each once the one before is done)."""
-        if not keys:
-            return
-        first, rest = keys[0], keys[1:]
-        if rest:
-            def next_one(key: str) -> None:
-                if key == first:
-                    self.sample_annotated.disconnect(next_one)
-                    self._annotate_in_turn(rest)
-
-            self.sample_annotated.connect(next_one)
-        self.annotate(first)
-
-    # -- annotation -------------------------------------------------------------------------------
-    def reference_for(self, user: str) -> Path:
-        """The demo user falls back to the bundled slice while the real reference is missing."""
-        if user == DEMO_USER and self.reference_panel.status is not None \
-                and self.reference_panel.status.status in ("missing", "incomplete"):
-            return DEMO_REFERENCE_DIR
-        return self.reference_dir
-
+    # -- annotation (gui/annotation_queue.py) ------------------------------------------------------
     def annotate(self, key: str, **job_options: Any) -> Job | None:
-        """Annotate one sample now (a person asked), whatever the automatic policy says.
-        `job_options` change this run only (e.g. ignore_build_mismatch=True)."""
-        if not key or self.jobs.find(key) is not None:
-            return None
-        user, _, name = key.partition("/")
-        workspace, scheduler = self.workspace, self.scheduler
+        """Annotate one sample now (a person asked); see AnnotationQueue.annotate."""
+        return self.queue.annotate(key, **job_options)
 
-        def call(progress, cancel, on_event, on_start):
-            sample = workspace.sample(user, name)
-            if sample is None:
-                raise UserError(f"{key}: no such sample in {workspace.input_dir}")
-            scheduler.once[key] = job_options
-            try:
-                return scheduler.run_now(sample, progress=progress, cancel=cancel,
-                                         on_event=on_event, on_start=on_start)
-            finally:
-                scheduler.once.pop(key, None)
-
-        return self._submit_run(key, call)
-
-    def annotate_by_position(self, key: str) -> Job | None:
-        """Match a file on another genome build by position after all, once the person has read
-        what that means (a file with no rsID has no other way)."""
-        if not self.confirm_position_anyway(key):
-            return None
-        return self.annotate(key, match_by="position", ignore_build_mismatch=True)
-
-    def confirm_position_anyway(self, key: str) -> bool:
-        """Asks; a separate method so tests can answer."""
-        build = self.failed_page.advice.build if self.failed_page.advice else None
-        return QMessageBox.warning(
-            self, "Annotate by position anyway?",
-            f"{key} is a {build or 'non-GRCh38'} file. Its positions are not the reference's "
-            "(GRCh38), so most variants would get another variant's rsID, frequencies and "
-            "clinical flags. The result will say so above its table.\n\nAnnotate it by position "
-            "anyway?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel) == QMessageBox.StandardButton.Yes
-
-    def _run_due(self) -> Job | None:
-        """Start the next automatic run when one is queued and the minimum interval has passed."""
-        scheduler = self.scheduler
-        queued = scheduler.queued()
-        if self._auto_job is not None and not self._auto_job.done or not queued:
-            return None
-        wait = scheduler.seconds_until_next()
-        key = queued[0].key
-        if wait is None or wait > 0 or self.jobs.find(key) is not None:
-            return None
-
-        def call(progress, cancel, on_event, on_start):
-            return scheduler.run_next(progress=progress, cancel=cancel, on_event=on_event,
-                                      on_start=on_start)
-
-        self._auto_job = self._submit_run(key, call)
-        return self._auto_job
-
-    def _submit_run(self, key: str, call) -> Job:
-        """A pool job around a blocking runner call, with the live chart on the child process."""
-        monitors = self._monitors
-
-        def work(job: Job) -> dict[str, Any]:
-            def on_start(pid: int) -> None:
-                # The live chart samples the child; the runner keeps its own figure for the record.
-                monitors[key] = ResourceMonitor(pid=pid, interval=0.25, on_sample=job.metrics).start()
-
-            try:
-                result = call(job.progress, job.cancel_token,
-                              lambda level, message: job.log(message), on_start)
-            finally:
-                monitor = monitors.pop(key, None)
-                if monitor is not None:
-                    try:
-                        monitor.stop()
-                    except psutil.Error:
-                        pass  # the child is gone: its summary is the runner's, not this chart's
-            if result is None:
-                raise Cancelled("not due any more")
-            if result.status == "cancelled":
-                raise Cancelled("cancelled")
-            if not result.ok:
-                raise UserError(result.error or "failed")
-            return result.metadata
-
-        job = Job(f"Annotate {key}", work, kind="annotate", key=key)
-        job.signals.progress.connect(
-            lambda fraction, message: self.samples.update_entry(key, state="running", progress=fraction))
-        job.signals.finished.connect(lambda metadata: self._annotated(key, metadata))
-        job.signals.failed.connect(lambda reason: self._annotation_ended(
-            key, f"{key} failed: {explain_failure(reason).reason}"))
-        job.signals.cancelled.connect(lambda: self._annotation_ended(key, f"{key}: cancelled"))
-        self.samples.update_entry(key, state="queued", progress=0.0)
-        return self.jobs.submit(job)
-
-    # -- automatic annotation -----------------------------------------------------------------------
-    def _files_ready(self, paths: list[Path]) -> None:
-        """The watcher saw complete new or changed files: show them, and queue what is due."""
-        self.refresh_samples()
-        if not self.settings.auto_annotate:
-            return
-        scheduler = self.scheduler
-        job = Job("Queue new samples", lambda job: scheduler.offer(paths), kind="scan", quiet=True)
-        job.signals.finished.connect(lambda queued: (self.refresh_samples(), self._run_due()))
-        self.jobs.submit(job)
-
-    def _show_queue(self) -> None:
-        """Samples waiting for their automatic run, with when they start (every second)."""
-        queue = [item.key for item in self.scheduler.queued() if self.jobs.find(item.key) is None]
-        # One annotation at a time: while one runs, the next waits for it, not for a clock.
-        running = any(job.kind == "annotate" for job in self.jobs.running)
-        wait = self.scheduler.seconds_until_next() if queue and not running else None
-        self.jobs_panel.set_queue([(key, wait if place == 0 else None)
-                                   for place, key in enumerate(queue)])
-        entry = self.selected_entry()
-        if entry is not None and entry.state == "queued" \
-                and self.sample_area.currentWidget() is self.status_page:
-            self.status_page.show_state(**describe_state(entry, **self._state_context(entry)))
-
-    def cancel(self, key: str) -> None:
-        job = self.jobs.find(key)
-        if job is not None:
-            job.cancel()
+    def _show_queued_sample(self) -> None:
+        """The selected sample's place in the queue and its countdown (every second)."""
+        self.sample_area.show_waiting(self.samples.entry(self.tree.currentIndex()))
 
     def _job_added(self, job: Job) -> None:
         if not job.quiet:
             self._show_dock_for_job()  # hidden by the person, back while something runs
-        if job.kind == "annotate":
-            job.signals.progress.connect(lambda *_: None)  # keeps the row live via the panel
-            self.metrics.start(job.title)
-            job.signals.metrics.connect(self.metrics.add_sample)
 
-    def _annotated(self, key: str, metadata: dict[str, Any]) -> None:
-        partial = bool(metadata.get("reference_chromosomes_missing"))
-        self.metrics.stop(f"Finished {key}" + (" (partial)" if partial else ""))
-        self.metrics.show_run(metadata)
-        self.samples.update_entry(key, state="partial" if partial else "annotated", progress=None,
-                                  detail=metadata_detail(metadata))
+    def _annotated(self, key: str) -> None:
         self.history_view.refresh()
         self.refresh_samples()
         if self.current_key is None:
@@ -954,7 +664,6 @@ class MainWindow(QMainWindow):
         self.sample_annotated.emit(key)
 
     def _annotation_ended(self, key: str, message: str) -> None:
-        self.metrics.stop(message)
         self.statusBar().showMessage(message, 10_000)
         self.history_view.refresh()
         self.refresh_samples()
@@ -973,7 +682,9 @@ class MainWindow(QMainWindow):
         if not self.demo:
             self.reference_dir = self.settings.reference_dir
         self.workspace = self._make_workspace()
+        self.importer.workspace = self.workspace
         self.scheduler = self._make_scheduler()
+        self.queue.use(self.settings, self.workspace, self.scheduler)
         self.watcher.stop()
         self.watcher = self._start_watcher()
         if not self.demo:
@@ -1012,7 +723,3 @@ class MainWindow(QMainWindow):
         self.jobs.wait(15_000)
         self.history.close()
 
-
-def _open_folder(path: Path | None) -> None:
-    if path is not None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

@@ -42,8 +42,9 @@ class ResultsModel(QAbstractTableModel):
         self._generation += 1
         self._pending = None
         self.last_operation = None
+        query = ResultsQuery(path)  # before the reset: a file that cannot be read leaves none open
         self.beginResetModel()
-        self.query = ResultsQuery(path)
+        self.query = query
         self._set_visible(self.query.columns)
         self.endResetModel()
 

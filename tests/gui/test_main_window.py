@@ -191,10 +191,11 @@ def test_a_broken_vcf_fails_with_its_reason_and_the_menu_offers_a_retry(qtbot, m
     index = window.samples.index_of("erin/broken")
     tooltip = window.samples.data(index, QtNS.ItemDataRole.ToolTipRole)
     assert "Failed" in tooltip and "broken.vcf" in tooltip
-    actions = {a.text().replace("&", ""): a.isEnabled() for a in window.sample_menu(index).actions() if a.text()}
+    menu = window.sample_actions.sample_menu(index)
+    actions = {a.text().replace("&", ""): a.isEnabled() for a in menu.actions() if a.text()}
     assert actions["Annotate now"] and not actions["Cancel"] and not actions["Show results"]
     assert "Reveal input file" in actions and "Show history" in actions
-    user_actions = [a.text() for a in window.sample_menu(index.parent()).actions()]
+    user_actions = [a.text() for a in window.sample_actions.sample_menu(index.parent()).actions()]
     assert user_actions == ["Add a genome file for erin…", "Show history"]
 
 
@@ -231,3 +232,31 @@ def test_waiting_samples_show_as_queued_from_the_queue_not_the_history(qtbot, ma
     window.shutdown()
     with History(settings.history_file) as history:
         assert [r.id for r in history.list_runs()] == [run]  # nothing queued, nothing cancelled
+
+
+def test_new_settings_reach_the_import_and_the_annotation(qtbot, make_window, monkeypatch, tmp_path):
+    from just_dna_desktop.gui.settings_dialog import SettingsDialog
+
+    import shutil
+
+    window = make_window(auto_annotate=False)
+    moved = tmp_path / "elsewhere" / "users"
+    # The settings' own reference from now on (a window not in demo mode): the slice, copied.
+    shutil.copytree(DEMO_REFERENCE_DIR, window.settings.reference_dir)
+
+    def accept(dialog):  # the person picks another input folder and saves
+        dialog.paths["input_dir"].setText(str(moved))
+        return SettingsDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SettingsDialog, "exec", accept)
+    window.actions["settings"].trigger()
+    assert window.settings.input_dir == moved
+    assert window.reference_panel.reference_dir == window.settings.reference_dir
+    with qtbot.waitSignal(window.samples_refreshed, timeout=10_000,
+                          check_params_cb=lambda: window.samples.index_of("zoe/g").isValid()):
+        window.start_import([(DEMO_VCF, "zoe", "g")])
+    assert (moved / "zoe" / "g.vcf").read_bytes() == DEMO_VCF.read_bytes()
+    with qtbot.waitSignal(window.sample_annotated, timeout=60_000):
+        window.annotate("zoe/g")
+    run = window.history.list_runs(partition_key="zoe/g", limit=1)[0]
+    assert run.status == "succeeded" and run.config["vcf"] == str(moved / "zoe" / "g.vcf")

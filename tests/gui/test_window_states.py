@@ -115,10 +115,11 @@ def test_another_build_without_rsids_offers_position_anyway_after_a_warning(
     assert visible_buttons(page) == ["Annotate by position anyway…", "Open the file",
                                      "Show in folder", "Show history"]  # retrying changes nothing
     asked = []
-    monkeypatch.setattr(window, "confirm_position_anyway", lambda key: asked.append(key) or False)
+    monkeypatch.setattr(window.sample_actions, "confirm_position_anyway",
+                        lambda key: asked.append(key) or False)
     page.position_button.click()
     assert asked == ["carol/old"] and window.jobs.find("carol/old") is None  # declined: nothing
-    monkeypatch.setattr(window, "confirm_position_anyway", lambda key: True)
+    monkeypatch.setattr(window.sample_actions, "confirm_position_anyway", lambda key: True)
     with qtbot.waitSignal(window.sample_annotated, timeout=60_000):
         page.position_button.click()
     run = window.history.list_runs(partition_key="carol/old", limit=1)[0]
@@ -198,7 +199,7 @@ def test_enter_opens_a_sample_and_shift_f10_opens_its_menu(qtbot, make_window):
 
     window.tree.setFocus()
     qtbot.keyClick(window.tree, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
-    menu = window.context_menu
+    menu = window.sample_actions.context_menu
     assert menu.isVisible()
     assert [a.text().replace("&", "") for a in menu.actions() if a.text()][:2] == \
         ["Annotate now", "Cancel"]

@@ -1,0 +1,190 @@
+"""Annotating samples: now (a person asked), in turn, or when the automatic queue says one is due;
+each run a pool job around a spawned child (core.workspace.runner), its live CPU and memory on the
+metrics panel, its waiting place in the jobs panel, its state in the samples list.
+
+What follows a run (the run history, a rescan, selecting the sample) is the window's to route."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psutil
+from PySide6.QtCore import QObject, Signal
+
+from ..core.engine.metrics import ResourceMonitor
+from ..core.errors import Cancelled, UserError
+from ..core.workspace.failures import explain_failure
+from ..core.workspace.samples import Workspace
+from ..core.workspace.settings import Settings
+from .auto_annotation import WindowScheduler
+from .jobs import Job, JobManager
+from .jobs_panel import JobsPanel
+from .metrics_panel import MetricsPanel
+from .sample_texts import metadata_detail
+from .samples_model import SamplesModel
+
+
+class AnnotationQueue(QObject):
+    annotated = Signal(str)  # the key, once its row says annotated (or partial)
+    ended = Signal(str, str)  # the key and what to say: its run failed or was cancelled
+    rescan_wanted = Signal()  # new files were seen or queued: the samples list should follow
+
+    def __init__(self, settings: Settings, workspace: Workspace, scheduler: WindowScheduler,
+                 jobs: JobManager, samples: SamplesModel, metrics: MetricsPanel,
+                 jobs_panel: JobsPanel, parent: QObject | None = None):
+        super().__init__(parent)
+        # The window gives new ones when the settings change (use()).
+        self.settings, self.workspace, self.scheduler = settings, workspace, scheduler
+        self.jobs = jobs
+        self.samples = samples
+        self.metrics = metrics
+        self.jobs_panel = jobs_panel
+        self._auto_job: Job | None = None
+        self._monitors: dict[str, ResourceMonitor] = {}
+
+    def use(self, settings: Settings, workspace: Workspace, scheduler: WindowScheduler) -> None:
+        self.settings, self.workspace, self.scheduler = settings, workspace, scheduler
+
+    def annotate_in_turn(self, keys: list[str]) -> None:
+        """Annotate these samples one after the other (each once the one before is done)."""
+        if not keys:
+            return
+        first, rest = keys[0], keys[1:]
+        if rest:
+            def next_one(key: str) -> None:
+                if key == first:
+                    self.annotated.disconnect(next_one)
+                    self.annotate_in_turn(rest)
+
+            self.annotated.connect(next_one)
+        self.annotate(first)
+
+    def annotate(self, key: str, **job_options: Any) -> Job | None:
+        """Annotate one sample now (a person asked), whatever the automatic policy says.
+        `job_options` change this run only (e.g. ignore_build_mismatch=True)."""
+        if not key or self.jobs.find(key) is not None:
+            return None
+        user, _, name = key.partition("/")
+        workspace, scheduler = self.workspace, self.scheduler
+
+        def call(progress, cancel, on_event, on_start):
+            sample = workspace.sample(user, name)
+            if sample is None:
+                raise UserError(f"{key}: no such sample in {workspace.input_dir}")
+            scheduler.once[key] = job_options
+            try:
+                return scheduler.run_now(sample, progress=progress, cancel=cancel,
+                                         on_event=on_event, on_start=on_start)
+            finally:
+                scheduler.once.pop(key, None)
+
+        return self._submit_run(key, call)
+
+    def run_due(self) -> Job | None:
+        """Start the next automatic run when one is queued and the minimum interval has passed."""
+        scheduler = self.scheduler
+        queued = scheduler.queued()
+        if self._auto_job is not None and not self._auto_job.done or not queued:
+            return None
+        wait = scheduler.seconds_until_next()
+        key = queued[0].key
+        if wait is None or wait > 0 or self.jobs.find(key) is not None:
+            return None
+
+        def call(progress, cancel, on_event, on_start):
+            return scheduler.run_next(progress=progress, cancel=cancel, on_event=on_event,
+                                      on_start=on_start)
+
+        self._auto_job = self._submit_run(key, call)
+        return self._auto_job
+
+    def _submit_run(self, key: str, call) -> Job:
+        """A pool job around a blocking runner call, with the live chart on the child process."""
+        monitors = self._monitors
+
+        def work(job: Job) -> dict[str, Any]:
+            def on_start(pid: int) -> None:
+                # The live chart samples the child; the runner keeps its own figure for the record.
+                monitors[key] = ResourceMonitor(pid=pid, interval=0.25, on_sample=job.metrics).start()
+
+            try:
+                result = call(job.progress, job.cancel_token,
+                              lambda level, message: job.log(message), on_start)
+            finally:
+                monitor = monitors.pop(key, None)
+                if monitor is not None:
+                    try:
+                        monitor.stop()
+                    except psutil.Error:
+                        pass  # the child is gone: its summary is the runner's, not this chart's
+            if result is None:
+                raise Cancelled("not due any more")
+            if result.status == "cancelled":
+                raise Cancelled("cancelled")
+            if not result.ok:
+                raise UserError(result.error or "failed")
+            return result.metadata
+
+        job = Job(f"Annotate {key}", work, kind="annotate", key=key)
+        job.signals.progress.connect(
+            lambda fraction, message: self.samples.update_entry(key, state="running", progress=fraction))
+        job.signals.finished.connect(lambda metadata: self._annotated(key, metadata))
+        job.signals.failed.connect(lambda reason: self._annotation_ended(
+            key, f"{key} failed: {explain_failure(reason).reason}"))
+        job.signals.cancelled.connect(lambda: self._annotation_ended(key, f"{key}: cancelled"))
+        self.samples.update_entry(key, state="queued", progress=0.0)
+        return self.jobs.submit(job)
+
+    # -- automatic annotation -----------------------------------------------------------------------
+    def files_ready(self, paths: list[Path]) -> None:
+        """The watcher saw complete new or changed files: show them, and queue what is due."""
+        self.rescan_wanted.emit()
+        if not self.settings.auto_annotate:
+            return
+        scheduler = self.scheduler
+        job = Job("Queue new samples", lambda job: scheduler.offer(paths), kind="scan", quiet=True)
+        job.signals.finished.connect(lambda queued: (self.rescan_wanted.emit(), self.run_due()))
+        self.jobs.submit(job)
+
+    def show_queue(self) -> None:
+        """Samples waiting for their automatic run, with when they start (every second)."""
+        queue = [item.key for item in self.scheduler.queued() if self.jobs.find(item.key) is None]
+        # One annotation at a time: while one runs, the next waits for it, not for a clock.
+        running = any(job.kind == "annotate" for job in self.jobs.running)
+        wait = self.scheduler.seconds_until_next() if queue and not running else None
+        self.jobs_panel.set_queue([(key, wait if place == 0 else None)
+                                   for place, key in enumerate(queue)])
+
+    def queued_in(self, key: str) -> tuple[int, float | None] | None:
+        """(place in this window's automatic queue, seconds until it may start) or None."""
+        keys = [item.key for item in self.scheduler.queued()]
+        if key not in keys:
+            return None
+        place = keys.index(key)
+        running = any(job.kind == "annotate" for job in self.jobs.running)
+        return place, self.scheduler.seconds_until_next() if place == 0 and not running else None
+
+    def cancel(self, key: str) -> None:
+        job = self.jobs.find(key)
+        if job is not None:
+            job.cancel()
+
+    def show_metrics_of(self, job: Job) -> None:
+        """A job was submitted: an annotation's CPU and memory go to the live chart."""
+        if job.kind == "annotate":
+            job.signals.progress.connect(lambda *_: None)  # keeps the row live via the panel
+            self.metrics.start(job.title)
+            job.signals.metrics.connect(self.metrics.add_sample)
+
+    def _annotated(self, key: str, metadata: dict[str, Any]) -> None:
+        partial = bool(metadata.get("reference_chromosomes_missing"))
+        self.metrics.stop(f"Finished {key}" + (" (partial)" if partial else ""))
+        self.metrics.show_run(metadata)
+        self.samples.update_entry(key, state="partial" if partial else "annotated", progress=None,
+                                  detail=metadata_detail(metadata))
+        self.annotated.emit(key)
+
+    def _annotation_ended(self, key: str, message: str) -> None:
+        self.metrics.stop(message)
+        self.ended.emit(key, message)
