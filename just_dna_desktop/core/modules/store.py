@@ -91,6 +91,10 @@ class ModuleStore:
     def added_folder(self) -> Path:
         return self.cache_dir.joinpath(*ADDED_FOLDER)
 
+    def trees(self) -> list[Path]:
+        """The folders holding modules and their temporary copies, for the start-up sweep."""
+        return [self.root, self.cache_dir / ADDED_FOLDER[0]]
+
     # --- reading -------------------------------------------------------------------------------
 
     def installed(self) -> list[InstalledModule]:
