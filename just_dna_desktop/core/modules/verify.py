@@ -24,7 +24,7 @@ from typing import Any, Callable
 from ..cancel import CancelToken
 from ..errors import UserError
 from ..hub import sha256_of
-from .format import LEAD_TABLES, MANIFEST_NAME, SUPPORTED_BUILD, read_manifest
+from .format import MANIFEST_NAME, SUPPORTED_BUILD, read_manifest
 
 
 class ModuleRefused(UserError):
@@ -77,10 +77,9 @@ def verify_module(folder: Path, cancel: CancelToken | None = None,
             raise ModuleRefused(f"{path}: its sha256 does not match the manifest: the file was "
                                 f"changed after the module was compiled")
         files[name] = hashed
-    for name in LEAD_TABLES:
-        if (folder / name).is_file() and name not in files:
-            raise ModuleRefused(f"{folder / name}: not listed in the manifest, so it cannot be "
-                                f"trusted")
+    for path in _parquet_files(folder):  # every table a reader may open, not the lead alone
+        if path.name not in files:
+            raise ModuleRefused(f"{path}: not listed in the manifest, so it cannot be trusted")
     digest = artifact.get("digest")
     if artifact_digest(_entries(files)) != digest:
         raise ModuleRefused(f"{manifest_path}: the artifact digest does not match the files it "
