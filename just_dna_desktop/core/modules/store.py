@@ -212,6 +212,7 @@ class ModuleStore:
             raise UserError(f"{path}: not a folder (a compiled module is a folder with "
                             f"weights.parquet and manifest.json)")
         name = describe(path).name  # and a clear error for a folder that is no module
+        verify_module(path, cancel)  # so that a refusal names the person's file, not our copy
         target = self.added_folder() / check_module_name(name)
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = temp_dir(target)
