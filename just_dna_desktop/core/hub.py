@@ -368,6 +368,8 @@ def fetch_file(url: str, headers: dict[str, str], target: Path, remote: RemoteFi
                retry_wait: float = RETRY_WAIT) -> str:
     """Download one file into place through `<target>.incomplete`, verified against the listing's
     checksum before the rename; returns the file's sha256 (hex)."""
+    if is_offline():  # huggingface_hub's session only knows the setting it was imported with
+        raise OfflineError(f"offline mode is on (HF_HUB_OFFLINE): cannot download {remote.path}")
     target.parent.mkdir(parents=True, exist_ok=True)
     meter.start_file(remote.path, remote.size)
     part = _resume(partial_path(target), remote, meter, cancel)
