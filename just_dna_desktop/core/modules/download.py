@@ -27,6 +27,7 @@ from .format import MANIFEST_NAME, check_module_name
 from .sources import AvailableModule
 from ..housekeeping import remove, temp_dir
 from .store import InstalledModule, ModuleStore
+from .verify import ModuleRefused, verify_module
 
 INCOMING = ".incoming"
 LOCK_NAME = ".just-dna-download.lock"
@@ -67,11 +68,13 @@ def get_modules(store: ModuleStore, modules: list[AvailableModule], *,
                     target = module.source.store_folder(store.cache_dir) / module.path
                     revision = module.commit
                 else:
-                    staging = temp_dir(module.source.store_folder(store.cache_dir) / module.name)
+                    verify_module(Path(module.path), cancel)  # a refusal names their file
+                    target = module.source.store_folder(store.cache_dir) / module.name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    staging = temp_dir(target)
                     staged = staging / module.name
                     shutil.copytree(module.path, staged, symlinks=False,
                                     ignore=shutil.ignore_patterns(".*", "__pycache__"))
-                    target = module.source.store_folder(store.cache_dir) / module.name
                     revision = None
                 result.module = store.install(staged, target, source=module.source.label,
                                               revision=revision, allow_unverified=allow_unverified,
@@ -109,11 +112,14 @@ def _fetch(store: ModuleStore, module: AvailableModule, meter: ProgressMeter, ca
         listed = _artifact_names(staging / MANIFEST_NAME)
         missing = [n for n in listed if n not in by_name]
         if missing:
-            raise DownloadError(f"{module.source.label}: {module.path}/{missing[0]} is listed in "
+            raise ModuleRefused(f"{module.source.label}: {module.path}/{missing[0]} is listed in "
                                 f"the module's manifest but not on the Hub")
         wanted = [MANIFEST_NAME, *listed]
     else:
         wanted = [n for n in wanted if n.endswith(".parquet")]
+    skipped = [f for n, f in by_name.items() if n not in wanted]  # older uploads', a logo
+    meter.total -= sum(f.size for f in skipped)
+    meter.files_total -= len(skipped)
     for name in wanted:
         if name != MANIFEST_NAME:
             _fetch_one(listing, headers, staging, by_name[name], meter, cancel, max_attempts,
@@ -156,10 +162,10 @@ def _artifact_names(manifest: Path) -> list[str]:
         data = json.loads(manifest.read_text(encoding="utf-8"))
         names = [e["name"] for e in data["artifact"]["files"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DownloadError(f"{manifest}: not a readable module manifest ({exc})") from None
+        raise ModuleRefused(f"{manifest}: not a readable module manifest ({exc})") from None
     for name in names:
         if not isinstance(name, str) or "/" in name or "\\" in name or name.startswith("."):
-            raise DownloadError(f"{manifest}: lists an unusable file name ({name!r})")
+            raise ModuleRefused(f"{manifest}: lists an unusable file name ({name!r})")
     return names
 
 
