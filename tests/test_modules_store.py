@@ -281,3 +281,33 @@ def test_an_unreadable_lead_table_is_named_in_the_persons_folder(store, example,
         store.add_folder(example)
     assert str(caught.value).startswith(f"{example / 'weights.parquet'}: ")
     assert store.installed() == [] and leftovers(tmp_path / "cache") == []
+
+
+@pytest.mark.parametrize("added", ["weights.parquet", "annotations.parquet", "frequencies.parquet"])
+def test_a_table_added_to_an_installed_module_is_refused_before_use(store, tmp_path, added):
+    """A drug table leads only while there is no weights.parquet: a table dropped in beside it
+    after the install would be read (as the lead, or for genes) without ever being verified."""
+    from module_factory import write_pharm_module
+
+    module = store.add_folder(write_pharm_module(tmp_path / "src" / "drugs", [
+        {"rsid": "rs1", "chrom": "1", "start": 5, "ref": "C", "alts": "T", "genotype": "C/T",
+         "drug": "x", "conclusion": "c"}]))
+    other = write_module(tmp_path / "other", [row("rs1", "1", 5, "C", "T", "C/T", 1, "risk")])
+    shutil.copyfile(other / ("weights.parquet" if added == "frequencies.parquet" else added),
+                    module.folder / added)
+    use, refused = store.usable()
+    assert use == []
+    [(_, why)] = refused
+    assert why.startswith(f"{module.folder / added}: ")
+    [(_, problem)] = store.verify_all()
+    assert problem.startswith(f"{module.folder / added}: ")
+
+
+def test_a_hostile_name_in_a_manifest_is_refused(store, example, tmp_path):
+    manifest = json.loads((example / "manifest.json").read_text())
+    manifest["identity"]["name"] = "../../../escaped"
+    (example / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match="is not allowed"):
+        store.add_folder(example)
+    assert not list(tmp_path.rglob("escaped"))
+    assert store.installed() == []

@@ -142,6 +142,9 @@ class ModuleStore:
             if info.st_size != recorded.get("size") or \
                     sha256_of(path, cancel=cancel) != recorded.get("sha256"):
                 return f"{path}: changed since the module was installed; get the module again"
+        for path in sorted(module.folder.glob("*.parquet")):  # a table a reader would open
+            if path.name not in module.files:
+                return f"{path}: added since the module was installed; get the module again"
         return None
 
     def verify_all(self, cancel: CancelToken | None = None,
