@@ -261,7 +261,8 @@ def _sites_and_calls(output: Path, columns: set[str], rows: pl.DataFrame, match_
     position = pl.concat_str([pl.col("chrom"), pl.col("start").cast(pl.Utf8),
                               pl.col("ref").fill_null("")], separator=":")
     sites = (rows.with_columns(site=pl.coalesce(pl.col("variant_key"), pl.col("rsid"), position))
-             .select("site", "rsid", "chrom", "start", "ref").unique(maintain_order=True))
+             .with_columns(_locus()).select("site", "locus", "rsid", "chrom", "start", "ref")
+             .unique(maintain_order=True))
     scan = pl.scan_parquet(output)
     rsids = sites["rsid"].drop_nulls().unique()
     starts = sites["start"].drop_nulls().unique().cast(pl.UInt32)
@@ -307,7 +308,7 @@ def _judge(sites: pl.DataFrame, calls: pl.DataFrame, match_by: str) -> pl.DataFr
         _here=(pl.col("chrom") == pl.col("chrom_call")) & (pl.col("start") == pl.col("start_call")))
     named = named.filter(pl.col("_here").fill_null(False) |
                          ~pl.col("_here").fill_null(False).any().over("site", "rsid")).drop("_here")
-    keep = ["site", "key_sorted", "key_phased", "zygosity", "status"]
+    keep = ["site", "locus", "key_sorted", "key_phased", "zygosity", "status"]
     pairs = pl.concat([at.select(keep), named.select(keep)]).unique(maintain_order=True)
     judged = sites.select("site").unique().join(pairs, on="site", how="left")
     state = pl.col("status").fill_null(NOT_IN_FILE)
@@ -319,13 +320,14 @@ def _findings(judged: pl.DataFrame, rows: pl.DataFrame, module: InstalledModule,
     """The module's rows whose genotype is the person's, at sites the person's call is usable."""
     position = pl.concat_str([pl.col("chrom"), pl.col("start").cast(pl.Utf8),
                               pl.col("ref").fill_null("")], separator=":")
-    rows = rows.with_columns(site=pl.coalesce(pl.col("variant_key"), pl.col("rsid"), position))
+    rows = rows.with_columns(site=pl.coalesce(pl.col("variant_key"), pl.col("rsid"), position)) \
+        .with_columns(_locus())
     called = judged.filter(pl.col("state") == CALLED)
     unphased = rows.filter(~pl.col("phased")).join(
-        called, left_on=["site", "genotype"], right_on=["site", "key_sorted"], how="inner")
+        called, left_on=["locus", "genotype"], right_on=["locus", "key_sorted"], how="inner")
     phased = rows.filter(pl.col("phased")).join(
         called.filter(pl.col("key_phased").is_not_null()),
-        left_on=["site", "genotype"], right_on=["site", "key_phased"], how="inner")
+        left_on=["locus", "genotype"], right_on=["locus", "key_phased"], how="inner")
     found = pl.concat([unphased.drop("key_phased", strict=False),
                        phased.drop("key_sorted", strict=False)], how="diagonal_relaxed")
     found = found.unique(subset=["site", "genotype", "conclusion", "drug", "state"],
@@ -377,6 +379,14 @@ def _with_studies(found: pl.DataFrame, module: InstalledModule) -> pl.DataFrame:
                        how="left")
     return found.with_columns(pmids=pl.coalesce("_p1", "_p2").fill_null(pl.lit([], pl.List(pl.Utf8)))) \
         .drop("_by_rsid", "_by_position", "_p1", "_p2")
+
+
+def _locus() -> pl.Expr:
+    """One locus of a site: a variant the compiler placed at several loci (one rsID, several
+    positions) is matched at the locus that was called, never at its others."""
+    return pl.concat_str([pl.col("site"), pl.col("chrom").fill_null(""),
+                          pl.col("start").cast(pl.Utf8).fill_null(""),
+                          pl.col("ref").fill_null("")], separator="|").alias("locus")
 
 
 def _call_keys() -> list[pl.Expr]:
