@@ -289,6 +289,30 @@ def test_a_download_given_up_resumes_on_the_next_get(hub, store, collection):
     module = get(store, [example])["example_pgx_traits"].module
     assert served(hub, weights)[-1].headers["range"] == "bytes=4000-"
     assert (module.folder / "weights.parquet").read_bytes() == collection[weights]
+    # the manifest fetched by the first attempt was checked by its blob id, not fetched again
+    assert len(served(hub, "data/example_pgx_traits/manifest.json")) == 1
+
+
+def test_a_small_git_file_given_up_resumes_checked_by_its_blob_id(hub, store, collection):
+    manifest = "data/example_pgx_traits/manifest.json"
+    hub.drop(manifest, after_bytes=1000, times=100)
+    [example] = available(["example_pgx_traits"])
+    with pytest.raises(transfer.ConnectionFailedError, match="manifest.json failed 2 times"):
+        get(store, [example], max_attempts=2)
+    partial = download.incoming_folder(store, example) / "manifest.json.incomplete"
+    assert partial.read_bytes() == collection[manifest][:1000]
+    hub.drops_left.clear()
+    module = get(store, [example])["example_pgx_traits"].module
+    assert served(hub, manifest)[-1].headers["range"] == "bytes=1000-"
+    assert (module.folder / "manifest.json").read_bytes() == collection[manifest]
+
+    # a partial whose bytes are not the file's: the blob id refuses it, and it is fetched anew
+    store.remove("example_pgx_traits")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(b"x" * 1000)
+    module = get(store, [example])["example_pgx_traits"].module
+    assert (module.folder / "manifest.json").read_bytes() == collection[manifest]
+    assert [r.headers.get("range") for r in served(hub, manifest)[-2:]] == ["bytes=1000-", None]
 
 
 @pytest.mark.parametrize("name", ["weights.parquet", "manifest.json"])
@@ -466,3 +490,13 @@ def test_a_tampered_local_source_names_its_file(store, tmp_path):
     assert result.error.startswith(f"{lab / 'example_pgx_traits' / 'annotations.parquet'}: its "
                                    f"sha256 does not match")
     assert not [p for p in store.cache_dir.rglob("*") if p.suffix == ".parquet"]
+
+
+def test_a_local_folder_source_skips_names_that_could_not_be_ours(store, tmp_path):
+    lab = tmp_path / "lab"
+    shutil.copytree(EXAMPLE, lab / "example_pgx_traits")
+    shutil.copytree(EXAMPLE, lab / "my module")
+    shutil.copytree(EXAMPLE, lab / ".hidden")
+    modules = list_available(parse_source(str(lab)))
+    assert [m.name for m in modules] == ["example_pgx_traits"]
+    assert get(store, modules)["example_pgx_traits"].module.verified

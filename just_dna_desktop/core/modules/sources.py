@@ -142,6 +142,10 @@ def _in_folder(source: ModuleSource) -> list[AvailableModule]:
     candidates = [root] if is_module(root) else sorted(p for p in root.iterdir() if is_module(p))
     found = []
     for folder in candidates:
+        try:
+            check_module_name(folder.name)
+        except UserError:
+            continue  # as on the Hub: a name that could not be a folder of ours
         size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
         found.append(AvailableModule(name=folder.name, source=source, path=str(folder), size=size,
                                      has_manifest=(folder / MANIFEST_NAME).is_file()))
