@@ -311,3 +311,16 @@ def test_a_hostile_name_in_a_manifest_is_refused(store, example, tmp_path):
         store.add_folder(example)
     assert not list(tmp_path.rglob("escaped"))
     assert store.installed() == []
+
+
+def test_a_full_disk_while_copying_is_one_line(tmp_path, example):
+    from workspace_helpers import mounted
+
+    with mounted(tmp_path / "small", "-t", "tmpfs", "-o", "size=16k", "tmpfs") as small:
+        store = ModuleStore(small / "cache")
+        with pytest.raises(UserError) as caught:
+            store.add_folder(example)
+        message = str(caught.value)
+        assert message == (f"{store.added_folder()}: cannot copy the module example_pgx_traits "
+                           f"here (the disk is full); nothing was installed")
+        assert store.installed() == [] and leftovers(small / "cache") == []

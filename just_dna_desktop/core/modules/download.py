@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -26,7 +25,7 @@ from ..hub import (MAX_ATTEMPTS, RETRY_WAIT, DiskSpaceError, DownloadError, Prog
 from .format import MANIFEST_NAME, check_module_name
 from .sources import AvailableModule
 from ..housekeeping import remove, temp_dir
-from .store import InstalledModule, ModuleStore
+from .store import InstalledModule, ModuleStore, copy_module
 from .verify import ModuleRefused, verify_module
 
 INCOMING = ".incoming"
@@ -73,8 +72,7 @@ def get_modules(store: ModuleStore, modules: list[AvailableModule], *,
                     target.parent.mkdir(parents=True, exist_ok=True)
                     staging = temp_dir(target)
                     staged = staging / module.name
-                    shutil.copytree(module.path, staged, symlinks=False,
-                                    ignore=shutil.ignore_patterns(".*", "__pycache__"))
+                    copy_module(Path(module.path), staged)
                     revision = None
                 result.module = store.install(staged, target, source=module.source.label,
                                               revision=revision, allow_unverified=allow_unverified,

@@ -221,8 +221,7 @@ class ModuleStore:
         staging = temp_dir(target)
         try:
             copy = staging / path.name
-            shutil.copytree(path, copy, symlinks=False,
-                            ignore=shutil.ignore_patterns(".*", "__pycache__"))
+            copy_module(path, copy)
             return self.install(copy, target, source=str(path), allow_unverified=allow_unverified,
                                 cancel=cancel)
         finally:
@@ -280,6 +279,20 @@ class ModuleStore:
         tmp.write_text(json.dumps({"version": 1, "modules": record}, indent=2, sort_keys=True),
                        encoding="utf-8")
         os.replace(tmp, self.record_file)
+
+
+def copy_module(source: Path, copy: Path) -> None:
+    """Copy a module folder (not its hidden files); a failure is one line, not shutil's list of
+    every file that could not be written with both of its paths."""
+    try:
+        shutil.copytree(source, copy, symlinks=False,
+                        ignore=shutil.ignore_patterns(".*", "__pycache__"))
+    except OSError as exc:
+        # shutil.Error holds [(source, copy, "[Errno 28] No space left on device: ...")]
+        reason = str(exc.args[0][0][2]) if isinstance(exc, shutil.Error) else str(exc)
+        reason = "the disk is full" if "[Errno 28]" in reason else reason.split(": '")[0]
+        raise UserError(f"{copy.parent.parent}: cannot copy the module {source.name} here "
+                        f"({reason}); nothing was installed") from None
 
 
 def _installed(name: str, folder: Path, info: ModuleInfo, verification: Verification,
