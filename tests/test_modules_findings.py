@@ -323,8 +323,9 @@ def test_write_and_read_the_findings(found, world, tmp_path):
     assert by_name["example_pgx_traits"]["digest"] == \
         "sha256:69d309df2b6bf13d8573c79f0b8b1e62b24891f8abc1bdd26b353e89e8793efe"
     assert sorted(r["name"] for r in metadata["modules_refused"]) == ["notallowed", "tampered"]
-    assert result.modules_key() == sorted(
+    assert F.modules_key([m.module for m in result.modules]) == sorted(
         [m.module.name, m.module.digest] for m in result.modules)
+    assert result.summary()["modules_refused"] == metadata["modules_refused"]
     assert not [p for p in tmp_path.iterdir() if p.name != "findings.parquet"]
 
 
