@@ -500,3 +500,20 @@ def test_a_local_folder_source_skips_names_that_could_not_be_ours(store, tmp_pat
     modules = list_available(parse_source(str(lab)))
     assert [m.name for m in modules] == ["example_pgx_traits"]
     assert get(store, modules)["example_pgx_traits"].module.verified
+
+
+def test_the_listing_gives_each_file_the_checksum_the_hub_keeps(hub, collection):
+    """LFS files (parquet) by their sha256; small files kept in git itself by their blob id."""
+    import hashlib
+
+    listing = transfer.list_dataset(DEFAULT_SOURCE)
+    by_path = {f.path: f for f in listing.files}
+    weights = by_path["data/example_pgx_traits/weights.parquet"]
+    manifest = by_path["data/example_pgx_traits/manifest.json"]
+    data = collection[manifest.path]
+    assert (weights.sha256, weights.blob_id, weights.size) == (
+        hashlib.sha256(collection[weights.path]).hexdigest(), None, len(collection[weights.path]))
+    assert (manifest.sha256, manifest.blob_id, manifest.size) == (
+        None, hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest(), len(data))
+    assert all(f.verifiable() for f in listing.files)
+    assert listing.commit == hub.repos[DEFAULT_SOURCE].commit
