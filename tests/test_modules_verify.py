@@ -162,6 +162,14 @@ def test_a_module_for_another_build_is_refused_naming_the_manifest(example, buil
     assert message.startswith(f"{example / 'manifest.json'}: the module is for {build}")
 
 
+@pytest.mark.parametrize("build", ["GRCh38", "grch38", "GRCh38.p14", "hg38", None])
+def test_grch38_as_builds_are_written_is_the_reference_build(example, build):
+    manifest = manifest_of(example)
+    manifest["genome_build"] = build
+    rewrite_manifest(example, manifest)
+    assert verify_module(example).verified
+
+
 @pytest.mark.parametrize("artifact", [None, {}, {"files": []}, {"files": "weights.parquet"}])
 def test_a_manifest_that_lists_nothing_is_refused(example, artifact):
     manifest = manifest_of(example)

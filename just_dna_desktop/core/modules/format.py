@@ -38,6 +38,14 @@ LEAD_TABLES = (WEIGHTS, PHARM_VARIANTS)
 ANNOTATIONS = "annotations.parquet"
 STUDIES = "studies.parquet"
 SUPPORTED_BUILD = "GRCh38"
+# GRCh38 as builds are written: any case, with a patch release (GRCh38.p14), or UCSC's hg38.
+_GRCH38 = re.compile(r"^(grch38(\.p\d+)?|hg38)$", re.IGNORECASE)
+
+
+def is_supported_build(build: Any) -> bool:
+    """Whether a module's `genome_build` is the reference's (unset means GRCh38, as the format's
+    default)."""
+    return build is None or bool(_GRCH38.match(str(build).strip()))
 
 # The columns of a lead table the findings carry, by the name they have in every version; a column
 # a version lacks is read as null.

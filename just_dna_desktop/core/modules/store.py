@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterator
 from ..cancel import CancelToken
 from ..errors import UserError
 from ..housekeeping import remove, temp_dir, temp_file
-from .format import ModuleInfo, check_module_name, describe
+from .format import ModuleInfo, check_module_name, describe, is_supported_build
 from .verify import ModuleRefused, Verification, verify_module
 
 RECORD_NAME = ".just-dna-modules.json"
@@ -179,7 +179,7 @@ class ModuleStore:
         staged, target = Path(staged), Path(target)
         info = describe(staged)
         name = check_module_name(target.name)
-        if info.genome_build != "GRCh38":
+        if not is_supported_build(info.genome_build):
             raise ModuleRefused(f"{staged}: the module is for {info.genome_build}; results here "
                                 f"are GRCh38")
         verification = verify_module(staged, cancel)

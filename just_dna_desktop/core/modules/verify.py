@@ -24,7 +24,7 @@ from typing import Any, Callable
 from ..cancel import CancelToken
 from ..errors import UserError
 from ..hub import sha256_of
-from .format import MANIFEST_NAME, SUPPORTED_BUILD, read_manifest
+from .format import MANIFEST_NAME, SUPPORTED_BUILD, is_supported_build, read_manifest
 
 
 class ModuleRefused(UserError):
@@ -56,7 +56,7 @@ def verify_module(folder: Path, cancel: CancelToken | None = None,
         return Verification(False, artifact_digest(_entries(files)), files)
     manifest_path = folder / MANIFEST_NAME
     build = manifest.get("genome_build") or SUPPORTED_BUILD
-    if str(build) != SUPPORTED_BUILD:
+    if not is_supported_build(build):
         raise ModuleRefused(f"{manifest_path}: the module is for {build}; the reference and every "
                             f"result here are {SUPPORTED_BUILD}")
     artifact = manifest.get("artifact")
