@@ -65,7 +65,8 @@ def test_add_a_folder_copies_it_and_never_touches_the_original(store, example, t
     assert module.summary() == {
         "name": "example_pgx_traits", "title": "Example PGx and Traits", "version": "0.1.0",
         "digest": DIGEST, "verified": True, "license": "CC0-1.0",
-        "curator": "just-dna-desktop-notes", "source": str(example), "revision": None}
+        "curator": "just-dna-desktop-notes", "source": example.name, "revision": None}
+    # What travels with a result names the folder, never its full path (an account name).
     assert leftovers(tmp_path / "cache") == []
     use, refused = store.usable()
     assert [m.name for m in use] == ["example_pgx_traits"] and refused == []

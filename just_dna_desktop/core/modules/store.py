@@ -66,10 +66,13 @@ class InstalledModule:
         return self.verified or self.allowed_unverified
 
     def summary(self) -> dict[str, Any]:
-        """What a result records of the module that produced it."""
+        """What a result records of the module that produced it. A result travels (people share
+        it), so a local folder source is named by its last part only: a full path would carry
+        the account name."""
+        source = Path(self.source).name if Path(self.source).is_absolute() else self.source
         return {"name": self.name, "title": self.title, "version": self.version,
                 "digest": self.digest, "verified": self.verified, "license": self.license,
-                "curator": self.curator, "source": self.source, "revision": self.revision}
+                "curator": self.curator, "source": source, "revision": self.revision}
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
