@@ -31,7 +31,7 @@ from ..reference.demo import reference_revision
 from ..errors import BuildMismatchError, ReferenceMissingError, UserError, write_failure
 from ..reference import prepared
 from . import rsid_match
-from ..readers.genotypes import InputFormat, detect_format, own_chromosome, read_markers
+from ..readers.genotypes import InputFormat, detect_format, iter_markers, own_chromosome
 from ..housekeeping import discard, temp_dir, temp_file
 from ..publish import replace_output
 from .metrics import ResourceMonitor
@@ -440,7 +440,13 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
     parts: list[pl.DataFrame] = []
     part_files: list[Path] = []
     folder: Path | None = None
-    batches = _MarkerBatches(path, fmt, vcf_sample, read_progress)
+
+    def temp_path(name: str) -> Path:  # the part-file folder beside the output, made when needed
+        nonlocal folder
+        folder = folder or _temp_folder(output_path)
+        return folder / name
+
+    batches = _MarkerBatches(path, fmt, vcf_sample, read_progress, temp_path, output_path)
     try:
         for number, markers in enumerate(batches):
             cancel.raise_if_cancelled()
@@ -462,10 +468,9 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
             part = result.hstack(payload).with_columns(alts=pl.col("alt").str.split("|"))
             del result, payload
             if number or parts:  # a second batch: results wait on disk
-                folder = folder or _temp_folder(output_path)
                 for done in parts + [part]:
                     part_files.append(_spill(done, empty, output_path,
-                                             folder / f"out-{len(part_files)}.parquet"))
+                                             temp_path(f"out-{len(part_files)}.parquet")))
                 parts = []
             else:
                 parts.append(part)
@@ -510,22 +515,38 @@ class _MarkerBatches:
     last, `rows_in` (markers, or VCF records) and `extra` metadata (the VCF's sample)."""
 
     def __init__(self, path: Path, fmt: InputFormat, vcf_sample: str | None,
-                 read_progress: Callable[[int], None]) -> None:
+                 read_progress: Callable[[int], None], temp_path: Callable[[str], Path],
+                 output_path: Path) -> None:
         self.path, self.fmt, self.vcf_sample, self.read_progress = path, fmt, vcf_sample, \
             read_progress
+        self.temp_path, self.output_path = temp_path, output_path
         self.rows_in = 0
         self.extra: dict[str, Any] = {}
 
+    def _chip_batches(self) -> Iterator[pl.DataFrame]:
+        """A genotyping file is read to its end before its first batch is matched, so a file
+        with too many markers (core/readers/bounded.py) is refused before any pass over the
+        reference; batches after the first wait on disk, and memory holds one."""
+        frames: list[pl.DataFrame] = []
+        held = 0
+        parked: list[Path] = []
+        for frame in iter_markers(self.path, self.fmt, on_block=self.read_progress):
+            self.rows_in += frame.height
+            frames.append(frame)
+            held += frame.height
+            if held >= RSID_BATCH_ROWS:
+                parked.append(self.temp_path(f"markers-{len(parked)}.parquet"))
+                _write_temporary(pl.concat(frames), parked[-1], self.output_path)
+                frames, held = [], 0
+        for path in parked:
+            yield _with_own_chromosome(pl.read_parquet(path))
+            path.unlink()
+        if frames:
+            yield _with_own_chromosome(pl.concat(frames))
+
     def __iter__(self) -> Iterator[pl.DataFrame]:
         if not self.fmt.is_vcf:
-            _, markers = read_markers(self.path, self.fmt, on_block=self.read_progress)
-            self.rows_in = markers.height
-            names = markers.select(pl.col("source_chrom").unique()).with_columns(
-                own_chrom=own_chromosome(pl.col("source_chrom")))  # a file names few chromosomes
-            markers = markers.join(names, on="source_chrom", how="left", nulls_equal=True,
-                                   maintain_order="left")
-            for offset in range(0, max(markers.height, 1), RSID_BATCH_ROWS):
-                yield markers.slice(offset, RSID_BATCH_ROWS)
+            yield from self._chip_batches()
             return
         frames: list[pl.DataFrame] = []
         with AlleleBlocks(self.path, self.vcf_sample, on_block=self.read_progress) as blocks:
@@ -544,6 +565,14 @@ class _MarkerBatches:
         if frames or not self.rows_in:
             yield pl.concat(frames) if frames else pl.DataFrame(schema={
                 **VCF_BY_RSID_COLUMNS, "genotype": pl.List(pl.String), "own_chrom": pl.String})
+
+
+def _with_own_chromosome(markers: pl.DataFrame) -> pl.DataFrame:
+    """`own_chrom`: the marker's chromosome named the reference's way (a file names few)."""
+    names = markers.select(pl.col("source_chrom").unique()).with_columns(
+        own_chrom=own_chromosome(pl.col("source_chrom")))
+    return markers.join(names, on="source_chrom", how="left", nulls_equal=True,
+                        maintain_order="left")
 
 
 def _spill(part: pl.DataFrame, empty: pl.DataFrame, output_path: Path, path: Path) -> Path:

@@ -77,10 +77,12 @@ def job_config(job: AnnotationJob, trigger: str) -> dict[str, Any]:
 
     config = job.config()
     config["trigger"] = trigger
+    if not Path(job.vcf).is_file():
+        return config  # missing, or a pipe (hashing would swallow it): the annotation says why
     try:
         config["input_fingerprint"] = Fingerprint.of(job.vcf, with_hash=True).to_dict()
     except OSError:
-        pass  # a missing file fails in the annotation with a proper message
+        pass  # gone meanwhile: the annotation says so
     return config
 
 
