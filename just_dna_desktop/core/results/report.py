@@ -11,14 +11,14 @@ the result, and when. Written to a temporary file beside the target, then rename
 from __future__ import annotations
 
 import os
-import time
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 from typing import Any, Iterable
 
 from ... import __version__
-from ..errors import UserError
+from ..errors import write_failure
+from ..housekeeping import discard, temp_file
 from .links import clinvar_url, dbsnp_url
 from .summary import UNMATCHED, SampleSummary, maf_bin_label
 from .svg_charts import column_chart, row_chart
@@ -109,15 +109,15 @@ def write_report(summary: SampleSummary, path: Path | str, generated: datetime |
     """Write the report to `path` atomically (a temporary file in the same folder, renamed)."""
     path = Path(path)
     text = render_report(summary, generated)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    tmp = temp_file(path)  # owner-tagged: swept if this process is killed
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
-        raise UserError(f"{path}: cannot write the report ({exc.strerror or exc})") from None
+        raise write_failure(path, exc, "the report") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)  # never in place of the error above (a read-only folder refuses it too)
     return path
 
 
