@@ -236,11 +236,18 @@ def _flagged_row(row: dict[str, Any]) -> str:
                     f"{escape(f.replace('_', ' '))}</span>" for f in row.get("flags") or [])
     maf = row.get("maf")
     return (f"<tr><td>{escape(str(rsid or ''))}</td>"
-            f"<td>{escape(str(row['chrom']))}:{_number(row['start'])}</td>"
+            f"<td>{escape(_position(row.get('chrom'), row.get('start')))}</td>"
             f"<td>{escape(_short(row['ref']))}&gt;{escape(_short(row['alt']))}</td>"
             f"<td>{escape(genotype_text)}</td><td>{escape(str(row.get('zygosity') or ''))}</td>"
             f"<td>{flags}</td><td class='num'>{'' if maf is None else f'{maf:.4g}'}</td>"
             f"<td>{link_html}</td></tr>")
+
+
+def _position(chrom: Any, start: Any) -> str:
+    """`21:9,411,239`; what is known of a place the file leaves out (a null position)."""
+    if chrom is None and start is None:
+        return "not stated"
+    return f"{'?' if chrom is None else chrom}:{'?' if start is None else _number(start)}"
 
 
 def _short(allele: str | None, limit: int = 12) -> str:

@@ -33,6 +33,7 @@ FINISHED_STATUSES = ("succeeded", "failed", "cancelled", "interrupted")
 EVENT_LEVELS = ("debug", "info", "warning", "error")
 
 BUSY_TIMEOUT_MS = 5_000
+SQLITE_MAX_INT = 2**63 - 1
 RETRY_FOR_SECONDS = 120.0
 
 MIGRATIONS: list[str] = [
@@ -513,7 +514,7 @@ class History:
         sql += " ORDER BY id DESC"
         if limit is not None:
             sql += " LIMIT ?"
-            params.append(int(limit))
+            params.append(max(0, min(int(limit), SQLITE_MAX_INT)))  # any count a person types
         return [_run(row) for row in self._read(sql, params)]
 
     def runs_by_partition(self, per_partition: int = 20) -> dict[str, list[Run]]:
