@@ -31,6 +31,8 @@ STATES = {
                              "so their variants were not looked up"),
     "failed": ("#c0392b", "!", "Failed"),
     "stale": ("#e67e22", "↻", "Stale: the VCF or the reference changed since it was annotated"),
+    "damaged": ("#d35400", "⚠", "Damaged: its result file changed after it was written, so it "
+                                "is annotated again"),
     "cancelled": ("#7f8c8d", "×", "Cancelled"),
 }
 
