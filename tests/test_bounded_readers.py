@@ -224,3 +224,20 @@ def test_annotate_of_a_process_substitution_says_it_must_be_a_file(tmp_path):
     assert done.stderr.startswith("error: /dev/fd/") and done.stderr.count("\n") == 1
     assert "is a pipe, not a file" in done.stderr and "unexpected" not in done.stderr
     assert not list((tmp_path / "data").rglob("*.parquet"))
+
+
+@pytest.mark.parametrize("kind", ["genotypes", "vcf"])
+def test_blocks_of_blank_lines_are_skipped_and_still_counted(tmp_path, kind):
+    """Whole blocks of blank lines are not parsed (4 MB of them were 4 M empty rows to filter),
+    and the lines after them keep their numbers."""
+    blank = 9 * MB
+    if kind == "genotypes":
+        path = tmp_path / "me.txt"
+        path.write_bytes((HEADER + MARKERS).encode() + b"\n" * blank
+                         + b"rs9\t21\tnot-a-position\tAG\n")
+        read, header_lines = read_markers, 2 + 50
+    else:
+        path = tmp_path / "me.vcf"
+        path.write_bytes(VCF_HEADER.encode() + b"\n" * blank + b"21\toops\t.\tA\tG\t.\t.\t.\tGT\t0/1\n")
+        read, header_lines = read_alleles, 3
+    assert refusal(read, path).line == header_lines + blank + 1

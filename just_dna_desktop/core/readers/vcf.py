@@ -399,11 +399,12 @@ class AlleleBlocks:
     def __iter__(self) -> Iterator[pl.DataFrame]:
         done = 0
         for first_line, block in line_blocks(self.path, self._stream, self.header.header_lines + 1):
-            frame = _parse_block(self.path, self.header, self._sample, first_line, block)
-            self.header.records += frame.height
             done += len(block)
-            del block
-            yield frame.explode("alts").rename({"alts": "alt"}).select(list(ALLELE_SCHEMA))
+            if block.strip():  # (a block of blank lines only: nothing to parse)
+                frame = _parse_block(self.path, self.header, self._sample, first_line, block)
+                self.header.records += frame.height
+                del block
+                yield frame.explode("alts").rename({"alts": "alt"}).select(list(ALLELE_SCHEMA))
             if self._on_block:
                 self._on_block(done)
 
