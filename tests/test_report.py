@@ -158,8 +158,8 @@ def test_text_from_the_file_is_escaped(flagged_output, tmp_path):
 
 def test_writing_is_atomic(flagged_output, tmp_path, monkeypatch):
     target = tmp_path / "report.html"
-    target.write_text("the earlier report")
     summary = summarize(flagged_output)
+    earlier = write_report(summary, target).read_text()
 
     def broken(src, dst):
         raise OSError(28, "No space left on device")
@@ -167,7 +167,7 @@ def test_writing_is_atomic(flagged_output, tmp_path, monkeypatch):
     monkeypatch.setattr(report_module.os, "replace", broken)
     with pytest.raises(UserError, match="report.html: cannot write the report"):
         write_report(summary, target)
-    assert target.read_text() == "the earlier report"
+    assert target.read_text() == earlier
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left
 
 

@@ -17,6 +17,7 @@ streamed into the output: a whole genome peaks under 300 MB (benchmarks/README.m
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +102,38 @@ def read_output_metadata(path: Path | str) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+# Columns every annotation result has, whatever its method or version: what makes an existing
+# file one that a run may replace.
+RESULT_COLUMNS = ("chrom", "start", "ref", "alt", "zygosity", "rsid")
+
+
+def check_output_target(output_path: Path, source: Path) -> None:
+    """Refuse, before anything is written, an output that would replace what a run must never
+    replace: the input file itself (or a link to it), a folder, or an existing file that is not
+    an annotation result (a genome file, a report, a reference file, anything else)."""
+    if output_path.is_dir():
+        raise UserError(f"{output_path}: is a folder; give the output file's name")
+    if not output_path.exists():
+        return
+    try:
+        same = source.exists() and os.path.samefile(output_path, source)
+    except OSError:
+        same = False
+    if same:
+        raise UserError(f"{output_path}: is the input file itself; writing the result there "
+                        "would replace it. Choose another output file")
+    try:
+        columns = set(pl.read_parquet_schema(output_path))
+    except (OSError, pl.exceptions.PolarsError):
+        what = "not a parquet file"
+    else:
+        if set(RESULT_COLUMNS) <= columns:
+            return  # an earlier result: replaced by this one, as always
+        what = "a parquet file, but not an annotation result"
+    raise UserError(f"{output_path}: already exists and is {what}, so it is not replaced; "
+                    "choose another output file")
 
 
 def reference_columns(files: list[Path]) -> dict[str, pl.DataType]:
@@ -265,6 +298,7 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
     if own_monitor:
         monitor.start()
     try:
+        check_output_target(output_path, vcf_path)
         files = find_files(reference_dir)
         if not files:
             raise ReferenceMissingError(

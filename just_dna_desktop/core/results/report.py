@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ... import __version__
-from ..errors import write_failure
+from ..errors import UserError, write_failure
 from ..housekeeping import discard, temp_file
 from .links import clinvar_url, dbsnp_url
 from .summary import UNMATCHED, SampleSummary, maf_bin_label
@@ -100,14 +100,20 @@ def render_report(summary: SampleSummary, generated: datetime | None = None) -> 
     return ("<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
             f"<meta http-equiv='Content-Security-Policy' content=\"{CONTENT_SECURITY_POLICY}\">\n"
             "<meta name='referrer' content='no-referrer'>\n"
+            f"<meta name='generator' content='{GENERATOR} {escape(__version__)}'>\n"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
             f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
             + "\n".join(sections) + "\n</body>\n</html>\n")
 
 
 def write_report(summary: SampleSummary, path: Path | str, generated: datetime | None = None) -> Path:
-    """Write the report to `path` atomically (a temporary file in the same folder, renamed)."""
+    """Write the report to `path` atomically (a temporary file in the same folder, renamed).
+
+    It replaces only an earlier report: never the result it is made from, a genome file or any
+    other file (check_report_target).
+    """
     path = Path(path)
+    check_report_target(path, summary.path)
     text = render_report(summary, generated)
     tmp = temp_file(path)  # owner-tagged: swept if this process is killed
     try:
@@ -119,6 +125,38 @@ def write_report(summary: SampleSummary, path: Path | str, generated: datetime |
     finally:
         discard(tmp)  # never in place of the error above (a read-only folder refuses it too)
     return path
+
+
+GENERATOR = "just-dna-desktop"
+
+
+def is_report(path: Path) -> bool:
+    """Whether `path` is a report this program wrote (its head says so)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16 << 10)
+    except OSError:
+        return False
+    return head.startswith(b"<!DOCTYPE html>") and GENERATOR.encode() in head
+
+
+def check_report_target(path: Path, source: Path) -> None:
+    """Refuse a report file name that would replace anything but an earlier report: the result
+    being reported, a sample's genome file, any other file; before anything is written."""
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder; give the report's file name")
+    if not path.exists():
+        return
+    try:
+        same = os.path.samefile(path, source)
+    except OSError:
+        same = False
+    if same:
+        raise UserError(f"{path}: is the annotated result this report is made from; writing the "
+                        "report there would replace it. Choose another file name")
+    if not is_report(path):
+        raise UserError(f"{path}: already exists and is not a report made by just-dna-desktop, "
+                        "so it is not replaced; choose another file name")
 
 
 def _number(value: int) -> str:

@@ -1,0 +1,96 @@
+"""Outputs that would overwrite inputs (issue 22, item 1): an output that is the input file, a file
+in the input folder, or another command's result is refused before anything is written, naming
+the file and why; the file itself stays byte for byte."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from just_dna_desktop.core.engine.annotate import annotate_vcf
+from just_dna_desktop.core.errors import UserError
+from just_dna_desktop.core.results.report import write_report
+from just_dna_desktop.core.results.summary import summarize
+from just_dna_desktop.core.workspace.outputs import check_output_place
+from just_dna_desktop.core.workspace.samples import Workspace
+
+from workspace_helpers import copy_vcf, make_reference, write_chip
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def reference(tmp_path):
+    return make_reference(tmp_path / "cache")
+
+
+def refused(action, path: Path, *words: str) -> None:
+    before = digest(path) if path.is_file() else None
+    with pytest.raises(UserError) as info:
+        action()
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message, message
+    for word in words:
+        assert word in message, message
+    if before is not None:
+        assert digest(path) == before
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # nothing half-written
+
+
+@pytest.mark.parametrize("kind", ["chip", "vcf"])
+def test_annotate_never_writes_over_its_input(tmp_path, reference, kind):
+    """`annotate me.txt --output me.txt` replaced the genotyping file with parquet, exit 0."""
+    source = write_chip(tmp_path / "me.txt") if kind == "chip" else copy_vcf(tmp_path / "me.vcf")
+    refused(lambda: annotate_vcf(source, reference, source), source, "is the input file itself")
+    link = tmp_path / "link.parquet"
+    link.symlink_to(source)
+    refused(lambda: annotate_vcf(source, reference, link), link, "is the input file itself")
+
+
+def test_annotate_replaces_an_earlier_result_and_nothing_else(tmp_path, reference):
+    source = write_chip(tmp_path / "me.txt")
+    result = tmp_path / "out" / "result.parquet"
+    annotate_vcf(source, reference, result)
+    annotate_vcf(source, reference, result)  # an earlier result is replaced, as always
+    report = write_report(summarize(result), tmp_path / "out" / "report.html")
+    refused(lambda: annotate_vcf(source, reference, report), report, "not a parquet file")
+    reference_file = next(reference.rglob("*.parquet"))
+    refused(lambda: annotate_vcf(source, reference, reference_file), reference_file,
+            "a parquet file, but not an annotation result")
+    refused(lambda: annotate_vcf(source, reference, tmp_path / "out"), tmp_path / "out",
+            "is a folder")
+
+
+def test_a_report_never_writes_over_its_result_or_a_genome_file(tmp_path, reference):
+    """`report olga/s --output <olga's input>` replaced it with HTML; `--output` at the sample's
+    own result replaced the result."""
+    source = write_chip(tmp_path / "me.txt")
+    result = tmp_path / "out" / "result.parquet"
+    annotate_vcf(source, reference, result)
+    summary = summarize(result)
+    refused(lambda: write_report(summary, result), result, "is the annotated result this report")
+    refused(lambda: write_report(summary, source), source, "is not a report made by "
+                                                           "just-dna-desktop")
+    report = write_report(summary, tmp_path / "report.html")
+    assert write_report(summary, report) == report  # an earlier report is replaced
+
+
+def test_the_workspace_refuses_its_input_folder_and_other_samples_results(tmp_path):
+    workspace = Workspace(tmp_path / "input" / "users", tmp_path / "output" / "users")
+    olga = copy_vcf(workspace.input_dir / "olga" / "s.vcf")
+    for target in (olga, workspace.input_dir / "olga" / "new.parquet",
+                   workspace.input_dir / "report.html"):
+        with pytest.raises(UserError, match="is in the input folder .* holds people's genome"):
+            check_output_place(workspace, target)
+    theirs = workspace.output_file("olga", "s")
+    with pytest.raises(UserError, match="is the result of sample olga/s, which only that"):
+        check_output_place(workspace, theirs)
+    with pytest.raises(UserError, match="is the result of sample olga/s"):
+        check_output_place(workspace, theirs, partition="bob/s")
+    check_output_place(workspace, theirs, partition="olga/s")  # its own run
+    check_output_place(workspace, theirs.with_name("report.html"))  # beside it: a report
+    check_output_place(workspace, tmp_path / "elsewhere.parquet")
