@@ -125,3 +125,45 @@ def test_a_run_ending_while_the_history_is_locked_is_succeeded(tmp_path, monkeyp
     assert stored["status"] == "succeeded" and json.loads(stored["metadata"])["rows_out"] == 132
     reopened.close()
     history.close()
+
+
+def test_annotate_finishing_while_the_history_is_locked_exits_0_and_records_later(
+        tmp_path, monkeypatch, capsys):
+    """The issue's case, by the command: the history is taken by another program just before
+    the output is replaced, and held past the retry. Was: exit 1, `failed ... stayed busy`."""
+    from just_dna_desktop.cli import main
+    from just_dna_desktop.core.engine import annotate as annotate_module
+    from just_dna_desktop.core.workspace import history as history_module
+
+    make_reference(tmp_path / "cache")
+    vcf = copy_vcf(tmp_path / "data" / "input" / "users" / "alice" / "s1.vcf")
+    db = tmp_path / "data" / "interim" / "history.sqlite"
+    monkeypatch.setattr(history_module, "RETRY_FOR_SECONDS", 1.0)
+    locks = []
+    real_replace = annotate_module.replace_output
+
+    def replace_while_locked(tmp, path, metadata=None):
+        locks.append(HistoryLock(db))
+        real_replace(tmp, path, metadata)
+
+    monkeypatch.setattr(annotate_module, "replace_output", replace_while_locked)
+    try:
+        assert main(["annotate", str(vcf), "--json"]) == 0
+        captured = capsys.readouterr()
+        metadata = json.loads(captured.out)
+        assert "is held by another program; this run (#1, succeeded) waits in" in captured.err
+        output = tmp_path / "data" / "output" / "users" / "alice" / "s1" / "user_annotated_vcf.parquet"
+        assert pl.read_parquet(output).height == metadata["rows_out"] == 132
+        # while it is still locked, every command already says succeeded
+        assert main(["runs", "--json"]) == 0
+        listed = json.loads(capsys.readouterr().out)
+        assert [(r["id"], r["status"]) for r in listed] == [(1, "succeeded")]
+        assert main(["samples", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["samples"][0]["state"] == "annotated"
+    finally:
+        for lock in locks:
+            lock.release()
+    with History(db) as history:  # the next opening moves the record in
+        assert not history.has_pending(1)
+        stored = history._read("SELECT status, error FROM runs WHERE id = 1")[0]
+        assert (stored["status"], stored["error"]) == ("succeeded", None)

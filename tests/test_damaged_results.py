@@ -62,7 +62,12 @@ def test_a_damaged_result_is_said_damaged_not_annotated(data, capsys, damage):
             "emptied": "it is empty"}[damage] in sample["damage"]
     assert main(["samples"]) == 0
     line = capsys.readouterr().out.splitlines()[0]
-    assert line.split()[:2] == ["alice/s1", "damaged"], line
+    assert line.split()[:2] == ["alice/s1", "damaged"] and sample["damage"] in line, line
+    # `report` says so instead of failing on the file (or reporting the wrong one)
+    assert main(["report", "alice/s1"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {output}: the result is not the file run #1 wrote") \
+        and "annotate alice/s1 again" in err
 
 
 def test_what_a_run_wrote_is_recorded_with_it(data, capsys):

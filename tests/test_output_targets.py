@@ -94,3 +94,72 @@ def test_the_workspace_refuses_its_input_folder_and_other_samples_results(tmp_pa
     check_output_place(workspace, theirs, partition="olga/s")  # its own run
     check_output_place(workspace, theirs.with_name("report.html"))  # beside it: a report
     check_output_place(workspace, tmp_path / "elsewhere.parquet")
+
+
+# ------------------------------------------------------------------ the commands
+
+@pytest.fixture
+def olga(tmp_path, reference, capsys):
+    """olga/s annotated in the workspace: (her input file, her result)."""
+    from just_dna_desktop.cli import main
+
+    source = write_chip(tmp_path / "data" / "input" / "users" / "olga" / "s.txt")
+    assert main(["annotate", str(source)]) == 0
+    capsys.readouterr()
+    return source, tmp_path / "data" / "output" / "users" / "olga" / "s" / "user_annotated_vcf.parquet"
+
+
+def cli_refused(capsys, argv: list[str], path: Path, *words: str) -> None:
+    from just_dna_desktop.cli import main
+
+    before = digest(path) if path.is_file() else None
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: ") and err.count("\n") == 1, err
+    assert "unexpected" not in err
+    for word in words:
+        assert word in err, err
+    if before is not None:
+        assert digest(path) == before
+
+
+def runs(capsys) -> list[dict]:
+    import json
+
+    from just_dna_desktop.cli import main
+
+    assert main(["runs", "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_the_commands_refuse_before_anything_is_written(tmp_path, olga, capsys):
+    source, result = olga
+    me = write_chip(tmp_path / "me.txt")
+    recorded = len(runs(capsys))
+    # the issue's three cases
+    cli_refused(capsys, ["annotate", str(me), "--user", "a", "--sample", "me", "--output", str(me)],
+                me, "is the input file itself")
+    cli_refused(capsys, ["report", "olga/s", "--output", str(source)], source,
+                "is in the input folder")
+    cli_refused(capsys, ["report", "olga/s", "--output", str(result)], result,
+                "is the result of sample olga/s")
+    # and their neighbours
+    cli_refused(capsys, ["annotate", str(me), "--output", str(source.with_name("x.parquet"))],
+                source.with_name("x.parquet"), "is in the input folder")
+    cli_refused(capsys, ["annotate", str(me), "--output", str(result)], result,
+                "is the result of sample olga/s, which only that sample's own runs write")
+    cli_refused(capsys, ["report", str(result), "--output", str(me)], me,
+                "is not a report made by just-dna-desktop")
+    assert len(runs(capsys)) == recorded  # a refused command records no run either
+    assert not source.with_name("x.parquet").exists()
+
+
+def test_the_commands_still_write_where_they_should(tmp_path, olga, capsys):
+    from just_dna_desktop.cli import main
+
+    source, result = olga
+    assert main(["annotate", str(source), "--output", str(result)]) == 0  # her own run
+    report = tmp_path / "olga.html"
+    assert main(["report", "olga/s", "--output", str(report)]) == 0
+    assert main(["report", "olga/s", "--output", str(report)]) == 0  # an earlier report
+    assert report.read_text().startswith("<!DOCTYPE html>")

@@ -52,8 +52,8 @@ def entry_detail(state: str, last_run: Any, last_success: Any, problem: str | No
     if problem:
         return f"Not a genome file: {problem}"
     if state == "damaged":
-        return f"Damaged: {damage}" if damage else "Damaged: the result file changed after its " \
-                                                   "run wrote it; it is annotated again"
+        return f"Damaged: {damage or 'the result file changed after its run wrote it'}; it is " \
+               "annotated again"
     if state == "failed" and last_run is not None:
         return f"Failed: {explain_failure(last_run.error).reason}"
     if last_success is not None:

@@ -501,7 +501,7 @@ def result_damage(output: Path, run: "Run") -> str | None:
         change = f"it holds {st.st_size:,} bytes, not the {written['size']:,} written"
     else:
         change = "it was modified afterwards"
-    return f"the result is not the file run #{run.id} wrote ({change}); it is annotated again"
+    return f"the result is not the file run #{run.id} wrote ({change})"
 
 
 def _suffix_for(fmt: InputFormat) -> str:
