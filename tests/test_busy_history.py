@@ -167,3 +167,26 @@ def test_annotate_finishing_while_the_history_is_locked_exits_0_and_records_late
         assert not history.has_pending(1)
         stored = history._read("SELECT status, error FROM runs WHERE id = 1")[0]
         assert (stored["status"], stored["error"]) == ("succeeded", None)
+
+
+def test_a_succeeded_run_is_never_made_failed_afterwards(db):
+    """Whatever is said of a run after its output was written (its process died, a cancel came
+    too late, a Dagster run was stopped), it stays succeeded; the late word is an event."""
+    history = History(db, retry_for_seconds=0.5)
+    run_id = history.record(user="alice", status="running")
+    history.finish(run_id, status="succeeded", metadata={"rows_out": 5})
+    history.update(run_id, status="failed", error="the Dagster run was stopped")
+    assert history.finish(run_id, status="cancelled", error="cancelled") is True
+    with HistoryLock(db):
+        assert history.finish(run_id, status="interrupted") is False  # kept beside it
+        assert history.get_run(run_id).status == "succeeded"  # and not shown over it
+    history.record(user="bob")  # moves the kept record in
+    run = history.get_run(run_id)
+    assert (run.status, run.error, run.metadata["rows_out"]) == ("succeeded", None, 5)
+    late = [e.message for e in history.events(run_id) if e.level == "warning"]
+    assert late == ["ended as failed after its output was written (the Dagster run was stopped); "
+                    "it stays succeeded",
+                    "ended as cancelled after its output was written (cancelled); it stays "
+                    "succeeded",
+                    "ended as interrupted after its output was written; it stays succeeded"]
+    history.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from just_dna_desktop.core.engine.annotate import annotate_vcf
+from just_dna_desktop.core.engine.annotate import annotate_vcf, check_output_target
 from just_dna_desktop.core.errors import UserError
 from just_dna_desktop.core.results.report import write_report
 from just_dna_desktop.core.results.summary import summarize
@@ -57,12 +57,16 @@ def test_annotate_replaces_an_earlier_result_and_nothing_else(tmp_path, referenc
     annotate_vcf(source, reference, result)
     annotate_vcf(source, reference, result)  # an earlier result is replaced, as always
     report = write_report(summarize(result), tmp_path / "out" / "report.html")
-    refused(lambda: annotate_vcf(source, reference, report), report, "not a parquet file")
+    refused(lambda: check_output_target(report, source), report, "not a parquet file")
     reference_file = next(reference.rglob("*.parquet"))
-    refused(lambda: annotate_vcf(source, reference, reference_file), reference_file,
+    refused(lambda: check_output_target(reference_file, source), reference_file,
             "a parquet file, but not an annotation result")
     refused(lambda: annotate_vcf(source, reference, tmp_path / "out"), tmp_path / "out",
             "is a folder")
+    # a sample's own run replaces its result whatever it holds: a damaged one is redone
+    result.write_bytes(b"damaged")
+    annotate_vcf(source, reference, result)
+    assert result.stat().st_size > 1000
 
 
 def test_a_report_never_writes_over_its_result_or_a_genome_file(tmp_path, reference):

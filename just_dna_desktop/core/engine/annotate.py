@@ -109,10 +109,13 @@ def read_output_metadata(path: Path | str) -> dict[str, Any]:
 RESULT_COLUMNS = ("chrom", "start", "ref", "alt", "zygosity", "rsid")
 
 
-def check_output_target(output_path: Path, source: Path) -> None:
+def check_output_target(output_path: Path, source: Path, only_the_input: bool = False) -> None:
     """Refuse, before anything is written, an output that would replace what a run must never
-    replace: the input file itself (or a link to it), a folder, or an existing file that is not
-    an annotation result (a genome file, a report, a reference file, anything else)."""
+    replace: the input file itself (or a link to it), a folder, or (unless `only_the_input`) an
+    existing file that is not an annotation result (a genome file, a report, a reference file).
+
+    Every run refuses the first two. The last is for an output a person names (`--output`): a
+    sample's own result path is replaced whatever it holds (a damaged result is redone there)."""
     if output_path.is_dir():
         raise UserError(f"{output_path}: is a folder; give the output file's name")
     if not output_path.exists():
@@ -124,6 +127,8 @@ def check_output_target(output_path: Path, source: Path) -> None:
     if same:
         raise UserError(f"{output_path}: is the input file itself; writing the result there "
                         "would replace it. Choose another output file")
+    if only_the_input:
+        return
     try:
         columns = set(pl.read_parquet_schema(output_path))
     except (OSError, pl.exceptions.PolarsError):
@@ -298,7 +303,7 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
     if own_monitor:
         monitor.start()
     try:
-        check_output_target(output_path, vcf_path)
+        check_output_target(output_path, vcf_path, only_the_input=True)
         files = find_files(reference_dir)
         if not files:
             raise ReferenceMissingError(

@@ -465,8 +465,12 @@ class History:
         return applied
 
     def _apply_finish(self, conn: sqlite3.Connection, record: dict[str, Any]) -> None:
-        row = conn.execute("SELECT metadata FROM runs WHERE id = ?", (record["run_id"],)).fetchone()
+        row = conn.execute("SELECT status, metadata FROM runs WHERE id = ?",
+                           (record["run_id"],)).fetchone()
         if row is None:
+            return
+        if _keeps_succeeded(conn, record["run_id"], row["status"], record["status"],
+                            record.get("error")):
             return
         metadata = {**json.loads(row["metadata"] or "{}"), **(record.get("metadata") or {})}
         conn.execute("UPDATE runs SET status = ?, finished_at = ?, metadata = ?, "
@@ -500,7 +504,8 @@ class History:
             if record.get("kind") == "event":
                 continue
             for run in runs:
-                if run.id == record["run_id"]:
+                if run.id == record["run_id"] and not (
+                        run.status == "succeeded" and record["status"] != "succeeded"):
                     run.status = record["status"]
                     run.finished_at = record.get("finished_at")
                     run.metadata = {**run.metadata, **(record.get("metadata") or {})}
@@ -515,6 +520,7 @@ class History:
         failed because the history was busy."""
         if status not in FINISHED_STATUSES:
             raise ValueError(f"not a finished status: {status!r}")
+        busy = HistoryError(f"{self.path}: the run history is busy", "busy", self.path)
         if wait or time.monotonic() >= self._busy_until:
             try:
                 self._change(run_id, status, metadata, None, error, wait)
@@ -522,9 +528,13 @@ class History:
             except HistoryError as exc:
                 if exc.kind != "busy":
                     raise
+                busy = exc
                 self._busy_until = time.monotonic() + BUSY_BACKOFF_SECONDS
-        self._keep({"kind": "finish", "run_id": run_id, "status": status,
-                    "metadata": metadata or {}, "error": error, "finished_at": time.time()})
+        try:
+            self._keep({"kind": "finish", "run_id": run_id, "status": status,
+                        "metadata": metadata or {}, "error": error, "finished_at": time.time()})
+        except OSError:
+            raise busy from None  # nowhere to keep it either: the busy file is the reason
         return False
 
     def _read(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
@@ -600,25 +610,28 @@ class History:
     def _change(self, run_id: int, status: str | None, metadata: dict[str, Any] | None,
                 config: dict[str, Any] | None, error: str | None, wait: bool = True) -> None:
         def change(conn: sqlite3.Connection) -> None:
-            row = conn.execute("SELECT config, metadata, started_at FROM runs WHERE id = ?",
-                               (run_id,)).fetchone()
+            row = conn.execute("SELECT status, config, metadata, started_at FROM runs "
+                               "WHERE id = ?", (run_id,)).fetchone()
             if row is None:
                 raise KeyError(run_id)
             sets: dict[str, Any] = {}
             now = time.time()
-            if status is not None:
-                sets["status"] = status
-                if status == "running" and row["started_at"] is None:
+            new_status, new_error = status, error
+            if _keeps_succeeded(conn, run_id, row["status"], status, error):
+                new_status = new_error = None
+            if new_status is not None:
+                sets["status"] = new_status
+                if new_status == "running" and row["started_at"] is None:
                     sets["started_at"] = now
-                if status in FINISHED_STATUSES:
+                if new_status in FINISHED_STATUSES:
                     sets["finished_at"] = now
             if metadata is not None:
                 sets["metadata"] = json.dumps({**json.loads(row["metadata"]), **metadata},
                                               default=str)
             if config is not None:
                 sets["config"] = json.dumps({**json.loads(row["config"]), **config}, default=str)
-            if error is not None:
-                sets["error"] = error
+            if new_error is not None:
+                sets["error"] = new_error
             if sets:
                 assignments = ", ".join(f"{name} = ?" for name in sets)
                 conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?",
@@ -649,8 +662,11 @@ class History:
                 if exc.kind != "busy":
                     raise
                 self._busy_until = time.monotonic() + BUSY_BACKOFF_SECONDS
-        self._keep({"kind": "event", "run_id": run_id, "time": now, "level": level,
-                    "message": message})
+        try:
+            self._keep({"kind": "event", "run_id": run_id, "time": now, "level": level,
+                        "message": message})
+        except OSError:
+            pass  # a progress line is not worth failing a run for
 
     def get_run(self, run_id: int) -> Run | None:
         rows = self._read("SELECT * FROM runs WHERE id = ?", (run_id,))
@@ -745,6 +761,19 @@ class History:
             return count
 
         return self._write(mark)
+
+
+def _keeps_succeeded(conn: sqlite3.Connection, run_id: int, stored: str, status: str | None,
+                     error: str | None) -> bool:
+    """A succeeded run has its output in place: whatever is said of it later (its process died,
+    a cancel came too late) never makes it failed. True when `status` is such a late word; it is
+    kept as an event instead."""
+    if stored != "succeeded" or status not in ("failed", "cancelled", "interrupted"):
+        return False
+    conn.execute("INSERT INTO events (run_id, time, level, message) VALUES (?, ?, 'warning', ?)",
+                 (run_id, time.time(), f"ended as {status} after its output was written"
+                                       + (f" ({error})" if error else "") + "; it stays succeeded"))
+    return True
 
 
 def _run(row: sqlite3.Row) -> Run:
