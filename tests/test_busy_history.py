@@ -190,3 +190,21 @@ def test_a_succeeded_run_is_never_made_failed_afterwards(db):
                     "succeeded",
                     "ended as interrupted after its output was written; it stays succeeded"]
     history.close()
+
+
+def test_kept_records_go_aside_with_their_history(db):
+    """A history set aside takes its kept records along: their run numbers are its own, and a
+    new history must not give run #1's end to its own run #1."""
+    from just_dna_desktop.core.workspace.history import set_aside
+
+    history = History(db, retry_for_seconds=0.3)
+    run_id = history.record(user="alice", status="running")
+    with HistoryLock(db):
+        assert history.finish(run_id, status="succeeded", metadata={"rows_out": 1}) is False
+    history.close()
+    old = set_aside(db)
+    assert (old.parent / (old.name + ".pending")).is_dir()
+    fresh = History(db)
+    new_run = fresh.record(user="bob", status="running")
+    assert new_run == run_id and fresh.get_run(new_run).status == "running"
+    fresh.close()

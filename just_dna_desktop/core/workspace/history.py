@@ -135,7 +135,8 @@ def set_aside(path: Path | str) -> Path:
     while target.exists():
         number += 1
         target = path.with_name(f"{path.stem}.broken-{stamp}-{number}{path.suffix}")
-    for suffix in ("-wal", "-shm"):
+    # (its kept records too: their run numbers are this file's, not a new one's)
+    for suffix in ("-wal", "-shm", PENDING_SUFFIX):
         companion = path.with_name(path.name + suffix)
         if companion.exists():
             os.replace(companion, target.with_name(target.name + suffix))
