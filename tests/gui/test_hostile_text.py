@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QToolTip
+from PySide6.QtWidgets import QApplication, QLabel, QToolTip, QWidget
 
 from just_dna_desktop.core.engine.annotate import OUTPUT_METADATA_KEY
 from just_dna_desktop.core.workspace.failures import explain_failure, explain_problem
@@ -23,10 +23,10 @@ from just_dna_desktop.gui.samples_model import SampleEntry, SamplesModel
 from just_dna_desktop.gui.startup import StartupDialog, StartupProblem
 from just_dna_desktop.gui.status_page import StatusPage
 
-from window_helpers import as_shown
+from window_helpers import add_sample, as_shown, rescan, select
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
-              pytest.mark.qt_log_ignore("propagateSizeHints")]
+              pytest.mark.qt_log_ignore("This plugin does not support")]  # offscreen platform
 
 HOSTILE = ('<img src="file:///usr/share/icons/hicolor/256x256/apps/x.png" width=900>'
            "<h1>Your genome is damaged, call 0800 000 000</h1>")
@@ -50,7 +50,6 @@ def tooltip_size(qtbot, text: str) -> tuple[int, int]:
     return size.width(), size.height()
 
 
-@pytest.mark.qt_log_ignore("does not support raise")  # the offscreen platform, showing a tooltip
 def test_the_sample_tree_tooltip_shows_a_hostile_first_line_as_text(qtbot, tmp_path):
     """The issue's case: the detail (the file's first line, quoted in why it is no genome
     file) and the path went into the tooltip unescaped: 908x1380 px with the picture."""
@@ -131,3 +130,64 @@ def test_a_results_cell_tooltip_shows_the_value_as_written(qtbot, tmp_path):
     assert_shown_as_written(model.headerData(1, Qt.Orientation.Horizontal,
                                              Qt.ItemDataRole.ToolTipRole))
     model.close()
+
+
+# ------------------------------------------------------------------ the whole window
+
+def widgets_showing(window, needle: str) -> list[str]:
+    """Every place in the window where Qt would draw `needle` as markup: a tooltip holding it
+    raw, or a label holding it raw and not set to plain text."""
+    found = []
+    for widget in [window, *window.findChildren(QWidget)]:
+        if needle in widget.toolTip():
+            found.append(f"{type(widget).__name__} tooltip: {widget.toolTip()[:80]}")
+        if isinstance(widget, QLabel) and needle in widget.text() \
+                and widget.textFormat() != Qt.TextFormat.PlainText:
+            found.append(f"QLabel {widget.objectName()}: {widget.text()[:80]}")
+    return found
+
+
+def test_a_hostile_file_in_the_input_folder_is_text_everywhere_in_the_window(qtbot, make_window):
+    """The issue's file: its first line is a picture of a local file and a fake heading. The
+    tree's tooltip, the failed page and every label and tooltip of the window show it as text."""
+    window = make_window(auto_annotate=False)
+    folder = window.settings.input_dir / "erin"
+    folder.mkdir(parents=True)
+    (folder / "notes.txt").write_text(HOSTILE + "\nmore\n")
+    rescan(qtbot, window)
+    index = window.samples.index_of("erin/notes")
+    tip = window.samples.data(index, Qt.ItemDataRole.ToolTipRole)
+    assert_shown_as_written(tip, HOSTILE[:60])
+    select(window, "erin/notes")
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.sample_area.currentWidget() is window.failed_page
+    assert "<img" in window.failed_page.reason.toPlainText()  # the reason quotes it, as text
+    assert widgets_showing(window, "<img") == []
+    window.grab().save("/tmp/issue22-hostile-window.png")
+
+
+def test_a_damaged_result_is_said_in_the_window(qtbot, make_window):
+    """Item 4 in the window: the tree, its tooltip and the page say `damaged`, offer to annotate
+    it again, and never open the damaged file as a table."""
+    from just_dna_desktop.core.reference.demo import DEMO_VCF
+
+    window = make_window(auto_annotate=False)
+    add_sample(window, "alice/genome", DEMO_VCF)
+    rescan(qtbot, window)
+    output = window.workspace.output_file("alice", "genome")
+    assert window.samples.entry(window.samples.index_of("alice/genome")).state == "annotated"
+    output.write_bytes(output.read_bytes()[:100])
+    rescan(qtbot, window)
+    index = window.samples.index_of("alice/genome")
+    assert window.samples.entry(index).state == "damaged"
+    tip = as_shown(window.samples.data(index, Qt.ItemDataRole.ToolTipRole))
+    assert "Damaged: the result is not the file run #1 wrote" in tip, tip
+    select(window, "alice/genome")
+    window.show()
+    qtbot.waitExposed(window)
+    page = window.status_page
+    assert window.sample_area.currentWidget() is page
+    assert page.title.text() == "alice/genome: result damaged"
+    assert "cut short or emptied" in page.text.text() and page.annotate_button.isVisibleTo(page)
+    window.grab().save("/tmp/issue22-damaged-window.png")
