@@ -59,7 +59,7 @@ def test_streamed_input_and_sliced_chromosomes_equal_the_in_memory_output(tmp_pa
     monkeypatch.setattr(annotate, "SPILL_ROWS", 0)
     monkeypatch.setattr(annotate, "FLUSH_ROWS", 1)
     monkeypatch.setattr(annotate, "BATCH_ROWS", 1)
-    monkeypatch.setattr(vcf_module, "BLOCK_BYTES", 40)  # a block per line or two
+    monkeypatch.setattr("just_dna_desktop.core.readers.bounded.BLOCK_BYTES", 40)  # a block per line or two
     written = []
     real_write = annotate._write_temporary
     monkeypatch.setattr(annotate, "_write_temporary",

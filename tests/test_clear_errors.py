@@ -116,3 +116,31 @@ def test_write_failure_wording_from_the_os_error():
     assert isinstance(err, OutputWriteError) and "the disk is full" in str(err)
     err = write_failure(folder / "o.parquet", OSError(errno.EROFS, "Read-only file system"))
     assert f"{folder} is read-only" in str(err)
+
+
+def test_a_read_only_small_file_system_is_read_only_not_full(tmp_path, capsys):
+    """Read-only is told before the free space (a 1 MB read-only file system was "the disk is
+    full, free some space")."""
+    make_reference(tmp_path / "cache")
+    with mounted(tmp_path / "small", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs") as small:
+        code = main(["annotate", str(REAL_VCF), "--output", str(small / OUTPUT_NAME)])
+        err = capsys.readouterr().err
+        left = os.listdir(small)
+    assert code == 1 and left == []
+    assert_one_clear_line(err, str(small / OUTPUT_NAME), f"{small} is read-only",
+                          "choose another output")
+    assert "disk is full" not in err and "free some space" not in err
+
+
+def test_a_report_to_a_read_only_folder_says_read_only(workspace, capsys, tmp_path):
+    """The report's clean-up in `finally` hid the real error (`unexpected OSError: [Errno 30]`)."""
+    assert annotate_cli(capsys)[0] == 0
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    target = folder / "alice.html"
+    with read_only(folder):
+        code = main(["report", "alice/HG00096", "--output", str(target)])
+        err = capsys.readouterr().err
+    assert code == 1
+    assert_one_clear_line(err, str(target), f"{folder} is read-only")
+    assert os.listdir(folder) == []

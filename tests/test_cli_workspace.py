@@ -239,3 +239,14 @@ def test_watch_says_ignored_and_why_instead_of_ready_and_escapes_names(data, tmp
         f"ignored: {alice}/evil\\x1b]0;pwned\\x07\\u202egnp.vcf (unusable sample name: it contains "
         "the invisible or control character U+001B)"]), text
     assert "succeeded: alice/real" in text and "alias" not in text.split("succeeded")[1]
+
+
+@pytest.mark.parametrize("limit", ["99999999999999999999", "9223372036854775808", "0"])
+def test_runs_limit_of_any_size(data, capsys, limit):
+    """`runs --limit 99999999999999999999` said `unexpected OverflowError`."""
+    copy_vcf(data / "input" / "users" / "alice" / "s1.vcf")
+    assert main(["annotate", str(data / "input" / "users" / "alice" / "s1.vcf")]) == 0
+    capsys.readouterr()
+    assert main(["runs", "--limit", limit, "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert len(runs) == (0 if limit == "0" else 1)

@@ -137,7 +137,7 @@ def test_compressed_like_plain(write, how):
 
 
 def test_a_big_file_across_blocks_keeps_line_numbers(write, monkeypatch):
-    monkeypatch.setattr("just_dna_desktop.core.readers.vcf.BLOCK_BYTES", 64)
+    monkeypatch.setattr("just_dna_desktop.core.readers.bounded.BLOCK_BYTES", 64)
     body = "".join(f"rs{i}\t1\t{i}\tAG\n" for i in range(1, 200))
     path = write(HEADER_23ANDME + body + "rs999\t1\tabc\tAG\n")
     refused(path, "position 'abc' is not a number", line=3 + 199 + 1)

@@ -98,7 +98,7 @@ def test_other_symbolic_alleles_stay_rows(tmp_path):
 def test_blocks_across_reading_blocks_are_counted_once(tmp_path, monkeypatch, block_bytes):
     from just_dna_desktop.core.readers import vcf
 
-    monkeypatch.setattr(vcf, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr("just_dna_desktop.core.readers.bounded.BLOCK_BYTES", block_bytes)
     body = []
     for i in range(500):
         body.append(f"21\t{1000 + 10 * i}\t.\tA\t<NON_REF>\t.\t.\tEND={1008 + 10 * i}\tGT\t0/0")

@@ -161,8 +161,8 @@ def test_text_from_the_file_is_escaped(flagged_output, tmp_path):
 
 def test_writing_is_atomic(flagged_output, tmp_path, monkeypatch):
     target = tmp_path / "report.html"
-    target.write_text("the earlier report")
     summary = summarize(flagged_output)
+    earlier = write_report(summary, target).read_text()
 
     def broken(src, dst):
         raise OSError(28, "No space left on device")
@@ -170,7 +170,7 @@ def test_writing_is_atomic(flagged_output, tmp_path, monkeypatch):
     monkeypatch.setattr(report_module.os, "replace", broken)
     with pytest.raises(UserError, match="report.html: cannot write the report"):
         write_report(summary, target)
-    assert target.read_text() == "the earlier report"
+    assert target.read_text() == earlier
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left
 
 
@@ -454,3 +454,52 @@ def test_chromium_draws_the_findings(findings_output, tmp_path, width):
     colours = {c for _, c in Image.open(png).convert("RGB").getcolors(maxcolors=1 << 20)}
     # the backgrounds of "well established" (#e5f4e9) and "early evidence" (#fbf2df)
     assert (0xe5, 0xf4, 0xe9) in colours and (0xfb, 0xf2, 0xdf) in colours
+
+def _with_footer(source: Path, target: Path, changes: dict, frame=None) -> Path:
+    """`source`'s rows (or `frame`) with its footer's run record changed, as `target`."""
+    run = json.loads(pl.read_parquet_metadata(source)[OUTPUT_METADATA_KEY])
+    run.update(changes)
+    (pl.read_parquet(source) if frame is None else frame).write_parquet(
+        target, metadata={OUTPUT_METADATA_KEY: json.dumps(run)})
+    return target
+
+
+def test_footer_values_of_unexpected_types_are_left_out_not_a_crash(flagged_output, tmp_path,
+                                                                   capsys):
+    """A footer from elsewhere: "many" where a count belongs, numbers for chromosome names, a
+    list for a flag (report said `unexpected TypeError` / `ValueError`)."""
+    odd = _with_footer(flagged_output, tmp_path / "odd.parquet", {
+        "reference_chromosomes_missing": [1, 2], "alleles_not_looked_up": "many",
+        "alleles_on_other_contigs": "many", "contigs_not_in_reference": "GL000220.1",
+        "without_rsid": [3], "mismatched": -4, "own_rsids_checked": "x",
+        "own_rsids_confirmed": None, "gvcf": [True], "rows_in": 12.0, "genome_build": {"a": 1},
+        "source_vcf": 7})
+    summary = summarize(odd)
+    assert summary.run["reference_chromosomes_missing"] == ["1", "2"]
+    assert summary.run["rows_in"] == 12
+    for key in ("alleles_not_looked_up", "alleles_on_other_contigs", "contigs_not_in_reference",
+                "without_rsid", "mismatched", "own_rsids_checked", "gvcf", "genome_build",
+                "source_file"):
+        assert key not in summary.run, key
+    assert any("chromosomes 1, 2 were not looked up" in note and "their alleles" in note
+               for note in summary.limitations)
+    assert cli.main(["report", str(odd), "--output", str(tmp_path / "odd.html")]) == 0
+    assert cli.main(["report", str(odd), "--json"]) == 0
+    assert cli.main(["report", str(odd)]) == 0
+    assert "error" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("missing", [("start",), ("chrom", "start")])
+def test_a_flagged_row_without_a_position_is_shown_as_such(flagged_output, tmp_path, missing):
+    """A null position (and chromosome) in a flagged row (report said `unexpected TypeError`)."""
+    frame = pl.read_parquet(flagged_output)
+    flagged = summarize(flagged_output).flagged.row(0, named=True)
+    frame = frame.with_columns(**{
+        column: pl.when(pl.col("rsid") == flagged["rsid"]).then(None).otherwise(pl.col(column))
+        for column in missing})
+    target = _with_footer(flagged_output, tmp_path / "nulls.parquet", {}, frame)
+    text = write_report(summarize(target), tmp_path / "nulls.html").read_text(encoding="utf-8")
+    cells = Page(text).text
+    shown = f"{flagged['chrom']}:?" if missing == ("start",) else "not stated"
+    assert cells[cells.index(flagged["rsid"]) + 1] == shown
+    assert_self_contained(text)

@@ -259,4 +259,6 @@ def test_termination_waits_until_the_output_and_its_record_are_both_done(tmp_pat
             pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-    assert seen == [("recorded", b"new", {"rows_out": 1}), ("terminated",)]
+    written = output.stat()
+    assert seen == [("recorded", b"new", {"rows_out": 1, "output_fingerprint": {
+        "size": 3, "mtime_ns": written.st_mtime_ns}}), ("terminated",)]

@@ -143,3 +143,28 @@ def test_check_values_before_writing(tmp_path):
     with pytest.raises(UserError, match="not saved: min_interval_seconds"):
         write_settings(path, {"min_interval_seconds": float("inf")})
     assert not path.exists()
+
+
+@pytest.mark.parametrize("flag, label", [
+    ("--cache-dir", "reference cache"), ("--input-dir", "input folder"),
+    ("--output-dir", "output folder"), ("--home", "app-state folder"),
+    ("--data-dir", "data folder")])
+def test_a_folder_flag_naming_a_file_is_one_clear_line(tmp_path, capsys, flag, label):
+    """`reference status --cache-dir FILE` said `unexpected NotADirectoryError` about a file
+    inside it; the others said nothing, or "cannot create the settings file (File exists)"."""
+    from just_dna_desktop.cli import main
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    for command in (["reference", "status"], ["samples"]):
+        assert main([*command, flag, str(a_file)]) == 1
+        assert capsys.readouterr().err == (f"error: {a_file}: is a file, not a folder; give a "
+                                           f"folder as the {label}\n")
+    assert a_file.read_text() == "not a folder"
+
+
+def test_a_folder_inside_a_file_is_named_with_the_file(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    with pytest.raises(UserError, match=f"{a_file / 'users'}: lies inside a file \\({a_file}\\)"):
+        load_settings({"data_dir": tmp_path / "data", "input_dir": a_file / "users"})

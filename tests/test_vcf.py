@@ -176,11 +176,11 @@ def test_happy_path_never_loops_over_lines_in_python(write, monkeypatch):
 
 
 def test_line_numbers_stay_right_across_blocks(write, monkeypatch):
-    monkeypatch.setattr(vcf_module, "BLOCK_BYTES", 64)  # many small blocks
+    monkeypatch.setattr("just_dna_desktop.core.readers.bounded.BLOCK_BYTES", 64)  # many small blocks
     records = [rec(pos=str(p)) for p in range(1, 40)] + [rec(pos="oops")]
     path = write(vcf_text(*records))
     refused(path, "POS 'oops' is not a number", line=2 + 40)
-    monkeypatch.setattr(vcf_module, "BLOCK_BYTES", 64)
+    monkeypatch.setattr("just_dna_desktop.core.readers.bounded.BLOCK_BYTES", 64)
     _, df = read_alleles(write(vcf_text(*records[:-1]), "good.vcf"))
     assert df["start"].to_list() == list(range(1, 40))
 

@@ -232,3 +232,49 @@ class WatchProcess:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.communicate()
+
+
+HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.read()  # until the test closes our stdin
+conn.execute("ROLLBACK")
+"""
+
+
+class HistoryLock:
+    """Another program holding the run history's SQLite file (an exclusive transaction in a
+    real process) until `release()`."""
+
+    def __init__(self, path: Path):
+        import sys
+
+        self.proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "locked"
+
+    def release(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(10)
+
+    def __enter__(self) -> "HistoryLock":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def annotate_when_told_target(job, progress, event):
+    """A real annotation that starts once the file named by $JDD_TEST_GO exists (so a test can
+    act between the start of the run and its end)."""
+    from just_dna_desktop.core.workspace.runner import annotate_target
+
+    go = Path(os.environ["JDD_TEST_GO"])
+    for _ in range(600):
+        if go.exists():
+            break
+        time.sleep(0.05)
+    return annotate_target(job, progress, event)

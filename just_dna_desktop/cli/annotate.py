@@ -61,10 +61,27 @@ def run_annotate(args: argparse.Namespace) -> int:
         check_name(user, "user")
         check_name(sample, "sample")
     output = args.output or settings.output_file(user, sample)
+    if args.output is not None:
+        _check_output(settings, args.vcf, output, user, sample)
     return _annotate_and_record(args, settings, args.vcf, settings.reference_dir, output, user,
                                 sample, vcf_sample=args.vcf_sample,
                                 ignore_build_mismatch=args.ignore_build_mismatch,
                                 match_by=args.match_by)
+
+
+def _check_output(settings, vcf: Path, output: Path, user: str, sample: str) -> None:
+    """Refuse, before anything is recorded or written, an --output that would replace an input,
+    a file in the input folder, or another command's result (issue 22)."""
+    from ..core.engine.annotate import check_output_target
+    from ..core.workspace.outputs import check_output_place
+    from ..core.workspace.samples import Workspace
+
+    workspace = Workspace.from_settings(settings)
+    own = workspace.partition_of(Path(vcf).absolute()) == (user, sample) \
+        and Path(output).absolute() == settings.output_file(user, sample).absolute()
+    check_output_place(workspace, output, f"{user}/{sample}" if own else None)
+    # the sample's own result is replaced whatever it holds (a damaged one is redone there)
+    check_output_target(Path(output).absolute(), Path(vcf).absolute(), only_the_input=own)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -130,11 +147,10 @@ def _annotate_recorded(args: argparse.Namespace, settings, vcf: Path, reference_
         run_id = history.record(trigger=trigger, partition_key=partition_key, user=user,
                                 sample=sample, status="running", config=job_config(job, trigger),
                                 exclusive=True)
-        published: list[bool] = []
+        published: list[bool] = []  # True: in the history; False: kept beside it (busy)
 
         def record(footer: dict[str, Any]) -> None:  # the moment the output is replaced
-            history.update(run_id, status="succeeded", metadata=footer)
-            published.append(True)
+            published.append(history.finish(run_id, status="succeeded", metadata=footer))
 
         sweep(output.parent)  # temporary files of killed runs
         try:
@@ -151,7 +167,13 @@ def _annotate_recorded(args: argparse.Namespace, settings, vcf: Path, reference_
                 _record_quietly(lambda: history.update(
                     run_id, status="cancelled" if cancelled else "failed", error=error))
             raise
-        history.update(run_id, status="succeeded", metadata=metadata)  # size and usage too
+        # size and usage too; at once beside the history when it was busy a moment ago
+        recorded = history.finish(run_id, status="succeeded", metadata=metadata,
+                                  wait=all(published))
+        if not (recorded and all(published)):
+            _say(f"note: the run history {history.path} is held by another program; this run "
+                 f"(#{run_id}, succeeded) waits in {history.pending_dir} and goes into the "
+                 "history as soon as it is free")
     finally:
         history.close()
     return {**metadata, "run_id": run_id, "findings": _findings_after(settings, output, user,
@@ -171,6 +193,11 @@ def _findings_after(settings, output: Path, user: str, sample: str,
         return None
     summary = update_recorded(settings, store, output, user, sample, trigger)
     return {**summary, "file": str(findings_path(output))}
+
+
+def _say(message: str) -> None:
+    if sys.stderr is not None:
+        print(message, file=sys.stderr)
 
 
 def _record_quietly(write) -> None:

@@ -24,6 +24,13 @@ def run_report(args: argparse.Namespace) -> int:
     from ..core.results.summary import summarize
 
     path, key, run = report_target(args)
+    if args.output is not None:  # refused before anything is read or written
+        from ..core.results.report import check_report_target
+        from ..core.workspace.outputs import check_output_place
+        from ..core.workspace.samples import Workspace
+
+        check_output_place(Workspace.from_settings(settings_from_flags(args)), args.output)
+        check_report_target(Path(args.output), path)
     summary = summarize(path, sample=key, run=run)
     if args.output is not None:
         write_report(summary, args.output)
@@ -41,6 +48,7 @@ def report_target(args: argparse.Namespace) -> tuple[Path, str | None, dict[str,
     from ..core.errors import UserError
     from ..core.workspace.history import History
     from ..core.workspace.names import check_name
+    from ..core.workspace.samples import result_damage
 
     target = args.target
     if target.lower().endswith(".parquet") or Path(target).is_file():
@@ -60,9 +68,12 @@ def report_target(args: argparse.Namespace) -> tuple[Path, str | None, dict[str,
     if settings.history_file.is_file():
         with History(settings.history_file) as history:
             runs = history.list_runs(user=user, kind="annotate", status="succeeded", limit=200)
-        run = next((r.metadata for r in runs if r.partition_key == target
+        run = next((r for r in runs if r.partition_key == target
                     or r.metadata.get("output_file") == str(path)), None)
-    return path, target, run
+        damage = result_damage(path, run) if run is not None else None
+        if damage:
+            raise UserError(f"{path}: {damage}, so it is not reported; annotate {target} again")
+    return path, target, run.metadata if run is not None else None
 
 
 def _print_sample_summary(summary) -> None:

@@ -73,6 +73,8 @@ def run_samples(args: argparse.Namespace) -> int:
             last += f"  not looked up: chromosome(s) {', '.join(missing)}"
         if s.problem:
             last += f"  not a genome file: {s.problem}"
+        if s.damage:
+            last += f"  {s.damage}"
         print(printable(f"{s.key:<40} {s.state:<10}{last}"))
     for r in workspace.rejected:  # names are untrusted: a control character is shown, not obeyed
         print(printable(f"ignored {r.path}: {r.reason}"))

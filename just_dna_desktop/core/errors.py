@@ -41,15 +41,25 @@ class OutputWriteError(UserError):
 NEARLY_FULL_BYTES = 64 << 20
 
 
-def write_failure(path: Path, exc: BaseException) -> OutputWriteError:
+def write_failure(path: Path, exc: BaseException, what: str = "the output") -> OutputWriteError:
     """A failed write of `path` (an OSError, or polars' wrapper of one) as one line that says
-    what to do. Writing is the disk's business, never a bug."""
+    what to do. Writing is the disk's business, never a bug.
+
+    Read-only is decided before full: a read-only folder on a small file system has little free
+    space too, and "free some space" would send the person the wrong way.
+    """
     import errno
+    import os
     import shutil
 
     reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
     code = exc.errno if isinstance(exc, OSError) else None
     folder = path.parent
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "os error 30" in reason \
+            or "os error 13" in reason or (folder.is_dir() and not os.access(folder, os.W_OK)):
+        return OutputWriteError(f"{path}: cannot write {what}: {folder} is read-only for "
+                                f"this program ({reason}); make it writable or choose another "
+                                "output folder")
     try:
         free = shutil.disk_usage(folder).free
     except OSError:
@@ -57,17 +67,12 @@ def write_failure(path: Path, exc: BaseException) -> OutputWriteError:
     if code == errno.ENOSPC or "os error 28" in reason or "No space left" in reason \
             or (free is not None and free < NEARLY_FULL_BYTES):
         left = f"{free / 2**20:,.0f} MB free" if free is not None else "no space left"
-        return OutputWriteError(f"{path}: cannot write the output: the disk is full ({left} in "
+        return OutputWriteError(f"{path}: cannot write {what}: the disk is full ({left} in "
                                 f"{folder}); free some space, then run it again")
-    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "os error 30" in reason \
-            or "os error 13" in reason:
-        return OutputWriteError(f"{path}: cannot write the output: {folder} is read-only for "
-                                f"this program ({reason}); make it writable or choose another "
-                                "output folder")
     if not isinstance(exc, OSError):  # polars' wrapper: the OS's reason may be lost on the way
-        return OutputWriteError(f"{path}: cannot write the output ({reason}); check the free "
+        return OutputWriteError(f"{path}: cannot write {what} ({reason}); check the free "
                                 f"space and the disk holding {folder}, then run it again")
-    return OutputWriteError(f"{path}: cannot write the output ({reason})")
+    return OutputWriteError(f"{path}: cannot write {what} ({reason})")
 
 
 class Cancelled(Exception):

@@ -36,12 +36,26 @@ def publishing(record: Record | None) -> Iterator[None]:
 
 
 def replace_output(tmp: Path, path: Path, metadata: dict[str, Any] | None = None) -> None:
-    """Rename the finished `tmp` over `path`, then record the run; signals wait until both are done."""
+    """Rename the finished `tmp` over `path`, then record the run; signals wait until both are done.
+
+    What was written (`output_fingerprint`: size and modification time, added to `metadata`) is
+    recorded with the run, so a result changed or damaged afterwards is told from the one the run
+    wrote (core/workspace/samples.py).
+    """
     record = _record.get()
     with deferred_signals():
         os.replace(tmp, path)
+        written = output_fingerprint(path)
+        if metadata is not None:
+            metadata["output_fingerprint"] = written
         if record is not None:
-            record(dict(metadata or {}))
+            record({**(metadata or {}), "output_fingerprint": written})
+
+
+def output_fingerprint(path: Path) -> dict[str, int]:
+    """What identifies a written file cheaply: {"size": bytes, "mtime_ns": modification time}."""
+    st = os.stat(path)
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
 @contextlib.contextmanager

@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from .plain_text import tooltip
+
 
 class ElidedLabel(QLabel):
     def __init__(self, text: str = "", parent: QWidget | None = None,
@@ -44,7 +46,7 @@ class ElidedLabel(QLabel):
         width = max(self.contentsRect().width(), 0)
         shown = self.fontMetrics().elidedText(self._full, self._mode, width) if width else ""
         super().setText(shown)
-        self.setToolTip(self._full if shown != self._full else "")
+        self.setToolTip(tooltip(self._full) if shown != self._full else "")
 
 
 def heading(scale: float = 1.3) -> ElidedLabel:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
 from ..core.workspace.failures import (BUILD_MISMATCH, BUILD_MISMATCH_NO_RSID, REFERENCE_DAMAGED,
                                        REFERENCE_MISSING, FailureAdvice)
 from .elided_label import heading
+from .plain_text import plain
 
 LAST_EVENTS = 30
 
@@ -47,7 +48,7 @@ class FailedPage(QWidget):
         self.title = heading()
         self.reason = _wrapping_text(4)
         self.reason.setAccessibleName("Why it failed")
-        self.what_to_do = QLabel()
+        self.what_to_do = plain(QLabel())
         self.what_to_do.setWordWrap(True)
         self.retry_button = QPushButton("Try again")
         self.rsid_button = QPushButton("Annotate by rsID")
@@ -72,7 +73,7 @@ class FailedPage(QWidget):
             button.clicked.connect(signal)
             buttons.addWidget(button)
         buttons.addStretch(1)
-        self.log_title = QLabel()
+        self.log_title = plain(QLabel())
         self.log = QPlainTextEdit(readOnly=True)
         self.log.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.log.setPlaceholderText("This run left no log.")

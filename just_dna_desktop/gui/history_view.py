@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLineEdit, Q
                                QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from ..core.workspace.history import RUN_STATUSES, History, Run
+from .plain_text import tooltip
 from .sample_texts import not_looked_up
 
 Index = QModelIndex | QPersistentModelIndex
@@ -69,10 +70,10 @@ class RunsModel(QAbstractTableModel):
             if column == 6:
                 matched = m.get("alleles_matched")
                 return "" if matched is None else f"{matched:,}"
-        if role == Qt.ItemDataRole.ToolTipRole and run.error:
-            return run.error
+        if role == Qt.ItemDataRole.ToolTipRole and run.error:  # errors quote files: escaped
+            return tooltip(run.error)
         if role == Qt.ItemDataRole.ToolTipRole and _partial(run):
-            return not_looked_up(run.metadata or {})
+            return tooltip(not_looked_up(run.metadata or {}))
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 3:
             from PySide6.QtGui import QColor
 

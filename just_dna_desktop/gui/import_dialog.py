@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 
 from ..core.workspace.names import name_problem, safe_name
 from ..core.workspace.samples import sample_name_of
+from .plain_text import plain, tooltip
 
 NEW_USER = "New person…"
 
@@ -41,12 +42,12 @@ class ImportDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         for row, path in enumerate(self.files):
             item = QTableWidgetItem(path.name)
-            item.setToolTip(str(path))
+            item.setToolTip(tooltip(path))
             item.setFlags(item.flags() & ~item.flags().ItemIsEditable)
             self.table.setItem(row, 0, item)
             self.table.setItem(row, 1, QTableWidgetItem(safe_name(sample_name_of(path.name))))
         self.table.resizeColumnToContents(0)
-        self.problems = QLabel()
+        self.problems = plain(QLabel())  # names and reasons from files
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #c0392b")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok

@@ -41,6 +41,7 @@ from .jobs import Job, JobManager
 from .jobs_panel import JobsPanel
 from .lineage_view import Node
 from .metrics_panel import MetricsPanel
+from .plain_text import message_box
 from .reference_actions import ReferenceActions
 from .reference_panel import ReferencePanel
 from .responsiveness import EventLoopProbe
@@ -520,13 +521,14 @@ class MainWindow(QMainWindow):
     def _entry_of(sample: Sample) -> SampleEntry:
         return SampleEntry(sample.user, sample.sample, sample.state, sample.path, sample.output,
                            entry_detail(sample.state, sample.last_run, sample.last_success,
-                                        sample.problem),
+                                        sample.problem, sample.damage),
                            extra={"size": sample.size, "run": sample.last_run,
                                   "good": sample.last_success, "problem": sample.problem})
 
     def _refresh_lineage(self) -> None:
         outputs = [Node(e.key, f"{e.state}", {"annotated": "ok", "failed": "error", "running": "running",
-                                               "stale": "warn", "partial": "warn"}.get(e.state, "missing"))
+                                               "stale": "warn", "partial": "warn",
+                                               "damaged": "error"}.get(e.state, "missing"))
                    for e in self.samples.entries()]
         self.reference_panel.lineage.set_graph(self.reference_panel.lineage.source,
                                                self.reference_panel.lineage.cache, outputs)
@@ -560,7 +562,7 @@ class MainWindow(QMainWindow):
         try:
             self.sample_area.show_file(path, title)
         except Exception as exc:  # a damaged or foreign file: say so, keep the window
-            QMessageBox.warning(self, "Cannot open", f"{path}: {exc}")
+            message_box(self, QMessageBox.Icon.Warning, "Cannot open", f"{path}: {exc}")
             return
         self.show_tab(self.results)
 
@@ -695,6 +697,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 10_000)
         # Window-modal but not blocking: a job's failure never stalls the event loop.
         box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the message quotes files and errors
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSiz
 
 from .chart_theme import ThemedChartView
 from .elided_label import ElidedLabel
+from .plain_text import plain, tooltip
 
 EMPTY_TITLE = "CPU and memory appear here while a job runs"
 
@@ -129,7 +130,7 @@ class MetricsPanel(QWidget):
         form.setVerticalSpacing(1)
         self.values: dict[str, QLabel] = {}
         for key, label, _ in self.FIELDS:
-            self.values[key] = QLabel("–")
+            self.values[key] = plain(QLabel("–"))
             self.values[key].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(label, self.values[key])
         self.run_title = ElidedLabel("", mode=Qt.TextElideMode.ElideMiddle)
@@ -165,8 +166,9 @@ class MetricsPanel(QWidget):
         # A partial result says which chromosomes the reference cache lacked.
         missing = metadata.get("reference_chromosomes_missing") or []
         not_looked_up = self.values["alleles_not_looked_up"]
-        not_looked_up.setToolTip(f"Partial: the reference cache has no file for chromosome(s) "
-                                 f"{', '.join(missing)}" if missing else "")
+        not_looked_up.setToolTip(tooltip("Partial: the reference cache has no file for "
+                                         f"chromosome(s) {', '.join(map(str, missing))}")
+                                 if missing else "")
         if missing:
             where = f"chr {', '.join(missing)}" if len(missing) <= 3 else f"{len(missing)} chromosomes"
             not_looked_up.setText(f"{not_looked_up.text()} ({where})")

@@ -19,6 +19,7 @@ from ..core.reference.demo import DEMO_REFERENCE_DIR
 from ..core.reference.download import DownloadPlan, format_bytes
 from .jobs import Job, JobManager
 from .lineage_view import LineageView, Node
+from .plain_text import message_box, plain
 
 STATUS_TEXT = {
     "cached": ("ok", "Ready: every file present and verified"),
@@ -86,7 +87,7 @@ class ReferencePanel(QWidget):
         self.fields: dict[str, QLabel] = {}
         for key, label in (("status", "Status"), ("path", "Folder"), ("files", "Files"),
                            ("size", "Size"), ("revision", "Revision"), ("chromosomes", "Chromosomes")):
-            self.fields[key] = QLabel("–")
+            self.fields[key] = plain(QLabel("–"))  # a path, a revision from a manifest
             self.fields[key].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[key].setWordWrap(True)
             form.addRow(label, self.fields[key])
@@ -100,7 +101,7 @@ class ReferencePanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.bar = QProgressBar(maximum=1000)
         self.bar.hide()
-        self.progress_label = QLabel()
+        self.progress_label = plain(QLabel())
         buttons = QHBoxLayout()
         for button in (self.download_button, self.verify_button, self.cancel_button):
             buttons.addWidget(button)
@@ -216,10 +217,11 @@ class ReferencePanel(QWidget):
         """Asks (a separate method so tests can answer); a download that cannot fit only says so."""
         title, text = download_question(plan, self.reference_dir)
         if not plan.enough_space:
-            QMessageBox.warning(self, title, text)
+            message_box(self, QMessageBox.Icon.Warning, title, text)
             return False
-        return QMessageBox.question(
-            self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        return message_box(
+            self, QMessageBox.Icon.Question, title, text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Yes) == QMessageBox.StandardButton.Yes
 
     def download(self) -> None:
@@ -238,7 +240,8 @@ class ReferencePanel(QWidget):
     def verify(self) -> None:
         reference_dir = self.reference_dir
         if not hasattr(reference, "verify"):
-            QMessageBox.information(self, "Verify", "Verification is not available in this version.")
+            message_box(self, QMessageBox.Icon.Information, "Verify",
+                        "Verification is not available in this version.")
             return
 
         def work(job: Job) -> Any:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from ..core.results.columns import column_info
 from ..core.results.query import ResultsQuery, ViewSpec, format_value
+from .plain_text import as_html, tooltip
 
 # Above this many rows a filter or sort is computed on the pool (it takes ~0.1-0.6 s on 5 M rows)
 # while the table keeps showing the current view.
@@ -141,8 +142,9 @@ class ResultsModel(QAbstractTableModel):
         if not index.isValid() or self.query is None:
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            value = self.query.row(index.row())[self._positions[index.column()]]
-            return format_value(value)
+            value = format_value(self.query.row(index.row())[self._positions[index.column()]])
+            # a cell is drawn as plain text, but its tooltip would be read as HTML: escaped
+            return tooltip(value) if role == Qt.ItemDataRole.ToolTipRole else value
         if role == Qt.ItemDataRole.TextAlignmentRole:
             dtype = self.query.schema[self._visible[index.column()]]
             if dtype in _NUMERIC:
@@ -160,7 +162,7 @@ class ResultsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
             if self.query is not None and 0 <= section < len(self._visible):
                 name = self._visible[section]
-                return f"<b>{name}</b>: {column_info(name).description}"
+                return f"<p><b>{as_html(name)}</b>: {as_html(column_info(name).description)}</p>"
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

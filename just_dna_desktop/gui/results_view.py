@@ -28,6 +28,7 @@ from .actions import TABLE_ACTIONS, create_actions
 from .column_memory import ColumnMemory
 from .elided_label import ElidedLabel
 from .jobs import Job, JobManager
+from .plain_text import plain, tooltip
 from .results_model import ResultsModel
 
 NO_SAMPLE = "No sample open: click an annotated sample (✓) on the left to see its table"
@@ -98,7 +99,7 @@ class ResultsView(QWidget):
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
-        self.notice = QLabel()
+        self.notice = plain(QLabel())
         self.notice.setWordWrap(True)
         self.notice_button = QPushButton()
         self.notice_button.clicked.connect(self.notice_action)
@@ -153,7 +154,7 @@ class ResultsView(QWidget):
         header.setDefaultSectionSize(96)
 
         # Shown instead of an empty grid when the filter matches nothing.
-        self.empty_text = QLabel()
+        self.empty_text = plain(QLabel())  # quotes the typed filter
         self.empty_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_text.setWordWrap(True)
         self.clear_button = QPushButton("Clear the filter")
@@ -323,7 +324,7 @@ class ResultsView(QWidget):
             shown = preset_columns(preset, query.columns)
             action = menu.addAction(f"{preset} ({len(shown)})",
                                     lambda p=preset: self.use_preset(p))
-            action.setToolTip(", ".join(shown))
+            action.setToolTip(tooltip(", ".join(shown)))  # column names come from the file
         menu.addAction("Reset columns and widths",
                        self.reset_columns).setToolTip(f"The {DEFAULT_PRESET} preset, widths sized "
                                                       "to their content")
@@ -337,8 +338,8 @@ class ResultsView(QWidget):
             for name in names:
                 info = column_info(name)
                 action = QAction(name, sub, checkable=True, checked=name in visible)
-                action.setToolTip(info.description + (" (always shown)" if info.always_visible
-                                                       else ""))
+                action.setToolTip(tooltip(info.description + (" (always shown)"
+                                                              if info.always_visible else "")))
                 action.setEnabled(not info.always_visible)
                 action.toggled.connect(self._columns_ticked)
                 sub.addAction(action)
@@ -496,8 +497,8 @@ class ResultsView(QWidget):
         for site, url in links.items():
             action = menu.addAction(f"Open in {site} (web page)",
                                     lambda url=url: QDesktopServices.openUrl(QUrl(url)))
-            action.setToolTip(f"{url}\nOpens your browser: the site sees which variant you look "
-                              "up, nothing else leaves this computer.")
+            action.setToolTip(tooltip(f"{url}\nOpens your browser: the site sees which variant "
+                                      "you look up, nothing else leaves this computer."))
         return menu
 
     def _context_menu(self, point: QPoint) -> None:

@@ -46,10 +46,14 @@ def metadata_detail(metadata: dict[str, Any]) -> str:
     return f"{text}. Partial: {gap}." if gap else text
 
 
-def entry_detail(state: str, last_run: Any, last_success: Any, problem: str | None = None) -> str:
+def entry_detail(state: str, last_run: Any, last_success: Any, problem: str | None = None,
+                 damage: str | None = None) -> str:
     """The tooltip line under a sample's state."""
     if problem:
         return f"Not a genome file: {problem}"
+    if state == "damaged":
+        return f"Damaged: {damage or 'the result file changed after its run wrote it'}; it is " \
+               "annotated again"
     if state == "failed" and last_run is not None:
         return f"Failed: {explain_failure(last_run.error).reason}"
     if last_success is not None:
@@ -96,6 +100,13 @@ def describe_state(entry: SampleEntry, *, running: bool = False,
                     text="The Ensembl reference is not on this computer yet, so this sample cannot "
                          "be annotated. Download it once from the Reference tab; the sample is "
                          "annotated as soon as it is there.")
+    elif entry.state == "damaged":
+        page.update(title=f"{entry.key}: result damaged", annotate="Annotate now",
+                    text="Its result file is not the one its last run wrote: it was replaced, "
+                         "cut short or emptied after the run, so its table cannot be trusted and "
+                         "is not shown. " + ("It is annotated again automatically; or start it "
+                                             "now." if auto else "Annotate it again to get a "
+                                                                 "good result."))
     elif entry.state == "cancelled":
         page.update(text="Its last run was cancelled; nothing was written.", annotate="Annotate now")
     else:  # new (or annotated but its output went away)

@@ -14,6 +14,8 @@ from typing import Any, Iterable
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap
 
+from .plain_text import as_html, tooltip
+
 Index = QModelIndex | QPersistentModelIndex
 USER_ROW = 0
 
@@ -31,6 +33,8 @@ STATES = {
                              "so their variants were not looked up"),
     "failed": ("#c0392b", "!", "Failed"),
     "stale": ("#e67e22", "↻", "Stale: the VCF or the reference changed since it was annotated"),
+    "damaged": ("#d35400", "⚠", "Damaged: its result file changed after it was written, so it "
+                                "is annotated again"),
     "cancelled": ("#7f8c8d", "×", "Cancelled"),
 }
 
@@ -227,7 +231,8 @@ class SamplesModel(QAbstractItemModel):
                 return user
             if role == Qt.ItemDataRole.ToolTipRole:
                 count = len(self._samples[user])
-                return f"{user}: {count} sample{'s' if count != 1 else ''}. Drop a VCF here to add one."
+                return tooltip(f"{user}: {count} sample{'s' if count != 1 else ''}. Drop a VCF "
+                               "here to add one.")
             if role == Qt.ItemDataRole.FontRole:
                 font = QFont()
                 font.setBold(True)
@@ -245,15 +250,15 @@ class SamplesModel(QAbstractItemModel):
                 self._icons[entry.state] = state_icon(entry.state)
             return self._icons[entry.state]
         if role == Qt.ItemDataRole.ToolTipRole:
+            # The detail (a failure, a file's first line) and the path come from files: escaped.
             meaning = STATES.get(entry.state, ("", "", entry.state))[2]
-            lines = [f"<b>{entry.key}</b>", meaning + (f" ({entry.progress:.0%})"
-                                                        if entry.state == "running" and entry.progress
-                                                        is not None else "")]
+            lines = [meaning + (f" ({entry.progress:.0%})" if entry.state == "running"
+                                and entry.progress is not None else "")]
             if entry.detail:
                 lines.append(entry.detail)
             if entry.vcf_path:
-                lines.append(f"VCF: {entry.vcf_path}")
-            return "<br>".join(lines)
+                lines.append(f"File: {entry.vcf_path}")
+            return f"<p><b>{as_html(entry.key)}</b><br>{'<br>'.join(map(as_html, lines))}</p>"
         if role == KEY_ROLE:
             return entry.key
         if role == STATE_ROLE:

@@ -9,6 +9,7 @@ an environment variable win over the file, and the dialog says so.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from pathlib import Path
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QVBoxLayout, QWidget)
 
 from ..core.workspace import settings as core_settings
+from .plain_text import plain
 
 PATH_ENV = {"cache_dir": core_settings.ENV_CACHE_DIR, "input_dir": core_settings.ENV_INPUT_DIR,
             "output_dir": core_settings.ENV_OUTPUT_DIR}
@@ -76,8 +78,9 @@ class SettingsDialog(QDialog):
         form.addRow("Reference revision", self.revision)
         form.addRow("Reference chromosomes", chromosomes_box)
         form.addRow("Hugging Face token", self.token)
-        form.addRow(QLabel(f"<small>Settings file: {settings.settings_file}</small>"))
-        self.problems = QLabel()
+        form.addRow(QLabel(f"<small>Settings file: {html.escape(str(settings.settings_file))}"
+                           "</small>"))
+        self.problems = plain(QLabel())
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #c0392b;")
         self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from ..core.workspace import settings as core_settings
 from ..core.errors import UserError
@@ -50,6 +50,9 @@ class StartupDialog(QMessageBox):
         super().__init__(QMessageBox.Icon.Critical, problem.title, problem.title, parent=parent)
         self.setWindowTitle(f"just-dna-desktop: {problem.title}")
         self.setInformativeText(problem.message)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # the message quotes paths and errors
+        for label in self.findChildren(QLabel):
+            label.setTextFormat(Qt.TextFormat.PlainText)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Qt names its labels: widen the text (long paths), not the icon
         self.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 520px; }")

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from .elided_label import heading
+from .plain_text import plain
 
 
 class StatusPage(QWidget):
@@ -19,7 +20,7 @@ class StatusPage(QWidget):
         super().__init__(parent)
         self.key: str | None = None
         self.title = heading()
-        self.text = QLabel()
+        self.text = plain(QLabel())  # may quote an error about a file
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.bar = QProgressBar(maximum=1000)

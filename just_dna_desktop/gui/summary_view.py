@@ -30,6 +30,7 @@ from ..core.results.report import write_report
 from ..core.results.summary import MAF_EDGES, NOT_JUDGED, RARE_MAF, UNMATCHED, SampleSummary, maf_bin_label, summarize
 from .chart_theme import ThemedChartView
 from .jobs import Job, JobManager
+from .plain_text import tooltip
 
 NO_SAMPLE = "Click an annotated sample (✓) on the left to see what it holds."
 Index = QModelIndex | QPersistentModelIndex
@@ -238,8 +239,10 @@ class FlaggedModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row = self.row(index.row())
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.cell(row, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole:  # values from the file: escaped
+            return tooltip(self.cell(row, index.column()))
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 5:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -447,7 +450,7 @@ class SummaryView(QWidget):
             return
         self.body.hide()
         self.status.hide()
-        self.message.setText(f"Cannot summarise this sample: {reason}")
+        self.message.setText(f"Cannot summarise this sample: {html.escape(reason)}")
 
     def _done(self, generation: int, summary: SampleSummary) -> None:
         if generation != self._generation:
@@ -571,7 +574,8 @@ class SummaryView(QWidget):
             return written
         job = Job(f"Export report {path.name}", work, kind="export")
         job.signals.finished.connect(self._written)
-        job.signals.failed.connect(lambda reason: self.message.setText(f"Report not saved: {reason}"))
+        job.signals.failed.connect(lambda reason: self.message.setText(
+            f"Report not saved: {html.escape(reason)}"))
         return self.jobs.submit(job)
 
     def _written(self, path: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from .plain_text import as_html
+
 
 class WelcomePage(QWidget):
     add_vcf = Signal()
@@ -66,5 +68,6 @@ class WelcomePage(QWidget):
 
     def set_reference_ready(self, ready: bool, text: str) -> None:
         label = self.reference_step.label  # type: ignore[attr-defined]
-        label.setText(f"<h3>1. Get the reference {'✓' if ready else ''}</h3>{text}")
+        # the text names the cache folder: escaped
+        label.setText(f"<h3>1. Get the reference {'✓' if ready else ''}</h3>{as_html(text)}")
         self.reference_step.button.setEnabled(not ready)  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from just_dna_desktop.core.reference.demo import DEMO_VCF
 from just_dna_desktop.core.workspace.failures import explain_failure
 from just_dna_desktop.gui.jobs import Job
 
-from window_helpers import activate, add_sample, rescan, select
+from window_helpers import activate, add_sample, as_shown, rescan, select
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("This plugin does not support")]  # offscreen platform
@@ -53,7 +53,7 @@ def test_long_messages_never_widen_the_window(qtbot, make_window):
                    window.metrics.values["alleles_matched"]):
         assert inside(window, widget), widget
     assert window.metrics.live_title.text() == failure  # whole, in the tooltip when elided
-    assert window.metrics.live_title.toolTip() == failure
+    assert as_shown(window.metrics.live_title.toolTip()) == failure
     window.jobs.cancel_all()
     window.jobs.wait()
 

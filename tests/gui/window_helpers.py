@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from PySide6.QtGui import Qt, QTextDocument
+
 from just_dna_desktop.core.engine.annotate import annotate_vcf
 from just_dna_desktop.core.workspace.samples import Fingerprint
 
@@ -54,3 +56,12 @@ def activate(qtbot, window) -> None:
     qtbot.waitExposed(window)
     window.windowHandle().requestActivate()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
+
+
+def as_shown(text: str) -> str:
+    """What Qt shows for a tooltip's or label's text: rich text as drawn, plain text as it is."""
+    if not Qt.mightBeRichText(text):
+        return text
+    document = QTextDocument()
+    document.setHtml(text)
+    return document.toPlainText()

@@ -17,6 +17,7 @@ streamed into the output: a whole genome peaks under 300 MB (benchmarks/README.m
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from ..reference.demo import reference_revision
 from ..errors import BuildMismatchError, ReferenceMissingError, UserError, write_failure
 from ..reference import prepared
 from . import rsid_match
-from ..readers.genotypes import InputFormat, detect_format, own_chromosome, read_markers
+from ..readers.genotypes import InputFormat, detect_format, iter_markers, own_chromosome
 from ..housekeeping import discard, temp_dir, temp_file
 from ..publish import replace_output
 from .metrics import ResourceMonitor
@@ -101,6 +102,43 @@ def read_output_metadata(path: Path | str) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+# Columns every annotation result has, whatever its method or version: what makes an existing
+# file one that a run may replace.
+RESULT_COLUMNS = ("chrom", "start", "ref", "alt", "zygosity", "rsid")
+
+
+def check_output_target(output_path: Path, source: Path, only_the_input: bool = False) -> None:
+    """Refuse, before anything is written, an output that would replace what a run must never
+    replace: the input file itself (or a link to it), a folder, or (unless `only_the_input`) an
+    existing file that is not an annotation result (a genome file, a report, a reference file).
+
+    Every run refuses the first two. The last is for an output a person names (`--output`): a
+    sample's own result path is replaced whatever it holds (a damaged result is redone there)."""
+    if output_path.is_dir():
+        raise UserError(f"{output_path}: is a folder; give the output file's name")
+    if not output_path.exists():
+        return
+    try:
+        same = source.exists() and os.path.samefile(output_path, source)
+    except OSError:
+        same = False
+    if same:
+        raise UserError(f"{output_path}: is the input file itself; writing the result there "
+                        "would replace it. Choose another output file")
+    if only_the_input:
+        return
+    try:
+        columns = set(pl.read_parquet_schema(output_path))
+    except (OSError, pl.exceptions.PolarsError):
+        what = "not a parquet file"
+    else:
+        if set(RESULT_COLUMNS) <= columns:
+            return  # an earlier result: replaced by this one, as always
+        what = "a parquet file, but not an annotation result"
+    raise UserError(f"{output_path}: already exists and is {what}, so it is not replaced; "
+                    "choose another output file")
 
 
 def reference_columns(files: list[Path]) -> dict[str, pl.DataType]:
@@ -265,6 +303,7 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
     if own_monitor:
         monitor.start()
     try:
+        check_output_target(output_path, vcf_path, only_the_input=True)
         files = find_files(reference_dir)
         if not files:
             raise ReferenceMissingError(
@@ -440,7 +479,13 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
     parts: list[pl.DataFrame] = []
     part_files: list[Path] = []
     folder: Path | None = None
-    batches = _MarkerBatches(path, fmt, vcf_sample, read_progress)
+
+    def temp_path(name: str) -> Path:  # the part-file folder beside the output, made when needed
+        nonlocal folder
+        folder = folder or _temp_folder(output_path)
+        return folder / name
+
+    batches = _MarkerBatches(path, fmt, vcf_sample, read_progress, temp_path, output_path)
     try:
         for number, markers in enumerate(batches):
             cancel.raise_if_cancelled()
@@ -462,10 +507,9 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
             part = result.hstack(payload).with_columns(alts=pl.col("alt").str.split("|"))
             del result, payload
             if number or parts:  # a second batch: results wait on disk
-                folder = folder or _temp_folder(output_path)
                 for done in parts + [part]:
                     part_files.append(_spill(done, empty, output_path,
-                                             folder / f"out-{len(part_files)}.parquet"))
+                                             temp_path(f"out-{len(part_files)}.parquet")))
                 parts = []
             else:
                 parts.append(part)
@@ -510,22 +554,38 @@ class _MarkerBatches:
     last, `rows_in` (markers, or VCF records) and `extra` metadata (the VCF's sample)."""
 
     def __init__(self, path: Path, fmt: InputFormat, vcf_sample: str | None,
-                 read_progress: Callable[[int], None]) -> None:
+                 read_progress: Callable[[int], None], temp_path: Callable[[str], Path],
+                 output_path: Path) -> None:
         self.path, self.fmt, self.vcf_sample, self.read_progress = path, fmt, vcf_sample, \
             read_progress
+        self.temp_path, self.output_path = temp_path, output_path
         self.rows_in = 0
         self.extra: dict[str, Any] = {}
 
+    def _chip_batches(self) -> Iterator[pl.DataFrame]:
+        """A genotyping file is read to its end before its first batch is matched, so a file
+        with too many markers (core/readers/bounded.py) is refused before any pass over the
+        reference; batches after the first wait on disk, and memory holds one."""
+        frames: list[pl.DataFrame] = []
+        held = 0
+        parked: list[Path] = []
+        for frame in iter_markers(self.path, self.fmt, on_block=self.read_progress):
+            self.rows_in += frame.height
+            frames.append(frame)
+            held += frame.height
+            if held >= RSID_BATCH_ROWS:
+                parked.append(self.temp_path(f"markers-{len(parked)}.parquet"))
+                _write_temporary(pl.concat(frames), parked[-1], self.output_path)
+                frames, held = [], 0
+        for path in parked:
+            yield _with_own_chromosome(pl.read_parquet(path))
+            path.unlink()
+        if frames:
+            yield _with_own_chromosome(pl.concat(frames))
+
     def __iter__(self) -> Iterator[pl.DataFrame]:
         if not self.fmt.is_vcf:
-            _, markers = read_markers(self.path, self.fmt, on_block=self.read_progress)
-            self.rows_in = markers.height
-            names = markers.select(pl.col("source_chrom").unique()).with_columns(
-                own_chrom=own_chromosome(pl.col("source_chrom")))  # a file names few chromosomes
-            markers = markers.join(names, on="source_chrom", how="left", nulls_equal=True,
-                                   maintain_order="left")
-            for offset in range(0, max(markers.height, 1), RSID_BATCH_ROWS):
-                yield markers.slice(offset, RSID_BATCH_ROWS)
+            yield from self._chip_batches()
             return
         frames: list[pl.DataFrame] = []
         with AlleleBlocks(self.path, self.vcf_sample, on_block=self.read_progress) as blocks:
@@ -544,6 +604,14 @@ class _MarkerBatches:
         if frames or not self.rows_in:
             yield pl.concat(frames) if frames else pl.DataFrame(schema={
                 **VCF_BY_RSID_COLUMNS, "genotype": pl.List(pl.String), "own_chrom": pl.String})
+
+
+def _with_own_chromosome(markers: pl.DataFrame) -> pl.DataFrame:
+    """`own_chrom`: the marker's chromosome named the reference's way (a file names few)."""
+    names = markers.select(pl.col("source_chrom").unique()).with_columns(
+        own_chrom=own_chromosome(pl.col("source_chrom")))
+    return markers.join(names, on="source_chrom", how="left", nulls_equal=True,
+                        maintain_order="left")
 
 
 def _spill(part: pl.DataFrame, empty: pl.DataFrame, output_path: Path, path: Path) -> Path:

@@ -16,18 +16,21 @@ The `snps` package (BSD) reads the same files and is the independent oracle in t
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Iterator
 
 import polars as pl
 
+from . import bounded as limits
+from .bounded import bounded, line_blocks, open_binary
 from .build import build_from_text
 from ..errors import VcfError
-from .vcf import _FOREIGN_MAGIC, _blocks, open_binary
+from .vcf import _FOREIGN_MAGIC
 
 # The rows every genotype file gives, in output order. `gt` is the call as written (`AG`, `--`,
 # `00` for AncestryDNA's two columns), `genotype` its alleles (null for a no-call).
@@ -116,11 +119,13 @@ def open_text(path: Path | str) -> tuple[BinaryIO, str]:
     magic = raw.read(6)
     raw.seek(0)
     try:
+        # compressed text is read no further than MAX_EXPANSION times the file's size
         if magic[:2] == b"\x1f\x8b":
-            return gzip.GzipFile(fileobj=raw, mode="rb"), "gzip"
+            return bounded(path, gzip.GzipFile(fileobj=raw, mode="rb"), raw), "gzip"
         if magic[:4] in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip archive (or an empty one)
+            size = os.fstat(raw.fileno()).st_size
             raw.close()
-            return _zip_member(path), "zip"
+            return bounded(path, _zip_member(path), size), "zip"
         for prefix, reason in _FOREIGN_MAGIC:
             if magic.startswith(prefix):
                 raise GenotypeFileError(path, f"this is not text but a file {reason}")
@@ -323,22 +328,42 @@ def read_markers(path: Path | str, fmt: InputFormat | None = None,
     """
     path = Path(path)
     fmt = fmt or detect_format(path)
+    return fmt, pl.concat(list(iter_markers(path, fmt, on_block)))
+
+
+def iter_markers(path: Path | str, fmt: InputFormat | None = None,
+                 on_block: Callable[[int], None] | None = None) -> Iterator[pl.DataFrame]:
+    """The file's markers (MARKER_SCHEMA) block by block, in file order, none dropped: memory
+    holds a block, whatever the file holds. A file with more than MAX_MARKERS markers is no
+    genotyping file: refused as soon as the count passes it.
+
+    `on_block(bytes_read)` is called after each block of text, for progress and cancel.
+    """
+    path = Path(path)
+    fmt = fmt or detect_format(path)
     if fmt.is_vcf or fmt.layout is None:
         raise GenotypeFileError(path, "a VCF, not a genotyping file")
     layout = fmt.layout
     stream, _ = open_text(path)
-    frames = []
-    done = 0
+    done = markers = 0
     with stream:
-        for first_line, block in _blocks(path, stream, 1):
+        for first_line, block in line_blocks(path, stream, 1):
             done += len(block)
-            frames.append(_parse_block(path, layout, fmt.data_line, first_line, block))
+            # (a block of blank lines only is not parsed: 4 MB of them are 4 M empty rows)
+            frame = _parse_block(path, layout, fmt.data_line, first_line, block) \
+                if block.strip() else None
+            del block
+            markers += frame.height if frame is not None else 0
+            if markers > limits.MAX_MARKERS:
+                raise GenotypeFileError(
+                    path, f"more than {limits.MAX_MARKERS:,} markers, far more than any "
+                          "genotyping chip has (0.6-2 million): not a genotyping file")
+            if frame is not None and frame.height:
+                yield _calls(frame)
             if on_block is not None:
                 on_block(done)
-    frames = [f for f in frames if f.height]
-    if not frames:
+    if not markers:
         raise GenotypeFileError(path, "no genotype calls after the header")
-    return fmt, _calls(pl.concat(frames))
 
 
 def _parse_block(path: Path, layout: Layout, data_line: int, first_line: int,

@@ -19,14 +19,14 @@ module wrote is escaped: a module is data, never markup.
 from __future__ import annotations
 
 import os
-import time
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 from typing import Any, Iterable
 
 from ... import __version__
-from ..errors import UserError
+from ..errors import UserError, write_failure
+from ..housekeeping import discard, temp_file
 from .links import clinvar_url, dbsnp_url, pubmed_url
 from .plain_words import (EVIDENCE_LADDER, EVIDENCE_MEANING, NOT_A_DIAGNOSIS, NOT_STATED,
                           SITE_MEANING, SITE_WORDS, UNVERIFIED, evidence_rank,
@@ -157,25 +157,63 @@ def render_report(summary: SampleSummary, generated: datetime | None = None) -> 
     return ("<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
             f"<meta http-equiv='Content-Security-Policy' content=\"{CONTENT_SECURITY_POLICY}\">\n"
             "<meta name='referrer' content='no-referrer'>\n"
+            f"<meta name='generator' content='{GENERATOR} {escape(__version__)}'>\n"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
             f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
             + "\n".join(sections) + "\n</body>\n</html>\n")
 
 
 def write_report(summary: SampleSummary, path: Path | str, generated: datetime | None = None) -> Path:
-    """Write the report to `path` atomically (a temporary file in the same folder, renamed)."""
+    """Write the report to `path` atomically (a temporary file in the same folder, renamed).
+
+    It replaces only an earlier report: never the result it is made from, a genome file or any
+    other file (check_report_target).
+    """
     path = Path(path)
+    check_report_target(path, summary.path)
     text = render_report(summary, generated)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    tmp = temp_file(path)  # owner-tagged: swept if this process is killed
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
-        raise UserError(f"{path}: cannot write the report ({exc.strerror or exc})") from None
+        raise write_failure(path, exc, "the report") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)  # never in place of the error above (a read-only folder refuses it too)
     return path
+
+
+GENERATOR = "just-dna-desktop"
+
+
+def is_report(path: Path) -> bool:
+    """Whether `path` is a report this program wrote (its head says so)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16 << 10)
+    except OSError:
+        return False
+    return head.startswith(b"<!DOCTYPE html>") and GENERATOR.encode() in head
+
+
+def check_report_target(path: Path, source: Path) -> None:
+    """Refuse a report file name that would replace anything but an earlier report: the result
+    being reported, a sample's genome file, any other file; before anything is written."""
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder; give the report's file name")
+    if not path.exists():
+        return
+    try:
+        same = os.path.samefile(path, source)
+    except OSError:
+        same = False
+    if same:
+        raise UserError(f"{path}: is the annotated result this report is made from; writing the "
+                        "report there would replace it. Choose another file name")
+    if not is_report(path):
+        raise UserError(f"{path}: already exists and is not a report made by just-dna-desktop, "
+                        "so it is not replaced; choose another file name")
 
 
 def _number(value: int) -> str:
@@ -295,11 +333,18 @@ def _flagged_row(row: dict[str, Any]) -> str:
                     f"{escape(f.replace('_', ' '))}</span>" for f in row.get("flags") or [])
     maf = row.get("maf")
     return (f"<tr><td>{escape(str(rsid or ''))}</td>"
-            f"<td>{escape(str(row['chrom']))}:{_number(row['start'])}</td>"
+            f"<td>{escape(_position(row.get('chrom'), row.get('start')))}</td>"
             f"<td>{escape(_short(row['ref']))}&gt;{escape(_short(row['alt']))}</td>"
             f"<td>{escape(genotype_text)}</td><td>{escape(str(row.get('zygosity') or ''))}</td>"
             f"<td>{flags}</td><td class='num'>{'' if maf is None else f'{maf:.4g}'}</td>"
             f"<td>{link_html}</td></tr>")
+
+
+def _position(chrom: Any, start: Any) -> str:
+    """`21:9,411,239`; what is known of a place the file leaves out (a null position)."""
+    if chrom is None and start is None:
+        return "not stated"
+    return f"{'?' if chrom is None else chrom}:{'?' if start is None else _number(start)}"
 
 
 def _short(allele: str | None, limit: int = 12) -> str:

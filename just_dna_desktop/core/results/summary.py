@@ -287,11 +287,40 @@ RUN_KEYS = ("partition_key", "vcf_sample", "input_format", "match_by", "genome_b
             "symbolic_alleles_skipped", "reference_repo", "reference_revision", "program_version")
 
 
+# What each key must hold. A result's footer is read from a file that may come from anywhere (an
+# older version, another program, a hand edit): a value of another type is left out, as if the
+# run had not recorded it, never a crash in the report ("many" where a count belongs).
+COUNT_KEYS = ("rows_in", "rows_out", "alleles_matched", "alleles_not_looked_up",
+              "alleles_on_other_contigs", "own_rsids_checked", "own_rsids_confirmed", "markers_in",
+              "no_calls", "without_rsid", "strand_flipped", "mismatched",
+              "reference_blocks_skipped", "symbolic_alleles_skipped")
+NAME_LIST_KEYS = ("reference_chromosomes_missing", "contigs_not_in_reference")
+FLAG_KEYS = ("gvcf",)
+
+
+def _checked(key: str, value: Any) -> Any:
+    """`value` as the type `key` holds, or None when it cannot be one."""
+    if key in COUNT_KEYS:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 \
+            else None
+    if key in NAME_LIST_KEYS:  # chromosome names: numbers written as numbers are still names
+        if not isinstance(value, list):
+            return None
+        return [str(v) for v in value if isinstance(v, (str, int)) and not isinstance(v, bool)]
+    if key in FLAG_KEYS:
+        return value if isinstance(value, bool) else None
+    return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) \
+        else None
+
+
 def _run_record(run: dict[str, Any], path: Path) -> dict[str, Any]:
-    record = {key: run[key] for key in RUN_KEYS if key in run}
+    record = {key: _checked(key, run[key]) for key in RUN_KEYS if key in run}
+    record = {key: value for key, value in record.items() if value is not None}
     source = run.get("source_vcf") or run.get("source_file")
-    if source:
-        record["source_file"] = Path(str(source)).name
+    if isinstance(source, str) and source:
+        record["source_file"] = Path(source).name
     try:
         written = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
         record["output_written"] = written.isoformat(timespec="seconds")

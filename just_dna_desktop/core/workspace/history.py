@@ -7,6 +7,12 @@ database costs a wait, never a lost run or an error in a person's face. Each thr
 process gets its own connection (sqlite3 connections must not cross threads or forks).
 
 Schema versions live in `PRAGMA user_version`; `MIGRATIONS[n]` takes version n to n + 1.
+
+A run that ends while another program holds the file for longer than the retry (minutes) is not
+lost nor called otherwise: `finish` (and `add_event(..., wait=False)`) keeps the record in a small
+file in `{history}.pending/` beside it. Every read shows those records as if they were in the
+file, and the next write transaction, by any process, moves them in first. The output and the
+history never disagree, even while the history cannot be written.
 """
 
 from __future__ import annotations
@@ -33,7 +39,13 @@ FINISHED_STATUSES = ("succeeded", "failed", "cancelled", "interrupted")
 EVENT_LEVELS = ("debug", "info", "warning", "error")
 
 BUSY_TIMEOUT_MS = 5_000
+QUICK_TIMEOUT_MS = 200  # a write that need not wait: tried this long, then kept beside the file
+SQLITE_MAX_INT = 2**63 - 1
 RETRY_FOR_SECONDS = 120.0
+# After the file was found busy, writes that need not wait go straight to the pending records for
+# this long (a run's progress events must not each wait for the busy timeout).
+BUSY_BACKOFF_SECONDS = 5.0
+PENDING_SUFFIX = ".pending"
 
 MIGRATIONS: list[str] = [
     # 0 -> 1: runs and their events.
@@ -123,7 +135,8 @@ def set_aside(path: Path | str) -> Path:
     while target.exists():
         number += 1
         target = path.with_name(f"{path.stem}.broken-{stamp}-{number}{path.suffix}")
-    for suffix in ("-wal", "-shm"):
+    # (its kept records too: their run numbers are this file's, not a new one's)
+    for suffix in ("-wal", "-shm", PENDING_SUFFIX):
         companion = path.with_name(path.name + suffix)
         if companion.exists():
             os.replace(companion, target.with_name(target.name + suffix))
@@ -241,9 +254,12 @@ class History:
     """The run history in one SQLite file; safe to share between threads (one connection each)."""
 
     def __init__(self, path: Path | str, *, recover: bool = True,
-                 retry_for_seconds: float = RETRY_FOR_SECONDS):
+                 retry_for_seconds: float | None = None):
         self.path = Path(path)
-        self.retry_for_seconds = retry_for_seconds
+        self.retry_for_seconds = RETRY_FOR_SECONDS if retry_for_seconds is None \
+            else retry_for_seconds
+        self.pending_dir = self.path.with_name(self.path.name + PENDING_SUFFIX)
+        self._busy_until = 0.0  # monotonic time until which the file is taken to be busy
         self._lock = threading.Lock()
         # One connection per thread, by the thread's id. Not a threading.local: on a thread
         # Python did not start (Qt's pool) each call gets a fresh thread state, so a local is
@@ -254,6 +270,7 @@ class History:
         self.recovered = 0
         self._connection()
         if recover:
+            self.apply_pending()
             self.recovered = self.recover_interrupted()
 
     # -- connections ---------------------------------------------------------------------------
@@ -368,13 +385,17 @@ class History:
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.5)
 
-    def _write(self, action: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `action` in one IMMEDIATE transaction, retried as a whole while the file is busy."""
+    def _write(self, action: Callable[[sqlite3.Connection], T], wait: bool = True) -> T:
+        """Run `action` in one IMMEDIATE transaction, retried as a whole while the file is busy
+        (without `wait`: tried once). Records kept while the file was busy go in first, in the
+        same transaction, and their files are removed once it is committed."""
         conn = self._connection()
+        applied: list[Path] = []
 
         def attempt() -> T:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                applied[:] = self._apply_pending(conn)
                 result = action(conn)
                 conn.execute("COMMIT")
                 return result
@@ -383,7 +404,139 @@ class History:
                     conn.execute("ROLLBACK")
                 raise
 
-        return self._retry(attempt)
+        if wait:
+            result = self._retry(attempt)
+        else:  # one short try: the caller keeps the record itself if the file is busy
+            conn.execute(f"PRAGMA busy_timeout = {QUICK_TIMEOUT_MS}")
+            try:
+                result = attempt()
+            except sqlite3.IntegrityError:
+                raise
+            except sqlite3.DatabaseError as exc:
+                raise history_error(self.path, exc) from None
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        for path in applied:
+            try:
+                path.unlink()
+            except OSError:
+                pass  # another process took it: applying one twice changes nothing
+        return result
+
+    # -- records kept while the file is busy ------------------------------------------------------
+
+    def _pending(self) -> list[tuple[Path, dict[str, Any]]]:
+        """The kept records, oldest first (none, nearly always: one failed scandir)."""
+        try:
+            names = sorted(e.name for e in os.scandir(self.pending_dir)
+                           if e.name.endswith(".json"))
+        except OSError:
+            return []
+        records = []
+        for name in names:
+            try:
+                record = json.loads((self.pending_dir / name).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # being written (never: they are renamed into place) or gone
+            if isinstance(record, dict) and isinstance(record.get("run_id"), int):
+                records.append((self.pending_dir / name, record))
+        return records
+
+    def _keep(self, record: dict[str, Any]) -> None:
+        """Write one record to the pending folder, atomically (renamed into place)."""
+        self.pending_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns():020d}-{os.getpid()}-{random.getrandbits(32):08x}.json"
+        tmp = self.pending_dir / f".{name}.tmp"
+        tmp.write_text(json.dumps(record, default=str), encoding="utf-8")
+        os.replace(tmp, self.pending_dir / name)
+
+    def _apply_pending(self, conn: sqlite3.Connection) -> list[Path]:
+        """Move the kept records into the file (inside the caller's transaction)."""
+        applied = []
+        for path, record in self._pending():
+            if record.get("kind") == "event":
+                if conn.execute("SELECT 1 FROM runs WHERE id = ?", (record["run_id"],)).fetchone():
+                    conn.execute("INSERT INTO events (run_id, time, level, message) "
+                                 "VALUES (?, ?, ?, ?)", (record["run_id"], record.get("time"),
+                                                         record.get("level", "info"),
+                                                         str(record.get("message", ""))))
+            else:
+                self._apply_finish(conn, record)
+            applied.append(path)
+        return applied
+
+    def _apply_finish(self, conn: sqlite3.Connection, record: dict[str, Any]) -> None:
+        row = conn.execute("SELECT status, metadata FROM runs WHERE id = ?",
+                           (record["run_id"],)).fetchone()
+        if row is None:
+            return
+        if _keeps_succeeded(conn, record["run_id"], row["status"], record["status"],
+                            record.get("error")):
+            return
+        metadata = {**json.loads(row["metadata"] or "{}"), **(record.get("metadata") or {})}
+        conn.execute("UPDATE runs SET status = ?, finished_at = ?, metadata = ?, "
+                     "error = COALESCE(?, error) WHERE id = ?",
+                     (record["status"], record.get("finished_at"),
+                      json.dumps(metadata, default=str), record.get("error"), record["run_id"]))
+        conn.execute("INSERT INTO events (run_id, time, level, message) VALUES (?, ?, 'info', ?)",
+                     (record["run_id"], time.time(),
+                      f"recorded {record['status']} late: the run history was busy when it "
+                      "ended"))
+
+    def has_pending(self, run_id: int) -> bool:
+        """Whether a record of this run waits beside the file (it was busy when the run ended)."""
+        return any(record["run_id"] == run_id for _, record in self._pending())
+
+    def apply_pending(self) -> int:
+        """Move the records kept while the file was busy into it now, if it lets us at once;
+        returns how many there were (0 when none, or when it is still busy)."""
+        count = len(self._pending())
+        if not count:
+            return 0
+        try:
+            self._write(lambda conn: None, wait=False)
+        except HistoryError:
+            return 0
+        return count
+
+    def _overlay(self, runs: list[Run]) -> list[Run]:
+        """`runs` as the kept records say they ended (what the file will say once it can)."""
+        for _, record in self._pending():
+            if record.get("kind") == "event":
+                continue
+            for run in runs:
+                if run.id == record["run_id"] and not (
+                        run.status == "succeeded" and record["status"] != "succeeded"):
+                    run.status = record["status"]
+                    run.finished_at = record.get("finished_at")
+                    run.metadata = {**run.metadata, **(record.get("metadata") or {})}
+                    run.error = record.get("error") or run.error
+        return runs
+
+    def finish(self, run_id: int, *, status: str, metadata: dict[str, Any] | None = None,
+               error: str | None = None, wait: bool = True) -> bool:
+        """Record how a run ended. True once it is in the file; False when the file stayed busy
+        (for the retry's minutes; without `wait`, at once): the record is then kept beside it
+        and shown by every read until it goes in. A finished run is never lost, nor called
+        failed because the history was busy."""
+        if status not in FINISHED_STATUSES:
+            raise ValueError(f"not a finished status: {status!r}")
+        busy = HistoryError(f"{self.path}: the run history is busy", "busy", self.path)
+        if wait or time.monotonic() >= self._busy_until:
+            try:
+                self._change(run_id, status, metadata, None, error, wait)
+                return True
+            except HistoryError as exc:
+                if exc.kind != "busy":
+                    raise
+                busy = exc
+                self._busy_until = time.monotonic() + BUSY_BACKOFF_SECONDS
+        try:
+            self._keep({"kind": "finish", "run_id": run_id, "status": status,
+                        "metadata": metadata or {}, "error": error, "finished_at": time.time()})
+        except OSError:
+            raise busy from None  # nowhere to keep it either: the busy file is the reason
+        return False
 
     def _read(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         conn = self._connection()
@@ -453,45 +606,72 @@ class History:
         """Change a run; `metadata`/`config` are merged into what is stored. Finishing stamps the time."""
         if status is not None and status not in RUN_STATUSES:
             raise ValueError(f"unknown run status {status!r}")
+        self._change(run_id, status, metadata, config, error)
 
+    def _change(self, run_id: int, status: str | None, metadata: dict[str, Any] | None,
+                config: dict[str, Any] | None, error: str | None, wait: bool = True) -> None:
         def change(conn: sqlite3.Connection) -> None:
-            row = conn.execute("SELECT config, metadata, started_at FROM runs WHERE id = ?",
-                               (run_id,)).fetchone()
+            row = conn.execute("SELECT status, config, metadata, started_at FROM runs "
+                               "WHERE id = ?", (run_id,)).fetchone()
             if row is None:
                 raise KeyError(run_id)
             sets: dict[str, Any] = {}
             now = time.time()
-            if status is not None:
-                sets["status"] = status
-                if status == "running" and row["started_at"] is None:
+            new_status, new_error = status, error
+            if _keeps_succeeded(conn, run_id, row["status"], status, error):
+                new_status = new_error = None
+            if new_status is not None:
+                sets["status"] = new_status
+                if new_status == "running" and row["started_at"] is None:
                     sets["started_at"] = now
-                if status in FINISHED_STATUSES:
+                if new_status in FINISHED_STATUSES:
                     sets["finished_at"] = now
             if metadata is not None:
                 sets["metadata"] = json.dumps({**json.loads(row["metadata"]), **metadata},
                                               default=str)
             if config is not None:
                 sets["config"] = json.dumps({**json.loads(row["config"]), **config}, default=str)
-            if error is not None:
-                sets["error"] = error
+            if new_error is not None:
+                sets["error"] = new_error
             if sets:
                 assignments = ", ".join(f"{name} = ?" for name in sets)
                 conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?",
                              (*sets.values(), run_id))
 
-        self._write(change)
+        self._write(change, wait)
 
-    def add_event(self, run_id: int, message: str, level: str = "info") -> None:
-        """Append one line to a run's event log."""
+    def add_event(self, run_id: int, message: str, level: str = "info",
+                  wait: bool = True) -> None:
+        """Append one line to a run's event log. Without `wait` (a running job's progress),
+        a busy file keeps the line beside it instead of holding the job up."""
         if level not in EVENT_LEVELS:
             level = "info"
-        self._write(lambda conn: conn.execute(
-            "INSERT INTO events (run_id, time, level, message) VALUES (?, ?, ?, ?)",
-            (run_id, time.time(), level, message)))
+        now = time.time()
+
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO events (run_id, time, level, message) VALUES (?, ?, ?, ?)",
+                         (run_id, now, level, message))
+
+        if wait:
+            self._write(insert)
+            return
+        if time.monotonic() >= self._busy_until:
+            try:
+                self._write(insert, wait=False)
+                return
+            except HistoryError as exc:
+                if exc.kind != "busy":
+                    raise
+                self._busy_until = time.monotonic() + BUSY_BACKOFF_SECONDS
+        try:
+            self._keep({"kind": "event", "run_id": run_id, "time": now, "level": level,
+                        "message": message})
+        except OSError:
+            pass  # a progress line is not worth failing a run for
 
     def get_run(self, run_id: int) -> Run | None:
         rows = self._read("SELECT * FROM runs WHERE id = ?", (run_id,))
-        return _run(rows[0]) if rows else None
+        return self._overlay([_run(rows[0])])[0] if rows else None
 
     def list_runs(self, *, user: str | None = None, partition_key: str | None = None,
                   status: str | Iterable[str] | None = None, kind: str | None = None,
@@ -503,18 +683,25 @@ class History:
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
-        if status is not None:
-            statuses = [status] if isinstance(status, str) else list(status)
+        statuses = None if status is None else [status] if isinstance(status, str) \
+            else list(status)
+        # Kept records change statuses: then the status is filtered after they are laid over.
+        kept = bool(self._pending())
+        if statuses is not None and not kept:
             where.append(f"status IN ({', '.join('?' * len(statuses))})")
             params.extend(statuses)
         sql = "SELECT * FROM runs"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id DESC"
-        if limit is not None:
+        limit = None if limit is None else max(0, min(int(limit), SQLITE_MAX_INT))  # any count
+        if limit is not None and not (kept and statuses is not None):
             sql += " LIMIT ?"
-            params.append(int(limit))
-        return [_run(row) for row in self._read(sql, params)]
+            params.append(limit)
+        runs = self._overlay([_run(row) for row in self._read(sql, params)])
+        if statuses is not None and kept:
+            runs = [run for run in runs if run.status in statuses][:limit]
+        return runs
 
     def runs_by_partition(self, per_partition: int = 20) -> dict[str, list[Run]]:
         """The latest runs of every partition, newest first (for working out sample states)."""
@@ -523,8 +710,8 @@ class History:
             "ORDER BY id DESC) AS n FROM runs WHERE partition_key IS NOT NULL) "
             "WHERE n <= ? ORDER BY id DESC", (per_partition,))
         grouped: dict[str, list[Run]] = {}
-        for row in rows:
-            grouped.setdefault(row["partition_key"], []).append(_run(row))
+        for run in self._overlay([_run(row) for row in rows]):
+            grouped.setdefault(run.partition_key, []).append(run)
         return grouped
 
     def last_started(self, trigger: str | None = None) -> float | None:
@@ -540,8 +727,13 @@ class History:
     def events(self, run_id: int) -> list[Event]:
         """A run's event log, oldest first."""
         rows = self._read("SELECT * FROM events WHERE run_id = ? ORDER BY id", (run_id,))
-        return [Event(id=r["id"], run_id=r["run_id"], time=r["time"], level=r["level"],
-                      message=r["message"]) for r in rows]
+        events = [Event(id=r["id"], run_id=r["run_id"], time=r["time"], level=r["level"],
+                        message=r["message"]) for r in rows]
+        kept = [record for _, record in self._pending()
+                if record.get("kind") == "event" and record["run_id"] == run_id]
+        return events + [Event(id=-1 - i, run_id=run_id, time=r.get("time") or 0.0,
+                               level=str(r.get("level", "info")), message=str(r.get("message")))
+                         for i, r in enumerate(kept)]
 
     def recover_interrupted(self) -> int:
         """Mark queued/running runs whose owning process is gone `interrupted`; returns how many.
@@ -570,6 +762,19 @@ class History:
             return count
 
         return self._write(mark)
+
+
+def _keeps_succeeded(conn: sqlite3.Connection, run_id: int, stored: str, status: str | None,
+                     error: str | None) -> bool:
+    """A succeeded run has its output in place: whatever is said of it later (its process died,
+    a cancel came too late) never makes it failed. True when `status` is such a late word; it is
+    kept as an event instead."""
+    if stored != "succeeded" or status not in ("failed", "cancelled", "interrupted"):
+        return False
+    conn.execute("INSERT INTO events (run_id, time, level, message) VALUES (?, ?, 'warning', ?)",
+                 (run_id, time.time(), f"ended as {status} after its output was written"
+                                       + (f" ({error})" if error else "") + "; it stays succeeded"))
+    return True
 
 
 def _run(row: sqlite3.Row) -> Run:

@@ -80,10 +80,12 @@ def job_config(job: AnnotationJob, trigger: str) -> dict[str, Any]:
 
     config = job.config()
     config["trigger"] = trigger
+    if not Path(job.vcf).is_file():
+        return config  # missing, or a pipe (hashing would swallow it): the annotation says why
     try:
         config["input_fingerprint"] = Fingerprint.of(job.vcf, with_hash=True).to_dict()
     except OSError:
-        pass  # a missing file fails in the annotation with a proper message
+        pass  # gone meanwhile: the annotation says so
     return config
 
 
@@ -152,9 +154,10 @@ def _die_with_parent(grace: float = ORPHAN_GRACE_SECONDS) -> None:
 
 
 def _child_main(target: Target, job: AnnotationJob, conn: Connection,
-                record_to: tuple[str, int] | None = None) -> None:
+                record_to: tuple[str, int, float] | None = None) -> None:
     """The child's body: run `target`, report over `conn`; with `record_to` = (history file, run
-    id), record the run as succeeded the moment the output is replaced (core/publish.py)."""
+    id, seconds to retry a busy history), record the run as succeeded the moment the output is
+    replaced (core/publish.py); kept beside the history if it stays busy."""
     # Ctrl-C in a terminal reaches the whole process group: let the parent decide.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     terminating = False
@@ -183,10 +186,10 @@ def _child_main(target: Target, job: AnnotationJob, conn: Connection,
         if record_to is not None:
             from .history import History
 
-            history = History(record_to[0], recover=False)
+            history = History(record_to[0], recover=False, retry_for_seconds=record_to[2])
 
             def record_success(metadata: dict) -> None:  # the moment the output is replaced
-                history.update(record_to[1], status="succeeded", metadata=metadata)
+                history.finish(record_to[1], status="succeeded", metadata=metadata)
 
             record = record_success
 
@@ -249,8 +252,8 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
     cancel = cancel or CancelToken()
 
     def event(level: str, message: str) -> None:
-        if history is not None and run_id is not None:
-            history.add_event(run_id, message, level)
+        if history is not None and run_id is not None:  # a busy history never holds the run up
+            history.add_event(run_id, message, level, wait=False)
         if on_event is not None:
             on_event(level, message)
 
@@ -266,7 +269,8 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
 
     ctx = multiprocessing.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
-    record_to = (str(history.path), run_id) if history is not None and run_id is not None else None
+    record_to = (str(history.path), run_id, history.retry_for_seconds) \
+        if history is not None and run_id is not None else None
     process = ctx.Process(target=_child_main, args=(target, job, sender, record_to), daemon=True,
                           name=f"annotate-{job.user}-{job.sample}")
     started = time.perf_counter()
@@ -300,7 +304,7 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
                     break
                 if message[0] == "progress":
                     if history is not None and run_id is not None:
-                        history.add_event(run_id, message[2], "info")
+                        history.add_event(run_id, message[2], "info", wait=False)
                     if progress is not None:
                         progress(message[1], message[2])
                 elif message[0] == "event":
@@ -372,5 +376,7 @@ def _finish(history: "History | None", result: RunResult,
         event("warning" if result.status == "cancelled" else "error",
               f"{result.status}: {result.error}")
     if history is not None and result.run_id is not None:
-        history.update(result.run_id, status=result.status, metadata=result.metadata,
-                       error=result.error)
+        # When the child already had to keep its record beside a busy history, this one joins
+        # it at once rather than waiting minutes more.
+        history.finish(result.run_id, status=result.status, metadata=result.metadata,
+                       error=result.error, wait=not history.has_pending(result.run_id))

@@ -15,6 +15,9 @@ runs in the history:
 - failed     its last attempt failed or was cancelled, and the file has not changed since
 - stale      the file changed after its last good run, or that run used another revision of the
              reference than the one now in the cache (a reference update re-annotates everyone)
+- damaged    its result is no longer the file its last good run wrote (replaced, cut short,
+             emptied: size or mtime differ from what the run recorded); annotated again like a new
+             sample, and `Sample.damage` says what changed
 
 "The file changed" is decided by size + mtime, confirmed by a SHA-256 when only the mtime moved
 (a `touch` or a re-copy of the same bytes does not make a sample stale).
@@ -48,8 +51,8 @@ VCF_SUFFIXES = (".vcf.gz", ".vcf")
 # sample (core/readers/genotypes.py): a `notes.txt` is listed as failed, with the reason.
 GENOTYPE_SUFFIXES = (".txt.gz", ".tsv.gz", ".csv.gz", ".txt", ".tsv", ".csv", ".zip")
 SAMPLE_SUFFIXES = VCF_SUFFIXES + GENOTYPE_SUFFIXES
-STATES = ("new", "queued", "running", "annotated", "partial", "failed", "stale")
-NEW, QUEUED, RUNNING, ANNOTATED, PARTIAL, FAILED, STALE = STATES
+STATES = ("new", "queued", "running", "annotated", "partial", "failed", "stale", "damaged")
+NEW, QUEUED, RUNNING, ANNOTATED, PARTIAL, FAILED, STALE, DAMAGED = STATES
 
 
 class SampleExistsError(UserError):
@@ -125,6 +128,7 @@ class Sample:
     last_run: "Run | None" = None       # the newest run of this partition, any status
     last_success: "Run | None" = None   # the newest succeeded run
     problem: str | None = None          # why its content is no sample (it is then failed)
+    damage: str | None = None           # how its result differs from what its run wrote
     findings_due: bool = False          # annotated, but its modules' findings are missing or old
 
     @property
@@ -142,6 +146,7 @@ class Sample:
             "modified": iso(self.mtime), "output": str(self.output),
             "output_exists": self.output.is_file(),
             "problem": self.problem,
+            "damage": self.damage,
             "findings_due": self.findings_due,
             # what the last good result could not look up (None: never annotated)
             "reference_chromosomes_missing": good.get("reference_chromosomes_missing")
@@ -296,15 +301,16 @@ class Workspace:
             partition_runs = runs.get(f"{user}/{sample}", [])
             output = self.output_dir / user / sample / _output_name()
             problem = self.content_problem(path, current) if is_genotype_name(path.name) else None
+            last_success = next((r for r in partition_runs if r.status == "succeeded"), None)
+            state = FAILED if problem else self._state(path, current, output, partition_runs,
+                                                       revision, chromosomes)
             samples.append(Sample(
-                user=user, sample=sample, path=path,
-                state=FAILED if problem else self._state(path, current, output, partition_runs,
-                                                         revision, chromosomes),
+                user=user, sample=sample, path=path, state=state,
                 size=st.st_size, mtime=st.st_mtime, output=output,
                 last_run=partition_runs[0] if partition_runs else None,
-                last_success=next((r for r in partition_runs if r.status == "succeeded"), None),
-                problem=problem))
-            if modules is not None and samples[-1].state in (ANNOTATED, PARTIAL):
+                last_success=last_success, problem=problem,
+                damage=result_damage(output, last_success) if state == DAMAGED else None))
+            if modules is not None and state in (ANNOTATED, PARTIAL):
                 from ..modules.findings import findings_due
 
                 samples[-1].findings_due = findings_due(output, *modules)
@@ -353,6 +359,8 @@ class Workspace:
             if run.status == "succeeded":
                 if not output.is_file():
                     return NEW
+                if result_damage(output, run):
+                    return DAMAGED
                 used = (run.metadata or {}).get("reference_revision")
                 if reference_revision and used and used != reference_revision:
                     return STALE
@@ -489,6 +497,31 @@ class Workspace:
             if is_sample_name(entry.name) and sample_name_of(entry.name).casefold() == folded:
                 raise SampleExistsError(f"{entry.path}: sample {user}/{sample} already exists; "
                                         "choose another sample name")
+
+
+def result_damage(output: Path, run: "Run") -> str | None:
+    """How `output` differs from what `run` wrote (None: the same, or the run did not record it).
+
+    Size and modification time, as the run recorded them when it replaced the file: random
+    bytes, a file cut short or emptied, another program's file in its place all change one.
+    """
+    written = (run.metadata or {}).get("output_fingerprint")
+    if not isinstance(written, dict) or not isinstance(written.get("size"), int) \
+            or not isinstance(written.get("mtime_ns"), int):
+        return None  # written before runs recorded it: nothing to compare with
+    try:
+        st = output.stat()
+    except OSError:
+        return None  # gone: that is `new`, not damage
+    if (st.st_size, st.st_mtime_ns) == (written["size"], written["mtime_ns"]):
+        return None
+    if st.st_size == 0:
+        change = "it is empty"
+    elif st.st_size != written["size"]:
+        change = f"it holds {st.st_size:,} bytes, not the {written['size']:,} written"
+    else:
+        change = "it was modified afterwards"
+    return f"the result is not the file run #{run.id} wrote ({change})"
 
 
 def _suffix_for(fmt: InputFormat) -> str:

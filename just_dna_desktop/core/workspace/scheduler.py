@@ -1,6 +1,6 @@
 """When samples get annotated: the auto-annotation policy of the settings file.
 
-- With `auto_annotate` on, a sample in state new or stale is queued automatically. The queue lives
+- With `auto_annotate` on, a sample in state new, stale or damaged is queued automatically. The queue lives
   in this object's memory, not in the run history: a run is recorded when it starts, so a session
   with 500 waiting samples writes nothing for them (and leaves nothing to cancel when it closes).
   `mark_queued` shows the queue in a scan; `queued()` lists it for a window or `watch`.
@@ -38,7 +38,7 @@ from ..reference.cache import find_files
 from .runner import AnnotationJob, EventCallback, ProgressCallback, RunResult, Target, \
     annotate_target, run_job
 from .runner import findings_target
-from .samples import NEW, QUEUED, STALE, Sample, Workspace
+from .samples import DAMAGED, NEW, QUEUED, STALE, Sample, Workspace
 
 if TYPE_CHECKING:
     from .history import History
@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 AUTO = "auto"
 MANUAL = "manual"
 ADHOC = "adhoc"
-DUE_STATES = (NEW, STALE)  # annotated automatically (also by the Dagster sensor, pipelines/)
+# annotated automatically (also by the Dagster sensor, pipelines/)
+DUE_STATES = (NEW, STALE, DAMAGED)
 MODULES = "modules"  # the reason of a sample queued for its findings alone
 
 
@@ -56,7 +57,7 @@ class QueuedSample:
 
     user: str
     sample: str
-    reason: str       # the state that queued it: new or stale; or `modules` (findings only)
+    reason: str       # the state that queued it: new, stale or damaged; or `modules` (findings)
     queued_at: float  # Unix time
 
     @property
@@ -135,7 +136,7 @@ class Scheduler:
             return any(q.key == key for q in self.queue)
 
     def mark_queued(self, samples: list[Sample]) -> list[Sample]:
-        """Show the queue in a scan: new or stale samples waiting here become `queued`."""
+        """Show the queue in a scan: due samples waiting here become `queued`."""
         with self._lock:
             waiting = {q.key for q in self.queue}
         for sample in samples:

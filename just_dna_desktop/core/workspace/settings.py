@@ -216,6 +216,18 @@ def _toml_value(value: Any) -> str:
     return f'"{text}"'
 
 
+def _require_folders(**folders: Path) -> None:
+    """A folder setting (a flag, a variable, the settings file) that names a file, or lies
+    inside one, is said so at once: later it would surface as an OS error in some other
+    file's name (`Not a directory: …/ensembl_variations/.just-dna-manifest.json`)."""
+    for label, folder in folders.items():
+        existing = next((p for p in (folder, *folder.parents) if os.path.lexists(p)), None)
+        if existing is not None and not existing.is_dir():
+            what = "is a file" if existing == folder else f"lies inside a file ({existing})"
+            raise UserError(f"{folder}: {what}, not a folder; give a folder as the "
+                            f"{label.replace('_', ' ').replace('app state', 'app-state')}")
+
+
 def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
                   create: bool = True, problems: list[str] | None = None) -> Settings:
     """Resolve every path and option. `flags` holds explicit values (None = not given).
@@ -230,6 +242,7 @@ def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str]
 
     data_dir = _path(_pick("data_dir", flags, env, ENV_DATA_DIR, {}, None) or _default_data_dir())
     state_dir = _path(_pick("state_dir", flags, env, ENV_HOME, {}, None) or data_dir / "interim")
+    _require_folders(data_folder=data_dir, app_state_folder=state_dir)
     settings_file = state_dir / SETTINGS_FILE_NAME
     try:
         if create:
@@ -259,6 +272,8 @@ def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str]
                       or data_dir / "input" / "users")
     output_dir = _path(_pick("output_dir", flags, env, ENV_OUTPUT_DIR, file_values, None)
                        or data_dir / "output" / "users")
+
+    _require_folders(reference_cache=cache_dir, input_folder=input_dir, output_folder=output_dir)
 
     options = {name: _pick(name, flags, {}, None, file_values, default)
                for name, default in OPTION_DEFAULTS.items()}

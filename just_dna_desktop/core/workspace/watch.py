@@ -288,7 +288,8 @@ class WatchService:
             try:
                 self._say_what_came()
                 for sample in self.scheduler.offer(self.watcher.stable_files()):
-                    self.log(f"queued: {sample.key} ({sample.state})")
+                    self.log(f"queued: {sample.key} ({sample.state}"
+                             + (f": {sample.damage})" if sample.damage else ")"))
                 if self.scheduler.waiting_for_reference != waiting:
                     waiting = self.scheduler.waiting_for_reference
                     self.log(f"no reference in {self.scheduler.reference_dir}: waiting for it "
