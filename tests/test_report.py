@@ -267,7 +267,7 @@ def test_the_report_command_never_reaches_the_network(flagged_output, tmp_path, 
 
 # -- what the annotation modules say -------------------------------------------------------------
 
-from findings_words_data import (HOSTILE, annotated_sample, install,  # noqa: E402
+from findings_words_data import (annotated_sample, install,  # noqa: E402
                                  run_findings, standard_modules)
 from just_dna_desktop.core.modules.findings import findings_path  # noqa: E402
 from just_dna_desktop.core.results.plain_words import EVIDENCE_LADDER  # noqa: E402

@@ -15,7 +15,6 @@ from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from .. import RESOURCES_DIR
-from ..core.workspace import settings as core_settings
 from ..core.errors import UserError
 from ..core.housekeeping import demo_dir, sweep_workspace
 from ..core.modules.store import ModuleStore
