@@ -266,11 +266,6 @@ def _sites(locations: pl.DataFrame) -> pl.DataFrame:
         .with_columns(_locus())
 
 
-# Up to this many rsIDs are looked for in a VCF's own ID column with a multi-pattern search
-# before the exact test (0.2 s for 5 M IDs against 0.9 s for the regex); more patterns cost more.
-SEARCH_PATTERNS_MAX = 10_000
-
-
 def _calls(output: Path, columns: set[str], sites: list[pl.DataFrame], match_by: str
            ) -> pl.DataFrame:
     """The sample's distinct calls that could be about any of the modules' `sites`, in one pass
@@ -288,24 +283,25 @@ def _calls(output: Path, columns: set[str], sites: list[pl.DataFrame], match_by:
         own_id = _first_rsid(pl.col("id")) if "id" in columns else pl.lit(None, pl.Utf8)
         wanted = pl.col("start").is_in(starts.implode())
         if named.len() and "id" in columns:
-            maybe = pl.col("id").str.contains_any(named.to_list(), ascii_case_insensitive=True) \
-                if named.len() <= SEARCH_PATTERNS_MAX else own_id.is_in(named.implode())
-            wanted = wanted | maybe  # a superset (an rsID inside the ID): made exact below
+            wanted = wanted | _may_name(pl.col("id"), named)
         calls = scan.filter(wanted).select(
             own_id.alias("rsid"), "chrom", pl.col("start").cast(pl.Int64), "ref",
             _column("gt", columns), _column("filter", columns), "genotype", "zygosity",
             pl.lit(None, pl.Utf8).alias("allele_check"))
-        calls = calls.filter(pl.col("start").is_in(starts.cast(pl.Int64).implode()) |
-                             pl.col("rsid").is_in(named.implode()))
     else:
         named = every["rsid"].drop_nulls().unique()
         starts = _starts(every.filter(pl.col("rsid").is_null() & pl.col("start").is_not_null()))
         marker = pl.coalesce(_first_rsid(pl.col("marker_id")), pl.col("rsid").str.to_lowercase())
-        wanted = marker.is_in(named.implode()) | pl.col("start").is_in(starts.implode())
+        wanted = _may_name(pl.col("marker_id"), named) | \
+            pl.col("rsid").str.to_lowercase().is_in(named.implode()) | \
+            pl.col("start").is_in(starts.implode())
         calls = scan.filter(wanted).select(
             marker.alias("rsid"), "chrom", pl.col("start").cast(pl.Int64), "ref",
             _column("gt", columns), _column("filter", columns), "genotype", "zygosity",
             _column("allele_check", columns))
+    # The scan's test is a superset (cheap on every row); the exact one on the rows it kept.
+    calls = calls.filter(pl.col("rsid").is_in(named.implode()) |
+                         pl.col("start").is_in(starts.cast(pl.Int64).implode()))
     calls = calls.unique(subset=["rsid", "chrom", "start", "ref", "gt"], maintain_order=True)
     return calls.collect().with_columns(_call_keys()).with_columns(_status(match_by))
 
@@ -443,6 +439,16 @@ def _status(match_by: str) -> pl.Expr:
 def _first_rsid(column: pl.Expr) -> pl.Expr:
     """The first rsID in an ID field (`rs1;rs2`, `RS12`): lower case; null when there is none."""
     return column.str.to_lowercase().str.extract(r"(rs\d+)", 1)
+
+
+def _may_name(column: pl.Expr, rsids: pl.Series) -> pl.Expr:
+    """True wherever `_first_rsid(column)` could be one of `rsids` (and on some other rows):
+    the plain `rs<digits>` IDs are looked up as they are, every other ID holding `rs` in any case
+    is kept for the exact test. Without a regex on every row: 0.09 s for 650 k IDs, 0.3 s with."""
+    plain = column.str.starts_with("rs") & \
+        column.str.slice(2).str.to_integer(strict=False).is_not_null()
+    return column.is_in(rsids.implode()) | \
+        (~plain & column.str.to_lowercase().str.contains("rs", literal=True))
 
 
 def _column(name: str, columns: set[str]) -> pl.Expr:
