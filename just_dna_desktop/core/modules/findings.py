@@ -194,23 +194,25 @@ def find(output: Path, modules: list[InstalledModule],
                       refused=[{"name": m.name, "title": m.title, "why": why} for m, why in refused])
     frames = []
     columns = set(pl.read_parquet_schema(output))
-    # Where every module's sites are first (cheap), then one pass over the output for all of them;
-    # each module's rows are read in full only at the sites the person has a call for.
-    all_sites, drugs = [], []
+    # Where every module's rows are first (cheap), then one pass over the output for all of them.
+    # Only the sites a call could be about are judged (the others are not in the file), and a
+    # module's rows are read in full only at the sites the person has a usable call for.
+    locations = []
     for module in modules:
         cancel.raise_if_cancelled()
-        where = read_lead_locations(module.folder)
-        drugs.append(sorted(where["drug"].drop_nulls().unique().to_list()))
-        all_sites.append(_sites(where))
-    calls = _calls(output, columns, all_sites, match_by) if modules else None
+        locations.append(read_lead_locations(module.folder))
+    calls = _calls(output, columns, locations, match_by) if modules else None
     for module in modules:
         cancel.raise_if_cancelled()
-        sites = all_sites.pop(0)
-        counts = ModuleFindings(module, sites=sites["site"].n_unique(), drugs=drugs.pop(0))
-        judged = _judge(sites, calls, match_by)
+        where = locations.pop(0)
+        counts = ModuleFindings(module, sites=where["site"].n_unique(),
+                                drugs=sorted(where["drug"].drop_nulls().unique().to_list()))
+        near = where.filter(pl.col("start").is_in(calls["start"].implode()) |
+                            pl.col("rsid").is_in(calls["rsid"].drop_nulls().implode()))
+        judged = _judge(_sites(near), calls, match_by)
         states = judged.group_by("site").agg(pl.col("state").sort_by("rank").first())
         tally = dict(states["state"].value_counts().iter_rows())
-        counts.not_in_file = tally.get(NOT_IN_FILE, 0)
+        counts.not_in_file = counts.sites - states.height + tally.get(NOT_IN_FILE, 0)
         counts.filtered = tally.get(FILTERED, 0)
         counts.mismatched = tally.get(MISMATCHED, 0)
         counts.not_looked_up = tally.get(NOT_LOOKED_UP, 0)
@@ -268,9 +270,10 @@ def _sites(locations: pl.DataFrame) -> pl.DataFrame:
 
 def _calls(output: Path, columns: set[str], sites: list[pl.DataFrame], match_by: str
            ) -> pl.DataFrame:
-    """The sample's distinct calls that could be about any of the modules' `sites`, in one pass
-    over the output: the location columns, `key_sorted`/`key_phased` (the genotype as a module
-    writes it), `zygosity` and `status` (called, filtered, mismatched, no call, not looked up).
+    """The sample's distinct calls that could be about any of the modules' `sites` (frames with
+    `rsid` and `start`), in one pass over the output: the location columns, `key_sorted`/
+    `key_phased` (the genotype as a module writes it), `zygosity` and `status` (called,
+    filtered, mismatched, no call, not looked up).
 
     By position, a site is looked up at its start, or by the file's own ID when it has no
     position; by rsID, by the marker's rsID, or at its start when it has no rsID (the only
