@@ -14,11 +14,10 @@ from typing import Any
 import dagster as dg
 
 from ..core.engine.annotate import MATCH_BY
-from ..core.errors import UserError
 from ..core.workspace.history import History, PartitionBusyError
-from ..core.workspace.runner import AnnotationJob, RunResult, run_job
+from ..core.workspace.runner import AnnotationJob, RunResult, Target, annotate_target, run_job
 from ..core.workspace.settings import COMPRESSIONS, VARIANT_TYPES
-from .resources import JustDnaFolders
+from .resources import JustDnaFolders, output_file
 
 PIPELINE = "pipeline"  # the run history's trigger for runs made here
 BUSY_RETRIES = 30  # a partition the desktop is annotating: try again this often...
@@ -56,10 +55,7 @@ def annotate(context: dg.OpExecutionContext, folders: JustDnaFolders, config: An
     history = folders.open_history(settings)
     try:
         workspace = folders.workspace(settings, history)
-        try:
-            standard = workspace.output_file(user, sample)  # refuses unusable names
-        except UserError as exc:
-            raise dg.Failure(str(exc), allow_retries=False) from None
+        standard = output_file(workspace, user, sample)
         output = Path(config.output_path).absolute() if config.output_path else standard
         # As on the command line: the sample's own file, annotated to its usual place, is a run of
         # its partition; anything else is an ad-hoc run.
@@ -68,7 +64,7 @@ def annotate(context: dg.OpExecutionContext, folders: JustDnaFolders, config: An
                             output=output, user=user, sample=sample, variant_type=variant_type,
                             compression=compression, match_by=config.match_by,
                             vcf_sample=config.vcf_sample)
-        result = _run(context, history, job, f"{user}/{sample}" if own else None)
+        result = run_recorded(context, history, job, f"{user}/{sample}" if own else None)
     finally:
         if history is not None:
             history.close()
@@ -84,14 +80,20 @@ def annotate(context: dg.OpExecutionContext, folders: JustDnaFolders, config: An
                                        **dagster_metadata(result)})
 
 
-def _run(context: dg.OpExecutionContext, history: History | None, job: AnnotationJob,
-         partition_key: str | None) -> RunResult:
+def run_recorded(context: dg.OpExecutionContext, history: History | None, job: AnnotationJob,
+                 partition_key: str | None, *, kind: str = "annotate",
+                 target: Target = annotate_target) -> RunResult:
+    """`job` in the core's supervised child process, recorded in the desktop's history (when on)
+    as a run of `kind` with trigger `pipeline` and the Dagster run's id; a partition or output
+    file the desktop has busy makes the step wait and try again."""
     run_id = None
+    what = "findings" if kind == "findings" else "annotation"
     if history is not None:
         try:
             # Exclusive: one run per partition and per output file, whoever starts it.
-            run_id = history.record(trigger=PIPELINE, partition_key=partition_key, user=job.user,
-                                    sample=job.sample, status="running", exclusive=True,
+            run_id = history.record(kind=kind, trigger=PIPELINE, partition_key=partition_key,
+                                    user=job.user, sample=job.sample, status="running",
+                                    exclusive=True,
                                     config={"output": str(job.output),
                                             "dagster_run_id": context.run.run_id})
         except PartitionBusyError as exc:
@@ -101,7 +103,8 @@ def _run(context: dg.OpExecutionContext, history: History | None, job: Annotatio
     try:
         return run_job(job, history=history, run_id=run_id, trigger=PIPELINE,
                        partition_key=partition_key, progress=ProgressLog(context.log),
-                       on_start=lambda pid: context.log.info(f"annotation process {pid} started"))
+                       on_start=lambda pid: context.log.info(f"{what} process {pid} started"),
+                       target=target, kind=kind)
     except BaseException as exc:
         # Dagster stopped the run (its child is already ended by run_job), or a bug: either way
         # the history must not keep a `running` record for it.

@@ -4,6 +4,9 @@
 - `ensembl_annotations`: the reference cache, downloaded lazily by the core (verified, resumable).
 - `user_vcf_source`: a sample's VCF in the input folder, one partition per `{user}/{sample}`.
 - `user_annotated_vcf`: its annotation, `{output}/{user}/{sample}/user_annotated_vcf.parquet`.
+- `annotation_modules`: the annotation modules installed in the cache (what each one is, whether
+  its manifest verified it, whether its files still match).
+- `user_findings`: what those modules say about the sample, `{output}/{user}/{sample}/findings.parquet`.
 """
 
 from pathlib import Path
@@ -15,6 +18,7 @@ from ..core.reference.download import DEFAULT_REPO, Progress, download_reference
 from ..core.errors import UserError
 from ..core.workspace.history import iso
 from .annotation import AnnotationConfig, annotate
+from .findings import make_findings
 from .resources import JustDnaFolders, partition_names, sample_file
 
 # Keys `{user}/{sample}`, added by discover_user_vcf_sensor as sample files appear.
@@ -122,3 +126,55 @@ def user_annotated_vcf(context: dg.AssetExecutionContext, config: AnnotationConf
                          allow_retries=False)
     return annotate(context, folders, config, vcf=vcf, user=user, sample=sample,
                     reference_dir=ensembl_annotations)
+
+
+class ModulesConfig(dg.Config):
+    """`verify`: hash every installed module's files again (as `just-dna-desktop modules verify`);
+    otherwise files whose size and time are as installed are trusted, the others hashed."""
+
+    verify: bool = False
+
+
+@dg.asset(group_name="modules", kinds={"parquet"})
+def annotation_modules(context: dg.AssetExecutionContext, config: ModulesConfig,
+                       folders: JustDnaFolders) -> dg.MaterializeResult:
+    """The annotation modules installed in the cache (`{cache}/annotators/`, installed with
+    `just-dna-desktop modules get` or `modules add`): each one's name, title, version, digest,
+    licence, whether its manifest verified it, its rows and size, and whether findings use it
+    (its files still as installed) or why not. Nothing is copied: the modules stay in the cache."""
+    from ..core.modules.store import ModuleStore
+
+    store = ModuleStore(folders.settings().cache_dir)
+    try:
+        use, refused = store.usable()
+        problems = dict(store.verify_all()) if config.verify else {}
+    except UserError as exc:  # an unreadable record of the modules: one line that says so
+        raise dg.Failure(str(exc), allow_retries=False) from None
+    why_not = {m.name: why for m, why in refused}
+    why_not.update({name: why for name, why in problems.items() if why})
+    modules = [{**m.summary(), "rows": m.rows, "size_mb": round(m.size / 2**20, 3),
+                "lead": m.lead, "used": m.name not in why_not, "why_not": why_not.get(m.name)}
+               for m in store.installed()]
+    for module in modules:
+        if not module["used"]:
+            context.log.warning(f"module {module['name']} not used: {module['why_not']}")
+    return dg.MaterializeResult(metadata={
+        "cache_path": dg.MetadataValue.path(str(store.root)),
+        "installed": len(modules), "used": sum(m["used"] for m in modules),
+        "modules": dg.MetadataValue.json(modules),
+        "names": dg.MetadataValue.json([m["name"] for m in modules]),
+        "verified_again": config.verify})
+
+
+@dg.asset(partitions_def=user_vcf_files, io_manager_key="user_asset_io_manager",
+          deps=[user_annotated_vcf, annotation_modules], output_required=False,
+          group_name="users", kinds={"parquet"})
+def user_findings(context: dg.AssetExecutionContext, folders: JustDnaFolders):
+    """What the installed annotation modules say about the sample: its annotated output joined
+    with every usable module, by the same core as the desktop, in a supervised child process
+    recorded in the desktop's run history (kind `findings`, trigger `pipeline`). The reference
+    join is not redone. Not materialized while no module is installed (and never was used)."""
+    user, sample = partition_names(context.partition_key)
+    output = make_findings(context, folders, user=user, sample=sample)
+    if output is not None:
+        yield output

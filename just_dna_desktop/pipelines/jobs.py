@@ -6,14 +6,16 @@ import dagster as dg
 
 from ..core.workspace.samples import sample_name_of
 from .annotation import AnnotationConfig, annotate
-from .assets import user_annotated_vcf, user_vcf_source
+from .assets import user_annotated_vcf, user_findings, user_vcf_source
 from .resources import JustDnaFolders
 
-# One run per sample (partition): record its file, then annotate it.
+# One run per sample (partition): record its file, annotate it, then its findings. The sensor
+# runs `user_findings` alone (an asset selection) when only the findings are out of date.
 user_annotated_vcf_job = dg.define_asset_job(
-    "user_annotated_vcf_job", selection=[user_vcf_source, user_annotated_vcf],
-    description="Annotate one user's sample (a user_vcf_files partition); started by "
-                "discover_user_vcf_sensor for new and stale samples.")
+    "user_annotated_vcf_job", selection=[user_vcf_source, user_annotated_vcf, user_findings],
+    description="Annotate one user's sample (a user_vcf_files partition) and find what the "
+                "installed annotation modules say about it; started by discover_user_vcf_sensor "
+                "for new and stale samples, and for its findings alone when a module changed.")
 
 
 @dg.op(out=dg.Out(io_manager_key="user_asset_io_manager"))

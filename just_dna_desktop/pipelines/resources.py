@@ -14,6 +14,8 @@ import dagster as dg
 import polars as pl
 
 from ..core.engine.annotate import write_parquet_atomic
+from ..core.errors import UserError
+from ..core.layout import FINDINGS_FILE_NAME
 from ..core.workspace.history import History
 from ..core.reference.cache import find_files
 from ..core.workspace.settings import Settings, load_settings
@@ -63,6 +65,15 @@ def partition_names(partition_key: str) -> tuple[str, str]:
     return user, sample
 
 
+def output_file(workspace: Workspace, user: str, sample: str) -> Path:
+    """The sample's annotated output, `{output}/{user}/{sample}/user_annotated_vcf.parquet`; a
+    name that could lead out of the output folder fails the step."""
+    try:
+        return workspace.output_file(user, sample)
+    except UserError as exc:
+        raise dg.Failure(str(exc), allow_retries=False) from None
+
+
 def sample_file(workspace: Workspace, user: str, sample: str) -> Path | None:
     """The sample's file in the input folder, or None."""
     return next((path for u, s, path in workspace.files() if (u, s) == (user, sample)), None)
@@ -103,11 +114,12 @@ class AnnotationCacheIOManager(dg.ConfigurableIOManager):
 
 
 class UserAssetIOManager(dg.ConfigurableIOManager):
-    """`user_annotated_vcf`: `{output}/{user}/{sample}/user_annotated_vcf.parquet`.
+    """A sample's files in `{output}/{user}/{sample}/`: `user_annotated_vcf.parquet` for
+    `user_annotated_vcf`, `findings.parquet` for `user_findings`.
 
-    The annotation is written by the core itself (atomically, from its child process), so an
-    output that is already a path is only checked; a polars frame is written the same atomic way.
-    Loading gives a lazy frame over the partition's file.
+    Both are written by the core itself (atomically, from its child process), so an output that
+    is already a path is only checked; a polars frame is written the same atomic way. Loading
+    gives a lazy frame over the partition's file.
     """
 
     folders: JustDnaFolders
@@ -118,11 +130,13 @@ class UserAssetIOManager(dg.ConfigurableIOManager):
             settings = self.folders.settings()
             write_parquet_atomic(frame, self._path(context, settings), settings.compression)
         elif not Path(obj).is_file():
-            raise dg.Failure(f"{obj}: the annotation output is missing")
+            raise dg.Failure(f"{obj}: the output is missing")
 
     def load_input(self, context: dg.InputContext) -> pl.LazyFrame:
         return pl.scan_parquet(self._path(context, self.folders.settings()))
 
     def _path(self, context: dg.InputContext | dg.OutputContext, settings: Settings) -> Path:
         user, sample = partition_names(context.asset_partition_key)
-        return self.folders.workspace(settings).output_file(user, sample)
+        output = self.folders.workspace(settings).output_file(user, sample)
+        return output.with_name(FINDINGS_FILE_NAME) \
+            if context.asset_key == dg.AssetKey("user_findings") else output

@@ -2,12 +2,16 @@
 
 Each tick scans the input folder (`Workspace.scan()`, the same states the window shows), adds a
 `user_vcf_files` partition for every sample it has not seen, and requests a run for each sample
-the desktop's scheduler would queue: new or stale, auto-annotation on, reference present. A failed
-sample waits until its file changes, as on the desktop.
+the desktop's scheduler would queue: new or stale, auto-annotation on, reference present (the run
+annotates it and makes its findings). A failed sample waits until its file changes, as on the
+desktop. An annotated sample whose findings alone are out of date (an annotation module added,
+updated, removed or refused) gets a run of `user_findings` alone, reference or not: the
+reference join is not redone.
 
 A run key holds the file's size and mtime and the sample's latest run in the history: Dagster
 requests each key once, so a sample is not requested again while its run waits in the queue, and
-is requested again when its file changes or its output goes. (No hashing here: a tick must stay
+is requested again when its file changes or its output goes; a findings run's key holds the
+modules used and the annotation's size and mtime. (No hashing here: a tick must stay
 well inside Dagster's sensor timeout even when a lab drops a hundred genomes at once; the run
 itself hashes the file into the history.)
 """
@@ -23,7 +27,8 @@ from ..core.reference.cache import find_files
 from ..core.workspace.settings import OPTION_DEFAULTS, Settings, load_settings
 from ..core.workspace.scheduler import DUE_STATES
 from ..core.workspace.samples import Sample
-from .assets import user_vcf_files
+from .assets import user_findings, user_vcf_files
+from .findings import findings_due_samples, findings_run_key
 from .jobs import user_annotated_vcf_job
 from .resources import JustDnaFolders
 
@@ -75,12 +80,15 @@ def seed_run_config(sample: Sample) -> dict:
            default_status=dg.DefaultSensorStatus.RUNNING)
 def discover_user_vcf_sensor(context: dg.SensorEvaluationContext,
                              folders: JustDnaFolders) -> dg.SensorResult:
-    """Adds a partition per `{user}/{sample}` file in the input folder; runs new and stale ones."""
+    """Adds a partition per `{user}/{sample}` file in the input folder; runs new and stale ones,
+    and the findings alone of annotated ones whose modules changed."""
     settings = folders.settings()
     history = folders.open_history(settings)
     try:
         workspace = folders.workspace(settings, history)
         samples = workspace.scan()
+        findings = findings_due_samples(samples) if settings.auto_annotate else []
+        modules = workspace.modules_now() if findings else None
     finally:
         if history is not None:
             history.close()
@@ -91,6 +99,8 @@ def discover_user_vcf_sensor(context: dg.SensorEvaluationContext,
     due, reason = due_samples(samples, settings)
     requests = [dg.RunRequest(run_key=run_key(s), partition_key=s.key,
                               run_config=seed_run_config(s)) for s in due]
+    requests += [dg.RunRequest(run_key=findings_run_key(s, modules), partition_key=s.key,
+                               asset_selection=[user_findings.key]) for s in findings]
     return dg.SensorResult(
         run_requests=requests, skip_reason=None if requests else reason,
         dynamic_partitions_requests=[user_vcf_files.build_add_request(new_keys)] if new_keys else [])

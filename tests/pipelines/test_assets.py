@@ -47,7 +47,8 @@ def test_definitions_keep_the_seeds_names():
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     assert {key.to_user_string() for key in graph.get_all_asset_keys()} == {
-        "ensembl_hf_dataset", "ensembl_annotations", "user_vcf_source", "user_annotated_vcf"}
+        "ensembl_hf_dataset", "ensembl_annotations", "user_vcf_source", "user_annotated_vcf",
+        "annotation_modules", "user_findings"}  # the seed's four, then the modules' two
     assert graph.get(dg.AssetKey("user_annotated_vcf")).partitions_def.name == "user_vcf_files"
     assert dg.AssetKey("ensembl_annotations") in graph.get(dg.AssetKey("user_annotated_vcf")).parent_keys
     assert dg.AssetKey("ensembl_hf_dataset") in graph.get(dg.AssetKey("ensembl_annotations")).parent_keys

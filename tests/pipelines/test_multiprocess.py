@@ -45,7 +45,8 @@ def test_two_partitions_at_once_with_the_multiprocess_executor(lab, tmp_path):
                       if e.dagster_event is not None]
             run_pids = {e.pid for e in events if e.event_type_value == "RUN_START"}
             step_pids = {e.pid for e in events if e.event_type_value == "STEP_START"}
-            assert len(step_pids) == 2 and not step_pids & run_pids  # a process per step
+            # a process per step: the source, the annotation, the findings
+            assert len(step_pids) == 3 and not step_pids & run_pids
 
     for key in KEYS:
         assert lab.settings.output_file(*key.split("/")).is_file()
