@@ -446,12 +446,11 @@ def _first_rsid(column: pl.Expr) -> pl.Expr:
 
 def _may_name(column: pl.Expr, rsids: pl.Series) -> pl.Expr:
     """True wherever `_first_rsid(column)` could be one of `rsids` (and on some other rows):
-    the plain `rs<digits>` IDs are looked up as they are, every other ID holding `rs` in any case
-    is kept for the exact test. Without a regex on every row: 0.09 s for 650 k IDs, 0.3 s with."""
-    plain = column.str.starts_with("rs") & \
-        column.str.slice(2).str.to_integer(strict=False).is_not_null()
-    return column.is_in(rsids.implode()) | \
-        (~plain & column.str.to_lowercase().str.contains("rs", literal=True))
+    a plain `rs<digits>` ID is its own first rsID, so it is looked up as it is; any other ID
+    holding `rs` and a digit in any case is kept for the exact test. No regex extraction on every
+    row: 0.33 CPU s for 5 M IDs (0.78 s with it)."""
+    plain = column.str.contains(r"^rs\d+$")
+    return column.is_in(rsids.implode()) | (~plain & column.str.contains(r"(?i)rs\d"))
 
 
 def _column(name: str, columns: set[str]) -> pl.Expr:
