@@ -48,7 +48,6 @@ shows medians, the minimum, and the largest peak of all runs.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -618,18 +617,20 @@ def once(cache: Path, output: Path) -> None:
         annotation_stamp
     from just_dna_desktop.core.modules.store import ModuleStore
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     use, refused = ModuleStore(cache).usable()
     checked = time.perf_counter()
     findings = find(output, use, refused)
     found = time.perf_counter()
     write_findings(findings, findings_path(output), run={"annotation": annotation_stamp(output)})
     written = time.perf_counter()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({
         "check_s": checked - started, "find_s": found - checked, "write_s": written - found,
-        "total_s": written - started, "findings": findings.frame.height,
+        "total_s": written - started, "cpu_s": time.process_time() - cpu,
+        "process_cpu_s": usage.ru_utime + usage.ru_stime, "findings": findings.frame.height,
         "package": str(Path(just_dna_desktop.__file__).parent),
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "maxrss_mb": usage.ru_maxrss / 1024,
         "modules": [{k: m.to_dict()[k] for k in ("name", "rows", "sites", "findings",
                                                  "other_genotype", "not_in_file", "filtered",
                                                  "mismatched", "not_looked_up")}
@@ -648,13 +649,17 @@ def job(cache: Path, output: Path) -> None:
         # `vcf` is the sample's file (its fingerprint is recorded): the output stands in for it.
         result = run_job(AnnotationJob(vcf=output, reference_dir=Path(tmp),
                                        output=findings_path(output), user="bench",
-                                       sample=output.parent.name, cache_dir=cache),
+                                       sample=output.parent.name, cache_dir=cache,
+                                       annotated=output),
                          history=history, target=findings_target, kind="findings")
         wall = time.perf_counter() - started
         [run] = history.list_runs()
         history.close()
     assert result.ok and run.kind == "findings" and run.status == "succeeded", result.error
+    child_cpu = result.metadata["process_duration_sec"] * \
+        result.metadata.get("process_cpu_percent", 0) / 100
     print(json.dumps({"wall_s": wall, "child_s": result.metadata["process_duration_sec"],
+                      "child_cpu_s": child_cpu,
                       "child_peak_mb": result.metadata["process_peak_memory_mb"],
                       "findings": result.metadata["findings"]}))
 
@@ -697,8 +702,10 @@ def run(runs: int, only: list[str] | None, code: Path | None = None) -> None:
     print(f"{runs} runs; load average (1 min) during the runs: "
           f"{min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} CPUs")
     print("| sample | modules | module rows | sites | findings | not in file | filtered | "
-          "find s | write s | in-process s (median) | process s (median) | min s | peak MB |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "find s | write s | in-process s (median) | its CPU s | process s (median) | min s | "
+          "process CPU s | peak MB |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | "
+          "---: | ---: | ---: |")
     for case in cases:
         last = inside[case][-1]
         rows = sum(m["rows"] for m in last["modules"])
@@ -707,19 +714,21 @@ def run(runs: int, only: list[str] | None, code: Path | None = None) -> None:
         total = lambda key: sum(m[key] for m in last["modules"])  # noqa: E731
         print(f"| {case[1]} | {case[0]} | {rows:,} | {total('sites'):,} | {last['findings']:,} | "
               f"{total('not_in_file'):,} | {total('filtered'):,} | {med('find_s'):.2f} | "
-              f"{med('write_s'):.2f} | {med('total_s'):.2f} | {statistics.median(walls):.2f} | "
-              f"{min(walls):.2f} | {max(p for _, p in outside[case]):.0f} |")
+              f"{med('write_s'):.2f} | {med('total_s'):.2f} | {med('cpu_s'):.2f} | "
+              f"{statistics.median(walls):.2f} | {min(walls):.2f} | {med('process_cpu_s'):.2f} | "
+              f"{max(p for _, p in outside[case]):.0f} |")
     if jobs:
         print()
         print("| sample | findings job (run_job, all modules) | wall s (median) | min s | "
-              "child s (median) | child peak MB |")
-        print("| --- | --- | ---: | ---: | ---: | ---: |")
+              "child s (median) | child CPU s | child peak MB |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
         for case in jobs:
             r = job_results[case]
             print(f"| {case[1]} | {r[-1]['findings']:,} findings | "
                   f"{statistics.median(x['wall_s'] for x in r):.2f} | "
                   f"{min(x['wall_s'] for x in r):.2f} | "
                   f"{statistics.median(x['child_s'] for x in r):.2f} | "
+                  f"{statistics.median(x['child_cpu_s'] for x in r):.2f} | "
                   f"{max(x['child_peak_mb'] for x in r):.0f} |")
 
 
