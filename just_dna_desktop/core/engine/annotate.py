@@ -32,6 +32,7 @@ from ..reference.demo import reference_revision
 from ..errors import BuildMismatchError, ReferenceMissingError, UserError, write_failure
 from ..reference import prepared
 from . import rsid_match
+from .build_check import SAMPLE_RSIDS, check_positions
 from ..readers.genotypes import InputFormat, detect_format, iter_markers, own_chromosome
 from ..housekeeping import discard, temp_dir, temp_file
 from ..publish import replace_output
@@ -286,15 +287,36 @@ def match_method(fmt: InputFormat, build: str | None, match_by: str, path: Path,
     return match_by
 
 
+def method_reason(fmt: InputFormat, build: str | None, match_by: str,
+                  ignore_build_mismatch: bool) -> str:
+    """Why match_method chose what it chose, in words for the run's record (a position run of
+    `auto` gets the build check's words instead, build_check.BuildCheck.reason)."""
+    if match_by != "auto":
+        return f"matched by {'rsID' if match_by == 'rsid' else 'position'}, as asked"
+    if not fmt.is_vcf:
+        return (f"a genotyping file ({fmt.name}): its positions are on another build than the "
+                f"reference's {REFERENCE_BUILD}, so it is matched by rsID")
+    if ignore_build_mismatch:
+        return "matched by position, as asked (the build mismatch ignored)"
+    return f"its header says {build}: matched by rsID"
+
+
 def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: Path | str, *,
                  user: str | None = None, sample: str | None = None,
                  variant_type: str = "all", vcf_sample: str | None = None,
                  ignore_build_mismatch: bool = False, match_by: str = "auto",
+                 match_reason: str | None = None,
                  compression: str = "zstd", progress: Progress | None = None,
                  cancel: CancelToken | None = None,
                  monitor: ResourceMonitor | None = None) -> dict[str, Any]:
     """Annotate one sample file (a VCF or a genotyping file, told apart by content) into
-    `output_path` (written atomically) and return the run's metadata."""
+    `output_path` (written atomically) and return the run's metadata.
+
+    `match_by` `auto` decides the method from the file (match_method); a VCF it would match by
+    position is first checked against the reference with a sample of its own rsIDs
+    (core/engine/build_check.py) and matched by rsID when its positions are another build's.
+    The metadata's `match_by_reason` says why (`match_reason` when the caller chose the method
+    for a reason of its own, such as a choice remembered for the sample)."""
     vcf_path, reference_dir, output_path = Path(vcf_path), Path(reference_dir), Path(output_path)
     progress = progress or (lambda fraction, message: None)
     cancel = cancel or CancelToken()
@@ -312,6 +334,8 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
         # The header alone tells the build: refuse a mismatch before reading a whole genome.
         build = read_header(vcf_path).build if fmt.is_vcf else fmt.build
         method = match_method(fmt, build, match_by, vcf_path, ignore_build_mismatch)
+        # auto on a VCF headed for positions: its own rsIDs have the last word (build_check)
+        check = match_by == "auto" and method == "position" and not ignore_build_mismatch
         run: dict[str, Any] = {
             "user_name": user,
             "sample_name": sample,
@@ -320,16 +344,24 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
             "output_file": str(output_path),
             "input_format": fmt.name,
             "match_by": method,
+            "match_by_reason": match_reason or method_reason(fmt, build, match_by,
+                                                             ignore_build_mismatch),
             "genome_build": build,
             "variant_type": variant_type,
             "reference_dir": str(reference_dir),
             "reference_revision": reference_revision(reference_dir),
             "program_version": __version__,
         }
-        annotate = _annotate_by_rsid if method == "rsid" else _annotate_by_position
-        metadata = annotate(vcf_path, fmt, files, reference_dir, output_path, run,
-                            variant_type=variant_type, vcf_sample=vcf_sample,
-                            compression=compression, progress=progress, cancel=cancel)
+        options = dict(variant_type=variant_type, vcf_sample=vcf_sample, compression=compression,
+                       progress=progress, cancel=cancel)
+        metadata = None
+        if method == "position":
+            metadata = _annotate_by_position(vcf_path, fmt, files, reference_dir, output_path,
+                                             run, check_positions_first=check, **options)
+        if metadata is None:  # by rsID from the start, or the check found another build
+            run["match_by"] = "rsid"
+            metadata = _annotate_by_rsid(vcf_path, fmt, files, reference_dir, output_path, run,
+                                         **options)
     finally:
         usage = monitor.stop() if own_monitor else None
     progress(1.0, "Done")
@@ -352,8 +384,13 @@ def _reading_progress(path: Path, progress: Progress, cancel: CancelToken) -> Ca
 def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, list[Path]],
                           reference_dir: Path, output_path: Path, run: dict[str, Any], *,
                           variant_type: str, vcf_sample: str | None, compression: str,
-                          progress: Progress, cancel: CancelToken) -> dict[str, Any]:
-    """A VCF's allele rows joined on (chrom, start, ref, alt); returns `run` plus its counts."""
+                          progress: Progress, cancel: CancelToken,
+                          check_positions_first: bool = False) -> dict[str, Any] | None:
+    """A VCF's allele rows joined on (chrom, start, ref, alt); returns `run` plus its counts.
+
+    With `check_positions_first`, a sample of the file's own rsIDs is looked up once the file is
+    read and before anything is joined: None (nothing written) when its positions are another
+    build's, and the check's words in `run` either way."""
     read_progress = _reading_progress(vcf_path, progress, cancel)
     columns = reference_columns([p for paths in files.values() for p in paths][:1])
     empty = pl.DataFrame(schema={**ALLELE_SCHEMA, **columns})
@@ -364,6 +401,17 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
             alleles.add(frame)
         cancel.raise_if_cancelled()
         chroms = alleles.chromosomes()
+        if check_positions_first:
+            progress(0.1, "Checking the file's rsIDs against the reference's positions")
+            check = check_positions(
+                lambda chrom: alleles.rows_with_ids(chrom, SAMPLE_RSIDS),
+                [c for c in chroms if c in files],
+                lambda chrom: reference_sources(files[chrom], reference_dir))
+            run["build_check"] = check.to_dict()
+            run["match_by_reason"] = check.reason()
+            if check.other_build:
+                progress(0.1, "Its positions are another build's: matching by rsID instead")
+                return None
         # A big input goes out one chromosome at a time through temporary part files, so
         # memory holds one chromosome's result, not the genome's.
         spill = alleles.spilled
@@ -682,6 +730,19 @@ class _AllelesByChromosome:
             files.append(path)
         self._frames.clear()
         self._buffered = 0
+
+    def rows_with_ids(self, chrom: str, rows: int) -> pl.DataFrame:
+        """Up to `rows` of a chromosome's allele rows that have an ID (`id`, `start`), from its
+        first rows in memory or on disk: a sample for the build check."""
+        frames = [f.select("id", "start").drop_nulls("id") for f in self._frames.get(chrom, [])]
+        for path in self._files.get(chrom, []):
+            if sum(f.height for f in frames) >= rows:
+                break
+            frames.append(pl.scan_parquet(path).select("id", "start").drop_nulls("id")
+                          .head(rows).collect())
+        if not frames:
+            return pl.DataFrame(schema={"id": pl.String, "start": pl.UInt32})
+        return pl.concat(frames).head(rows)
 
     def temp_path(self, name: str) -> Path:
         """A path in the temporary folder beside the output (created on first use)."""
