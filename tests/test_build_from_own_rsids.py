@@ -15,6 +15,8 @@ from just_dna_desktop.core.readers.build import own_rsids_doubt_build
 from just_dna_desktop.core.reference.demo import DEMO_DIR, DEMO_VCF
 from just_dna_desktop.core.results.summary import summarize
 
+from workspace_helpers import grch37_without_build
+
 DOUBT = "probably on another genome build"
 
 
@@ -22,29 +24,6 @@ def annotate(vcf, output, capsys, *flags):
     assert main(["annotate", str(vcf), "--cache-dir", str(DEMO_DIR), "--output", str(output),
                  *flags]) == 0
     return capsys.readouterr().out
-
-
-def shifted_without_build(tmp_path, shift=1000, keep=None, header_lines=()):
-    """The demo's real calls on GRCh37, headers naming no build: GRCh37 places this stretch of
-    chromosome 21 1,000 bases further on (the issue's rsID: 25,170,483 there, 25,169,483 in
-    GRCh38). `keep`: only the first so many records."""
-    lines, records = [], 0
-    for line in DEMO_VCF.read_text().splitlines():
-        if line.startswith("##contig") or line.startswith("##reference"):
-            continue
-        if line.startswith("#CHROM"):
-            lines.extend(header_lines)
-        if not line.startswith("#"):
-            records += 1
-            if keep is not None and records > keep:
-                continue
-            fields = line.split("\t")
-            fields[1] = str(int(fields[1]) + shift)
-            line = "\t".join(fields)
-        lines.append(line)
-    path = tmp_path / "old-build.vcf"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def test_a_file_on_its_build_confirms_its_rsids(tmp_path, capsys):
@@ -62,7 +41,7 @@ def test_a_file_on_its_build_confirms_its_rsids(tmp_path, capsys):
 
 
 def test_a_grch37_file_that_does_not_say_so_is_matched_by_rsid_with_no_flag(tmp_path, capsys):
-    vcf, output = shifted_without_build(tmp_path), tmp_path / "old.parquet"
+    vcf, output = grch37_without_build(tmp_path / "old-build.vcf"), tmp_path / "old.parquet"
     meta = json.loads(annotate(vcf, output, capsys, "--json"))
     assert meta["genome_build"] is None
     assert meta["match_by"] == "rsid"
@@ -85,13 +64,13 @@ def test_a_grch37_file_that_does_not_say_so_is_matched_by_rsid_with_no_flag(tmp_
 
 
 def test_a_header_that_says_grch38_is_checked_too(tmp_path, capsys):
-    vcf = shifted_without_build(tmp_path, header_lines=["##reference=GRCh38"])
+    vcf = grch37_without_build(tmp_path / "old-build.vcf", header_lines=("##reference=GRCh38",))
     meta = json.loads(annotate(vcf, tmp_path / "out.parquet", capsys, "--json"))
     assert meta["genome_build"] == "GRCh38" and meta["match_by"] == "rsid"
 
 
 def test_too_few_rsids_to_judge_stay_on_positions_and_say_so(tmp_path, capsys):
-    vcf = shifted_without_build(tmp_path, keep=40)
+    vcf = grch37_without_build(tmp_path / "old-build.vcf", keep=40)
     meta = json.loads(annotate(vcf, tmp_path / "out.parquet", capsys, "--json"))
     assert meta["match_by"] == "position"
     assert meta["build_check"]["rsids_checked"] == 40
@@ -101,12 +80,14 @@ def test_too_few_rsids_to_judge_stay_on_positions_and_say_so(tmp_path, capsys):
 def test_the_check_reads_a_spilled_input_from_its_part_files(tmp_path, monkeypatch):
     monkeypatch.setattr(annotate_module, "SPILL_ROWS", 0)  # every row waits on disk
     monkeypatch.setattr(annotate_module, "FLUSH_ROWS", 10)
-    meta = annotate_vcf(shifted_without_build(tmp_path), DEMO_DIR, tmp_path / "out.parquet")
+    meta = annotate_vcf(grch37_without_build(tmp_path / "old-build.vcf"), DEMO_DIR,
+                        tmp_path / "out.parquet")
     assert meta["match_by"] == "rsid" and meta["build_check"]["rsids_checked"] == 132
 
 
 def test_position_by_request_is_still_said_to_be_doubtful(tmp_path, capsys):
-    vcf, output = shifted_without_build(tmp_path, shift=7), tmp_path / "old.parquet"
+    vcf = grch37_without_build(tmp_path / "old-build.vcf", shift=7)
+    output = tmp_path / "old.parquet"
     meta = json.loads(annotate(vcf, output, capsys, "--json", "--match-by", "position"))
     assert meta["genome_build"] is None and meta["match_by"] == "position"
     assert meta["match_by_reason"] == "matched by position, as asked"

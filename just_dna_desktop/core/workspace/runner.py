@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 
+from . import choices
 from ..cancel import CancelToken
 from ..housekeeping import sweep
 from ..engine.metrics import ResourceMonitor
@@ -52,6 +53,7 @@ class AnnotationJob:
     ignore_build_mismatch: bool = False
     compression: str = "zstd"
     match_by: str = "auto"  # auto | position | rsid (core/annotate.match_method)
+    match_by_reason: str | None = None  # why, when not the engine's choice (a kept choice)
 
     def config(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
@@ -93,7 +95,8 @@ def annotate_target(job: AnnotationJob, progress: ProgressCallback, event: Event
     return annotate_vcf(job.vcf, job.reference_dir, job.output, user=job.user, sample=job.sample,
                         variant_type=job.variant_type, vcf_sample=job.vcf_sample,
                         ignore_build_mismatch=job.ignore_build_mismatch,
-                        match_by=job.match_by, compression=job.compression, progress=progress)
+                        match_by=job.match_by, match_reason=job.match_by_reason,
+                        compression=job.compression, progress=progress)
 
 
 class _Terminated(BaseException):
@@ -238,6 +241,10 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
         if on_event is not None:
             on_event(level, message)
 
+    chosen, engine_decides = None, job.match_by == "auto"
+    if history is not None and partition_key is not None:
+        # a method given is kept for the sample; `auto` takes the one kept (core/workspace/choices)
+        job, chosen = choices.decide(history, partition_key, job)
     config = job_config(job, trigger)
     if history is not None:
         if run_id is None:  # one run per partition and per output file, across processes
@@ -247,6 +254,8 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
         else:
             history.update(run_id, status="running", config=config)
     sweep(job.output.parent)  # what killed runs left here (ours are owner-tagged)
+    if chosen is not None:
+        event("info", chosen.describe())
 
     ctx = multiprocessing.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
@@ -328,6 +337,10 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
         if outcome[2]:
             event("debug", outcome[2])
     _finish(history, result, event)
+    if result.ok and engine_decides and chosen is None and history is not None \
+            and partition_key is not None:
+        choices.keep_checked(history, partition_key, result.metadata,
+                             config.get("input_fingerprint"))
     return result
 
 

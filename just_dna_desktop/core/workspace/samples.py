@@ -12,6 +12,9 @@ runs in the history:
 - partial    the same, but the reference cache lacked some of the sample's chromosomes (a chosen
              subset, a missing file): those alleles were not looked up; it becomes stale as soon
              as one of those chromosome files arrives, so it is redone
+- doubtful   the same, but the program doubts its matches (core.readers.build.result_doubt: a
+             file on another build matched by position, or whose own rsIDs disagree with the
+             reference's positions); never shown as plainly annotated
 - failed     its last attempt failed or was cancelled, and the file has not changed since
 - stale      the file changed after its last good run, or that run used another revision of the
              reference than the one now in the cache (a reference update re-annotates everyone)
@@ -37,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError, VcfError
+from ..readers.build import result_doubt
 from ..readers.genotypes import InputFormat, detect_format
 from ..housekeeping import discard, temp_file
 from .names import InvalidNameError, check_name, name_problem, normal_form
@@ -51,8 +55,9 @@ VCF_SUFFIXES = (".vcf.gz", ".vcf")
 # sample (core/readers/genotypes.py): a `notes.txt` is listed as failed, with the reason.
 GENOTYPE_SUFFIXES = (".txt.gz", ".tsv.gz", ".csv.gz", ".txt", ".tsv", ".csv", ".zip")
 SAMPLE_SUFFIXES = VCF_SUFFIXES + GENOTYPE_SUFFIXES
-STATES = ("new", "queued", "running", "annotated", "partial", "failed", "stale", "damaged")
-NEW, QUEUED, RUNNING, ANNOTATED, PARTIAL, FAILED, STALE, DAMAGED = STATES
+STATES = ("new", "queued", "running", "annotated", "partial", "failed", "stale", "damaged",
+          "doubtful")
+NEW, QUEUED, RUNNING, ANNOTATED, PARTIAL, FAILED, STALE, DAMAGED, DOUBTFUL = STATES
 
 
 class SampleExistsError(UserError):
@@ -61,6 +66,14 @@ class SampleExistsError(UserError):
 
 class OutsideWorkspaceError(UserError):
     """A path that would lead out of the workspace (through `..` or a symlink)."""
+
+
+def result_state(metadata: dict[str, Any]) -> str:
+    """The state a good run's result gives its sample (while the file and reference stay as they
+    were): annotated, partial (chromosomes not looked up) or doubtful (its matches may be wrong)."""
+    if result_doubt(metadata):
+        return DOUBTFUL
+    return PARTIAL if metadata.get("reference_chromosomes_missing") else ANNOTATED
 
 
 def sample_name_of(file_name: str) -> str:
@@ -347,10 +360,10 @@ class Workspace:
                 if not self.same_content(path, current, recorded):
                     return STALE
                 missing = set((run.metadata or {}).get("reference_chromosomes_missing") or ())
-                if not missing:
-                    return ANNOTATED
                 # Redo it once the cache can look up more of it.
-                return STALE if missing & (reference_chromosomes or set()) else PARTIAL
+                if missing & (reference_chromosomes or set()):
+                    return STALE
+                return result_state(run.metadata or {})
             if run.status in ("failed", "cancelled"):
                 if self.same_content(path, current, recorded):
                     return FAILED
