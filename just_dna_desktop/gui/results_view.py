@@ -118,9 +118,12 @@ class ResultsView(QWidget):
         self.search.setToolTip("Type any text, an rsID (rs1135638) or a position or range "
                                "(chr21:25000000-25100000). Ctrl+F comes here; Esc clears it.")
         self.clinical = QCheckBox("Clinically flagged")
-        self.clinical.setToolTip("Rows where ClinVar lists any clinical significance (clin_* flags)")
+        self.clinical.setToolTip("Alleles you carry that ClinVar lists with any clinical "
+                                 "significance (clin_* flags). Ticking it ticks Carried only too; "
+                                 "untick that to see the flags at every site, carried or not.")
         self.rare = QCheckBox("Rare (MAF < 1 %)")
-        self.rare.setToolTip("Rows whose minor allele frequency is below 1 %")
+        self.rare.setToolTip("Rows whose allele is the site's minor allele, with a frequency "
+                             "below 1 %")
         self.carried = QCheckBox("Carried only")
         self.carried.setToolTip("Rows whose alternative allele you carry (one or two copies); "
                                 "hides positions where you have the reference allele")
@@ -187,6 +190,9 @@ class ResultsView(QWidget):
         self._debounce.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(self._debounce.start)
         self.search.returnPressed.connect(self.apply_filter)
+        # A person asks what they carry: the flags of alleles they do not carry (hom-ref rows
+        # labelled "likely pathogenic") only when they untick Carried only.
+        self.clinical.toggled.connect(self._carried_with_flags)
         for box in (self.clinical, self.rare, self.carried):
             box.toggled.connect(self.apply_filter)
         self.export_button.clicked.connect(self.ask_export)
@@ -271,6 +277,12 @@ class ResultsView(QWidget):
         self._debounce.stop()
         self.model.set_filter(self.search.text(), self.clinical.isChecked(), self.rare.isChecked(),
                               self.carried.isChecked())
+
+    def _carried_with_flags(self, checked: bool) -> None:
+        if checked and self.carried.isEnabled() and not self.carried.isChecked():
+            self.carried.blockSignals(True)  # one filter run, from the clinical box's own signal
+            self.carried.setChecked(True)
+            self.carried.blockSignals(False)
 
     def clear_filter(self) -> None:
         for box in (self.clinical, self.rare, self.carried):
