@@ -33,6 +33,7 @@ from ..errors import BuildMismatchError, ReferenceMissingError, UserError, write
 from ..reference import prepared
 from . import rsid_match
 from .build_check import SAMPLE_RSIDS, check_positions
+from .ploidy import Ploidy
 from ..readers.genotypes import InputFormat, detect_format, iter_markers, own_chromosome
 from ..housekeeping import discard, temp_dir, temp_file
 from ..publish import replace_output
@@ -419,6 +420,7 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
         part_files: list[Path] = []
         rows_out = matched = own_checked = own_confirmed = 0
         gaps = ReferenceGaps()
+        ploidy = Ploidy.of_positions(run["genome_build"])
         for index, chrom in enumerate(chroms):
             cancel.raise_if_cancelled()
             progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
@@ -436,6 +438,7 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
                     own_confirmed += confirmed
                 else:
                     gaps.add(chrom, part.height)
+                ploidy.count(part)
                 rows_out += part.height
                 matched += part.height - (part["rsid"].null_count()
                                           if "rsid" in part.columns else part.height)
@@ -457,13 +460,14 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
             "chromosomes": chroms,
             **gaps.metadata(),
             **header.gvcf_metadata(),
+            **ploidy.metadata(),
         }
         progress(0.9, f"Writing {output_path.name}")
         if spill:
-            _combine_atomic(part_files, output_path, compression, metadata)
+            _combine_atomic(part_files, output_path, compression, metadata, ploidy.apply)
         else:
             result = pl.concat([empty, *parts], how="diagonal_relaxed").select(empty.columns)
-            write_parquet_atomic(result, output_path, compression, metadata)
+            write_parquet_atomic(ploidy.apply(result), output_path, compression, metadata)
     return metadata
 
 
@@ -523,6 +527,7 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
 
     sources = {chrom: sources_of(chrom, paths) for chrom, paths in files.items()}
     counts, gaps, chroms = rsid_match.MatchCounts(), ReferenceGaps(), set()
+    ploidy = Ploidy.of_markers(run["genome_build"] or fmt.build)
     example = None  # a marker ID, to show if none is an rsID
     parts: list[pl.DataFrame] = []
     part_files: list[Path] = []
@@ -554,6 +559,7 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
             payload = payload.rename({n: _output_name(n) for n in payload.columns})
             part = result.hstack(payload).with_columns(alts=pl.col("alt").str.split("|"))
             del result, payload
+            ploidy.count(part)
             if number or parts:  # a second batch: results wait on disk
                 for done in parts + [part]:
                     part_files.append(_spill(done, empty, output_path,
@@ -570,17 +576,18 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
             "chromosomes": sorted(chroms, key=sort_key),
             **counts.metadata(),
             **gaps.metadata(),
+            **ploidy.metadata(),
         }
         cancel.raise_if_cancelled()
         progress(0.9, f"Writing {output_path.name}")
         if part_files:
-            _combine_atomic(part_files, output_path, compression, metadata)
+            _combine_atomic(part_files, output_path, compression, metadata, ploidy.apply)
         else:  # one batch: its columns put in order, without copying them (~150 MB for a chip)
             result = parts[0].select([
                 pl.col(n).cast(t) if n in parts[0].columns else pl.lit(None, t).alias(n)
                 for n, t in empty.schema.items()])
             del parts
-            write_parquet_atomic(result, output_path, compression, metadata)
+            write_parquet_atomic(ploidy.apply(result), output_path, compression, metadata)
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
@@ -784,9 +791,11 @@ def _footer(metadata: dict[str, Any] | None) -> dict[str, str] | None:
 
 
 def _combine_atomic(part_files: list[Path], path: Path, compression: str,
-                    metadata: dict[str, Any] | None = None) -> None:
-    """Stream the part files into one parquet file (bounded memory), written atomically."""
-    _write_atomic(path, metadata, lambda tmp: pl.scan_parquet(part_files).sink_parquet(
+                    metadata: dict[str, Any] | None = None,
+                    transform: Callable[[pl.LazyFrame], pl.LazyFrame] = lambda rows: rows) -> None:
+    """Stream the part files into one parquet file (bounded memory), written atomically;
+    `transform` changes the rows on the way (haploid calls, once every part was counted)."""
+    _write_atomic(path, metadata, lambda tmp: transform(pl.scan_parquet(part_files)).sink_parquet(
         tmp, compression=compression, statistics=True, metadata=_footer(metadata)))
 
 

@@ -330,6 +330,15 @@ def _short(allele: str | None, limit: int = 12) -> str:
     return allele if len(allele) <= limit else f"{allele[:limit]}…"
 
 
+def _haploid(run: dict[str, Any]) -> str | None:
+    count = run.get("calls_read_as_haploid")
+    if not count:
+        return None
+    where = "MT, and X and Y outside the PARs (one X: a male's file)" if run.get("haploid_x_y") \
+        else "MT"
+    return f"{count:,}, on {where}"
+
+
 def _about(summary: SampleSummary, generated: datetime) -> str:
     run = summary.run
     items: Iterable[tuple[str, Any]] = (
@@ -337,6 +346,8 @@ def _about(summary: SampleSummary, generated: datetime) -> str:
         ("input file", run.get("source_file")),
         ("input format", run.get("input_format")),
         ("matched by", run.get("match_by")),
+        ("why", run.get("match_by_reason")),
+        ("calls read as one allele", _haploid(run)),
         ("genome build of the input", run.get("genome_build")),
         ("variant types looked up", run.get("variant_type")),
         ("reference", "Ensembl variation (just-dna-seq/ensembl_variations), GRCh38"),

@@ -282,7 +282,8 @@ def _first_line(exc: BaseException) -> str:
 
 # What of the run's metadata a summary carries: how it was made, and what it could not do. Paths
 # stay out (the report is a document a person may share); the input's file name is enough.
-RUN_KEYS = ("partition_key", "vcf_sample", "input_format", "match_by", "genome_build",
+RUN_KEYS = ("partition_key", "vcf_sample", "input_format", "match_by", "match_by_reason",
+            "build_check", "haploid_x_y", "calls_read_as_haploid", "genome_build",
             "variant_type", "rows_in", "rows_out", "alleles_matched",
             "reference_chromosomes_missing", "alleles_not_looked_up", "contigs_not_in_reference",
             "alleles_on_other_contigs", "own_rsids_checked", "own_rsids_confirmed", "markers_in",
