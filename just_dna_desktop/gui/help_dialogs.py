@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -13,6 +14,15 @@ from .. import __version__
 from ..core.reference.demo import reference_revision
 from ..core.reference.sources import DATA_SOURCES, PROGRAM_LICENCE, PROGRAM_URL
 from .actions import shortcut_rows
+
+
+def fitted(widget: QWidget, width: int, height: int) -> QSize:
+    """`width` x `height`, or less where the screen's available area is smaller."""
+    screen = (widget.parentWidget() or widget).screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return QSize(width, height)
+    area = screen.availableGeometry()
+    return QSize(min(width, area.width() - 40), min(height, area.height() - 60))
 
 
 class ShortcutsDialog(QDialog):
@@ -34,13 +44,17 @@ class ShortcutsDialog(QDialog):
         header.setStretchLastSection(True)
         self.table.verticalHeader().hide()
         self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
+        # A description wraps onto more lines rather than being cut off with "…" (issue 21)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(720, 520)
+        self.resize(fitted(self, 720, 520))
 
 
 def about_html(reference_dir: Path | None) -> str:

@@ -29,6 +29,9 @@ class MetricsChart(ThemedChartView):
 
     def __init__(self, parent: QWidget | None = None, capacity: int = 600):
         self.samples: deque[tuple[float, float, float]] = deque(maxlen=capacity)
+        # The run's own figure once it has ended (its runner samples more often than this chart):
+        # the legend then says the peak the run card and the Runs tab say.
+        self.recorded_peak: float | None = None
         self.cpu_ceiling = 100.0 * (psutil.cpu_count() or 1)
         chart = QChart()
         self.cpu_series = QLineSeries(name="CPU %")
@@ -52,6 +55,7 @@ class MetricsChart(ThemedChartView):
         self.clear()
 
     def clear(self) -> None:
+        self.recorded_peak = None
         self.samples.clear()
         self.cpu_series.clear()
         self.memory_series.clear()
@@ -73,7 +77,27 @@ class MetricsChart(ThemedChartView):
         # The legend carries the latest values: no title row above the plot.
         self.chart().setTitle("")
         self.cpu_series.setName(f"CPU {cpu_percent:.0f} %")
-        self.memory_series.setName(f"memory {rss_mb:.0f} MB (peak {max(s[2] for s in self.samples):.0f})")
+        self._name_memory()
+
+    @property
+    def peak(self) -> float:
+        """The peak the legend shows: the run's recorded one when it has ended, else the highest
+        sample drawn."""
+        drawn = max((s[2] for s in self.samples), default=0.0)
+        return self.recorded_peak if self.recorded_peak is not None else drawn
+
+    def set_recorded_peak(self, peak_mb: float | None) -> None:
+        """The ended run's peak memory as its record has it."""
+        if peak_mb is None or not self.samples:
+            return
+        self.recorded_peak = float(peak_mb)
+        self._name_memory()
+        self._set_ranges()
+
+    def _name_memory(self) -> None:
+        if self.samples:
+            self.memory_series.setName(f"memory {self.samples[-1][2]:.0f} MB "
+                                       f"(peak {self.peak:.0f})")
 
     def _set_ranges(self) -> None:
         start = self.samples[0][0] if self.samples else 0.0
@@ -82,8 +106,7 @@ class MetricsChart(ThemedChartView):
         self.time_axis.setRange(start, start + span)
         self.time_axis.setTickInterval(_nice_step(span / 5))
         self.cpu_axis.setRange(0.0, self.cpu_ceiling)
-        peak = max((s[2] for s in self.samples), default=0.0)
-        self.memory_axis.setRange(0.0, _nice_ceiling(max(peak, 64.0)))
+        self.memory_axis.setRange(0.0, _nice_ceiling(max(self.peak, 64.0)))
 
     def _hovered(self, point: QPointF, state: bool) -> None:
         if not state or not self.samples:
@@ -159,6 +182,9 @@ class MetricsPanel(QWidget):
         self.live_title.setText(message)
 
     def show_run(self, metadata: dict[str, Any]) -> None:
+        """The finished run's numbers; the chart of that run takes its recorded peak, so the two
+        never say different figures."""
+        self.chart.set_recorded_peak(metadata.get("peak_memory_mb"))
         self.run_title.setText(metadata.get("partition_key") or metadata.get("source_vcf") or "")
         for key, _, fmt in self.FIELDS:
             value = metadata.get(key)

@@ -247,8 +247,8 @@ def test_queued_samples_show_a_countdown_and_run_now(qtbot, make_window):
     panel = window.jobs_panel
     qtbot.waitUntil(lambda: set(panel.queue_rows) == {"alice/a", "alice/b"}, timeout=20_000)
     assert not panel.empty.isVisibleTo(panel)  # never "No jobs running" while samples wait
-    assert re.fullmatch(r"alice/a: queued, starts in 3[56]\d\d s", panel.queue_rows["alice/a"].text.text())
-    assert panel.queue_rows["alice/b"].text.text() == "alice/b: queued, after 1 other"
+    assert re.fullmatch(r"alice/a: queued, starts in 3[56]\d\d s", panel.queue_rows["alice/a"].description())
+    assert panel.queue_rows["alice/b"].description() == "alice/b: queued, after 1 other"
     select(window, "alice/b")
     assert window.sample_area.currentWidget() is window.status_page
     assert "waits for 1 other sample before it" in window.status_page.text.text()
@@ -269,7 +269,7 @@ def test_the_first_in_the_queue_waits_for_the_running_annotation_not_a_clock(qtb
     row = QueueRow("alice/a", None)
     qtbot.addWidget(row)
     row.set_wait(0, None)
-    assert row.text.text() == "alice/a: queued, next"
+    assert row.description() == "alice/a: queued, next"
     entry = SampleEntry("alice", "a", "queued", None, None, "")
     page = describe_state(entry, queued_in=(0, None))
     assert "starts when the running annotation ends" in page["text"]
