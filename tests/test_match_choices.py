@@ -92,3 +92,30 @@ def test_a_persons_choice_is_kept_for_manual_and_automatic_runs_until_they_choos
     assert choices.kept(history, "alice/old", vcf).match_by == "rsid"
     choices.forget(history, "alice/old")
     assert choices.kept(history, "alice/old", vcf) is None
+
+
+def test_the_command_line_keeps_and_takes_the_same_choice(tmp_path, capsys):
+    import json
+
+    from just_dna_desktop.cli import main
+
+    source = grch37_without_build(tmp_path / "old.vcf")
+    data = tmp_path / "data"  # conftest's data folder
+
+    def annotate(*flags):
+        vcf = data / "input" / "users" / "carol" / "old.vcf"
+        assert main(["annotate", str(vcf), "--cache-dir", str(DEMO_DIR), "--json", *flags]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    assert main(["import", str(source), "--user", "carol"]) == 0
+    capsys.readouterr()
+    first = annotate()
+    assert first["partition_key"] == "carol/old" and first["match_by"] == "rsid"
+    assert "build_check" in first
+    forced = annotate("--match-by", "position", "--ignore-build-mismatch")
+    assert forced["match_by"] == "position"
+    again = annotate()  # no flag: the person's choice, not the check's
+    assert again["match_by"] == "position"
+    assert again["match_by_reason"].startswith("matched by position, as chosen for this sample")
+    back = annotate("--match-by", "auto")  # asked for by name: decided from the file again
+    assert back["match_by"] == "rsid" and "build_check" in back

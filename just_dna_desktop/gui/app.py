@@ -86,8 +86,8 @@ def create_window(args: argparse.Namespace, ask: startup.Ask | None = None):
 
     ask = ask or startup.default_ask(args.no_dialogs)
     flags = {}
-    if args.demo:
-        flags["data_dir"] = demo_workspace(args.data_dir)
+    if args.demo:  # all of it there: the environment must not point it at the person's own
+        flags.update(core_settings.folders_inside(demo_workspace(args.data_dir)))
     elif args.data_dir:
         flags["data_dir"] = args.data_dir
     settings = startup.load_settings(flags, ask)
