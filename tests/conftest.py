@@ -28,4 +28,12 @@ def isolated_paths(tmp_path, monkeypatch):
     monkeypatch.setenv("JUST_DNA_DESKTOP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("JUST_DNA_PIPELINES_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+    # The system's temporary folder too: throw-away demo workspaces go there, and a start-up
+    # sweep (the window's, `watch`'s) removes the dead ones it finds: never another test's.
+    import tempfile
+
+    temporary = tmp_path / "system-tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     return tmp_path

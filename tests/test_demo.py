@@ -127,14 +127,12 @@ def test_demo_annotation_gives_every_record_its_own_rsid(tmp_path, no_network):
 
 
 @pytest.fixture
-def temporary_folder(tmp_path, monkeypatch):
-    """The system's temporary folder, inside the test's own."""
+def temporary_folder(tmp_path):
+    """The system's temporary folder: inside the test's own (conftest)."""
     import tempfile
 
-    folder = tmp_path / "system-tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
+    assert tempfile.gettempdir() == str(tmp_path / "system-tmp")
+    return tmp_path / "system-tmp"
 
 
 def test_demo_command_prints_json_metadata(capsys, tmp_path, temporary_folder, no_network):
