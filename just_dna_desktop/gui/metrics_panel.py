@@ -135,7 +135,8 @@ def _nice_ceiling(value: float) -> float:
 
 
 class MetricsPanel(QWidget):
-    """The live chart on top, the last finished run's numbers below."""
+    """The live chart beside the last finished run's numbers; idle (no job running), one line
+    instead: the panel then takes a line of the window, not a third of it (issue 21)."""
 
     FIELDS = (("duration_sec", "Annotation time", "{:.2f} s"),
               ("process_duration_sec", "Process wall time", "{:.2f} s"), ("cpu_percent", "CPU", "{:.0f} %"),
@@ -163,13 +164,29 @@ class MetricsPanel(QWidget):
         widest = self.fontMetrics().horizontalAdvance("99,999,999 MB")
         for value in self.values.values():
             value.setMinimumWidth(widest)
+        self.box = box
+        self.idle_line = ElidedLabel("No job running", mode=Qt.TextElideMode.ElideMiddle)
+        self.idle_line.hide()
         live = QVBoxLayout()
         live.addWidget(self.live_title)
         live.addWidget(self.chart, 1)
+        live.addWidget(self.idle_line)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(live, 1)
         layout.addWidget(box)
+        self.idle = False
+        self._last_run: dict[str, Any] = {}
+
+    def set_idle(self, idle: bool) -> None:
+        """Idle: the chart and the figures give way to one line about the last run."""
+        self.idle = idle
+        self.live_title.setVisible(not idle)
+        self.chart.setVisible(not idle)
+        self.box.setVisible(not idle)
+        self.idle_line.setVisible(idle)
+        self.idle_line.setText(idle_text(self._last_run))
+        self.updateGeometry()
 
     def start(self, title: str) -> None:
         self.chart.clear()
@@ -185,6 +202,8 @@ class MetricsPanel(QWidget):
         """The finished run's numbers; the chart of that run takes its recorded peak, so the two
         never say different figures."""
         self.chart.set_recorded_peak(metadata.get("peak_memory_mb"))
+        self._last_run = dict(metadata)
+        self.idle_line.setText(idle_text(self._last_run))
         self.run_title.setText(metadata.get("partition_key") or metadata.get("source_vcf") or "")
         for key, _, fmt in self.FIELDS:
             value = metadata.get(key)
@@ -198,3 +217,14 @@ class MetricsPanel(QWidget):
         if missing:
             where = f"chr {', '.join(missing)}" if len(missing) <= 3 else f"{len(missing)} chromosomes"
             not_looked_up.setText(f"{not_looked_up.text()} ({where})")
+
+
+def idle_text(metadata: dict[str, Any]) -> str:
+    """No job running, and the last run's figures in a line."""
+    if not metadata:
+        return "No job running"
+    parts = [f"{metadata[key]:{fmt}}{unit}" for key, fmt, unit in (
+        ("duration_sec", ".1f", " s"), ("peak_memory_mb", ".0f", " MB peak"),
+        ("alleles_matched", ",", " matched")) if isinstance(metadata.get(key), (int, float))]
+    name = metadata.get("partition_key") or ""
+    return f"No job running. Last run {name}: {', '.join(parts)}" if parts else "No job running"
