@@ -528,7 +528,8 @@ class MainWindow(QMainWindow):
     def _refresh_lineage(self) -> None:
         outputs = [Node(e.key, f"{e.state}", {"annotated": "ok", "failed": "error", "running": "running",
                                                "stale": "warn", "partial": "warn",
-                                               "damaged": "error"}.get(e.state, "missing"))
+                                               "damaged": "error",
+                                               "doubtful": "warn"}.get(e.state, "missing"))
                    for e in self.samples.entries()]
         self.reference_panel.lineage.set_graph(self.reference_panel.lineage.source,
                                                self.reference_panel.lineage.cache, outputs)

@@ -84,8 +84,10 @@ def describe_state(entry: SampleEntry, *, running: bool = False,
     elif entry.state == "queued":
         if queued_in is not None:
             position, seconds = queued_in
-            if position == 0 and seconds is not None:
-                when = f"starts in {seconds:.0f} s" if seconds >= 0.5 else "starts now"
+            if seconds is not None and seconds >= 0.5:  # annotated a moment ago: its interval
+                when = f"starts in {seconds:.0f} s"
+            elif position == 0 and seconds is not None:
+                when = "starts now"
             elif position == 0:  # another annotation is running: one at a time
                 when = "starts when the running annotation ends"
             else:
