@@ -74,6 +74,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open_output_folder", "&Sample", "Open &output folder", (), ""),
     ActionSpec("reveal_input", "&Sample", "Reveal &input file", (), ""),
     ActionSpec("show_history", "&Sample", "Show &history", (), ""),
+    ActionSpec("remove", "&Sample", "Re&move…", (),
+               "Remove the selected sample, or person and all their samples, from the workspace: "
+               "it says what is deleted and what is kept, and asks first",
+               separator_before=True),
 
     ActionSpec("getting_started", "&Help", "&Getting started", (), "The first-run page"),
     ActionSpec("shortcuts", "&Help", "&Keyboard shortcuts", (StandardKey.HelpContents,), ""),

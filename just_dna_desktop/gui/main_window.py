@@ -223,7 +223,9 @@ class MainWindow(QMainWindow):
         self.sample_actions = SampleActions(
             self.tree, self.samples, self.jobs, self.history_view, self.failed_page,
             annotate=self.queue.annotate, cancel=self.queue.cancel, open_sample=self.open_sample,
-            show_tab=self.show_tab, choose_files=self.importer.choose_files, parent=self)
+            show_tab=self.show_tab, choose_files=self.importer.choose_files, parent=self,
+            workspace=lambda: self.workspace, history=self.history,
+            forget_queued=lambda key: self.scheduler.dequeue(key))
 
     def _connect_signals(self) -> None:
         """Every connection between the window's parts, in one place."""
@@ -278,6 +280,7 @@ class MainWindow(QMainWindow):
         status.cancel.connect(lambda: status.key and self.queue.cancel(status.key))
         for signal in (self.jobs.job_added, self.jobs.job_done):
             signal.connect(lambda *_: sample_actions.update())
+        sample_actions.removed.connect(self._removed)
 
         # The Summary tab: always of the file the table shows, cleared with it, so another
         # person's summary never stays under this selection; its clicks filter the table.
@@ -665,6 +668,11 @@ class MainWindow(QMainWindow):
             if index.isValid():
                 self.tree.setCurrentIndex(index)
         self.sample_annotated.emit(key)
+
+    def _removed(self, what: str) -> None:
+        self.statusBar().showMessage(f"Removed {what}", 10_000)
+        self.history_view.refresh()
+        self.refresh_samples()
 
     def _annotation_ended(self, key: str, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)

@@ -316,3 +316,51 @@ def test_a_grch37_file_that_names_no_build_is_matched_by_rsid_and_a_doubt_is_nev
     tooltip = window.samples.data(index, Qt.ItemDataRole.ToolTipRole)
     assert "<br>Doubtful: its matches may be wrong" in tooltip
     assert STATES["doubtful"][1] != STATES["annotated"][1]  # its own mark, not the check
+
+
+def test_a_sample_or_a_person_is_removed_from_the_window_after_saying_what_goes(
+        qtbot, make_window):
+    """Issue 21: there was no way to remove a sample or a person from the window."""
+    from just_dna_desktop.gui.sample_actions import removal_question
+
+    window = make_window(auto_annotate=False)
+    add_sample(window, "alice/first", DEMO_VCF)
+    add_sample(window, "alice/second", DEMO_VCF)
+    add_sample(window, "bob/only", DEMO_VCF)
+    rescan(qtbot, window)
+    actions = window.sample_actions
+    asked = []
+    actions.confirm_removal = lambda plan: asked.append(plan) or answer
+    # from the sample's context menu; the person says no first, then yes
+    select(window, "alice/first")
+    menu = actions.sample_menu(window.samples.index_of("alice/first"))
+    remove = next(a for a in menu.actions() if a.text() == "Remove this sample…")
+    assert remove.isEnabled()
+    answer = False
+    remove.trigger()
+    assert asked[-1].what == "sample alice/first"
+    assert (window.settings.input_dir / "alice" / "first.vcf").is_file()  # nothing on "no"
+    title, text, details = removal_question(asked[-1])
+    assert title == "Remove sample alice/first?" and "cannot be undone" in text
+    deleted, kept = details.split("\n\nKept:\n")
+    assert "first.vcf: the genome file in the input folder" in deleted
+    assert "the results (annotated table, exports and reports saved there)" in deleted
+    assert "The run history: past runs stay listed." in kept
+    answer = True
+    with qtbot.waitSignal(window.samples_refreshed, timeout=10_000):
+        remove.trigger()
+    assert not window.samples.index_of("alice/first").isValid()
+    assert not (window.settings.input_dir / "alice" / "first.vcf").exists()
+    assert not window.workspace.output_file("alice", "first").parent.exists()
+    assert window.history.list_runs(partition_key="alice/first")  # its runs stay listed
+    assert window.statusBar().currentMessage() == "Removed sample alice/first"
+    # a person, with every sample of theirs, from their row's menu
+    user_row = window.samples.index_of("bob")
+    menu = actions.sample_menu(user_row)
+    remove_person = next(a for a in menu.actions() if a.text() == "Remove bob and their samples…")
+    with qtbot.waitSignal(window.samples_refreshed, timeout=10_000):
+        remove_person.trigger()
+    assert asked[-1].what == "bob and their 1 sample"
+    assert "bob" not in window.samples.users
+    assert not (window.settings.input_dir / "bob").exists()
+    assert window.samples.index_of("alice/second").isValid()  # nobody else's
