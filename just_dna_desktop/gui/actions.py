@@ -34,7 +34,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Copy a VCF or a genotyping service's raw data into a person's folder; it is "
                "annotated on its own"),
     ActionSpec("open_demo", "&File", "Open the &demo", (),
-               "132 real variants with a bundled slice of the reference: no download"),
+               "132 real variants with a bundled slice of the reference, in a window of its own "
+               "on a throw-away workspace: nothing is added to yours, no download"),
+    ActionSpec("add_demo", "&File", "Add the demo to &my workspace", (),
+               "The demo person and its two samples, annotated in your own workspace"),
     ActionSpec("open_data_folder", "&File", "Open the &data folder", (),
                "The folder that holds everyone's samples and results"),
     ActionSpec("export_view", "&File", "&Export the table…", ("Ctrl+E",),

@@ -72,6 +72,14 @@ def apply_theme(app: QApplication, theme: str = "system") -> None:
         hints.colorSchemeChanged.connect(update)
 
 
+def demo_command() -> tuple[str, list[str]]:
+    """(program, arguments) that open this program's demo window: a process of its own, on a
+    throw-away workspace removed when it closes (the bundled app is its own program)."""
+    if getattr(sys, "frozen", False):
+        return sys.executable, ["--demo"]
+    return sys.executable, ["-m", "just_dna_desktop", "--demo"]
+
+
 def demo_workspace(base: Path | None = None) -> Path:
     """A data folder for `--demo`: a fresh temporary one (owner-tagged, so a killed window's is
     swept at the next start) unless a folder is given."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -14,15 +13,7 @@ from .. import __version__
 from ..core.reference.demo import reference_revision
 from ..core.reference.sources import DATA_SOURCES, PROGRAM_LICENCE, PROGRAM_URL
 from .actions import shortcut_rows
-
-
-def fitted(widget: QWidget, width: int, height: int) -> QSize:
-    """`width` x `height`, or less where the screen's available area is smaller."""
-    screen = (widget.parentWidget() or widget).screen() or QGuiApplication.primaryScreen()
-    if screen is None:
-        return QSize(width, height)
-    area = screen.availableGeometry()
-    return QSize(min(width, area.width() - 40), min(height, area.height() - 60))
+from .screen_fit import fitted
 
 
 class ShortcutsDialog(QDialog):

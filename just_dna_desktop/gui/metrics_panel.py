@@ -184,8 +184,8 @@ class MetricsPanel(QWidget):
         self.live_title.setVisible(not idle)
         self.chart.setVisible(not idle)
         self.box.setVisible(not idle)
-        self.idle_line.setVisible(idle)
         self.idle_line.setText(idle_text(self._last_run))
+        self.idle_line.setVisible(idle and bool(self._last_run))  # the jobs list says the rest
         self.updateGeometry()
 
     def start(self, title: str) -> None:
