@@ -88,7 +88,7 @@ class MetricsChart(ThemedChartView):
 
     def set_recorded_peak(self, peak_mb: float | None) -> None:
         """The ended run's peak memory as its record has it."""
-        if peak_mb is None or not self.samples:
+        if peak_mb is None:
             return
         self.recorded_peak = float(peak_mb)
         self._name_memory()
@@ -98,6 +98,8 @@ class MetricsChart(ThemedChartView):
         if self.samples:
             self.memory_series.setName(f"memory {self.samples[-1][2]:.0f} MB "
                                        f"(peak {self.peak:.0f})")
+        elif self.recorded_peak is not None:  # a run too short for the chart to sample
+            self.memory_series.setName(f"memory (peak {self.peak:.0f})")
 
     def _set_ranges(self) -> None:
         start = self.samples[0][0] if self.samples else 0.0

@@ -290,3 +290,23 @@ def test_open_the_demo_opens_a_window_of_its_own_and_adds_nothing_here(qtbot, ma
     assert window.samples.entries() == []
     assert not (window.settings.input_dir / "demo").exists()
     assert "window of its own" in window.statusBar().currentMessage()
+
+
+def test_the_live_charts_peak_memory_is_the_run_cards_after_a_real_run(qtbot, make_window):
+    """Issue 21: the chart (the window's own samples) and the run card (the run's record) said
+    two peaks for one run."""
+    import re
+
+    window = make_window(auto_annotate=False)
+    path = window.settings.input_dir / "alice" / "genome.vcf"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(DEMO_VCF.read_bytes())
+    rescan(qtbot, window)
+    with qtbot.waitSignal(window.sample_annotated, timeout=90_000):
+        window.annotate("alice/genome")
+    card = window.metrics.values["peak_memory_mb"].text()
+    legend = window.metrics.chart.memory_series.name()
+    assert re.fullmatch(r"\d+ MB", card) and legend.endswith(f"(peak {card.split()[0]})"), \
+        (card, legend)
+    run = window.history.list_runs(partition_key="alice/genome", limit=1)[0]
+    assert card == f"{run.metadata['peak_memory_mb']:.0f} MB"  # the Runs tab's figure too
