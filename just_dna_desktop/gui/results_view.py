@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QFileDialog, QFrame, QHB
                                QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.results.links import variant_links
-from ..core.results.columns import DEFAULT_PRESET, PRESETS, column_info, grouped, preset_columns
+from ..core.results.columns import (DEFAULT_PRESET, PRESETS, column_info, column_label, grouped,
+                                    preset_columns)
 from ..core.results.query import export_name, format_value, write_table
 from .actions import TABLE_ACTIONS, create_actions
 from .column_memory import ColumnMemory
@@ -400,7 +401,7 @@ class ResultsView(QWidget):
         query = self.model.query
         assert query is not None
         metrics = self.table.fontMetrics()
-        header = self.table.horizontalHeader().fontMetrics().horizontalAdvance(name) + 28
+        header = self._header_width(name)
         dtype = query.schema[name]
         if dtype in _NUMBERS:
             content = metrics.horizontalAdvance(_WIDEST["integer"])
@@ -417,13 +418,22 @@ class ResultsView(QWidget):
         width = self._default_widths[name] = min(max(header, content + 16), MAX_COLUMN_WIDTH)
         return width
 
+    def _header_width(self, name: str) -> int:
+        """Room for the header as shown (`start (GRCh38)` for a file matched by rsID)."""
+        assert self.model.query is not None
+        label = column_label(name, self.model.query.schema)
+        return self.table.horizontalHeader().fontMetrics().horizontalAdvance(label) + 28
+
     def _apply_widths(self) -> None:
         if self.model.query is None:
             return
         self._applying_widths = True
         try:
             for section, name in enumerate(self.model.visible_columns):
-                self.table.setColumnWidth(section, self.memory.width(name) or self.default_width(name))
+                remembered = self.memory.width(name)
+                # a width remembered from other results never cuts this one's header
+                self.table.setColumnWidth(section, max(remembered, self._header_width(name))
+                                          if remembered else self.default_width(name))
         finally:
             self._applying_widths = False
 

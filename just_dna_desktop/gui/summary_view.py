@@ -21,7 +21,7 @@ from PySide6.QtCharts import (QBarCategoryAxis, QBarSeries, QBarSet, QCategoryAx
                               QHorizontalBarSeries, QStackedBarSeries, QValueAxis)
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, Qt,
                             QUrl, Signal)
-from PySide6.QtGui import QBrush, QCursor, QDesktopServices, QKeyEvent, QPalette
+from PySide6.QtGui import QBrush, QCursor, QDesktopServices, QKeyEvent, QPalette, QPen
 from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QScrollArea, QSizePolicy, QTableView, QToolTip,
                                QVBoxLayout, QWidget)
@@ -32,7 +32,7 @@ from ..core.results.query import RARE_MAF
 from ..core.results.report import write_report
 from ..core.results.summary import (MAF_EDGES, NOT_JUDGED, UNMATCHED, SampleSummary,
                                     maf_bin_label, summarize)
-from .chart_theme import ThemedChartView
+from .chart_theme import ThemedChartView, series_color
 from .jobs import Job, JobManager
 from .plain_text import tooltip
 
@@ -184,7 +184,11 @@ class BarChart(ThemedChartView):
     def restyle(self) -> None:
         super().restyle()
         palette = self.palette()
-        self.bars.setSelectedColor(palette.color(QPalette.ColorRole.Highlight))
+        # the keyboard's bar: the second series colour (orange), never a blue like the bars'
+        self.bars.setSelectedColor(series_color(palette, 1))
+        # the keyboard's chart: framed in the highlight colour
+        self.chart().setBackgroundPen(QPen(palette.color(QPalette.ColorRole.Highlight), 2)
+                                      if self.hasFocus() else QPen(Qt.PenStyle.NoPen))
         if getattr(self, "gap_bars", None) is not None:
             muted = palette.color(QPalette.ColorRole.PlaceholderText)
             self.gap_bars.setBrush(QBrush(muted, Qt.BrushStyle.BDiagPattern))
@@ -230,9 +234,11 @@ class BarChart(ThemedChartView):
         self.bars.deselectAllBars()
         QToolTip.hideText()
         super().focusOutEvent(event)
+        self.restyle()
 
     def focusInEvent(self, event: Any) -> None:
         super().focusInEvent(event)
+        self.restyle()
         if self.current is not None and self.current < len(self.labels):
             self.set_current(self.current)
 

@@ -19,7 +19,7 @@ import polars as pl
 
 from ..errors import UserError
 from ..readers.genotypes import own_chromosome
-from .columns import derived_columns, row_allele, sort_keys
+from .columns import ROW_ALLELE, derived_columns, row_allele, sort_keys
 
 ROW = "__row"
 EXPORT_FORMATS = ("csv", "tsv", "parquet")
@@ -62,10 +62,14 @@ class ResultsQuery:
         self.derived = derived_columns(self.file_schema)
         self.schema: dict[str, pl.DataType] = dict(self.file_schema)
         self.columns: list[str] = list(self.file_schema)
-        after = self.columns.index("rsid") + 1 if "rsid" in self.columns else len(self.columns)
-        for offset, name in enumerate(self.derived):
+        for name in self.derived:
             self.schema[name] = pl.String()
-            self.columns.insert(after + offset, name)
+            if name == ROW_ALLELE and "alt" in self.columns:  # beside the alleles it picks from
+                self.columns.insert(self.columns.index("alt") + 1, name)
+            else:  # after `rsid`, in order
+                last = max((self.columns.index(n) for n in ("rsid", *self.derived)
+                            if n in self.columns and n != ROW_ALLELE), default=len(self.columns) - 1)
+                self.columns.insert(last + 1, name)
         self.total_rows: int = pl.scan_parquet(self.path).select(pl.len()).collect().item()
         self.spec = ViewSpec()
         self._row_ids: pl.Series | None = None  # None = the file's own order, unfiltered
