@@ -127,12 +127,13 @@ def test_demo_annotation_gives_every_record_its_own_rsid(tmp_path, no_network):
 
 
 @pytest.fixture
-def temporary_folder(tmp_path):
-    """The system's temporary folder: inside the test's own (conftest)."""
+def temporary_folder():
+    """The system's temporary folder: the test's own (conftest)."""
     import tempfile
 
-    assert tempfile.gettempdir() == str(tmp_path / "system-tmp")
-    return tmp_path / "system-tmp"
+    folder = Path(tempfile.gettempdir())
+    assert folder.name.startswith("jdd-")
+    return folder
 
 
 def test_demo_command_prints_json_metadata(capsys, tmp_path, temporary_folder, no_network):
