@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .samples import Fingerprint
+from .samples import Fingerprint, same_content
 
 if TYPE_CHECKING:  # (runner imports this module: its job class is named, not imported)
     from .history import History
@@ -65,18 +65,11 @@ def kept(history: "History", partition_key: str, path: Path | None = None) -> Ma
 
 
 def _same_file(path: Path, choice: MatchChoice) -> bool:
-    recorded = Fingerprint.from_dict(choice.input_fingerprint)
-    if recorded is None:
-        return False
     try:
-        current = Fingerprint.of(path)
+        return same_content(path, Fingerprint.of(path),
+                            Fingerprint.from_dict(choice.input_fingerprint))
     except OSError:
         return False
-    if (recorded.size, recorded.mtime_ns) == (current.size, current.mtime_ns):
-        return True
-    if recorded.size != current.size or recorded.sha256 is None:
-        return False
-    return Fingerprint.of(path, with_hash=True).sha256 == recorded.sha256
 
 
 def decide(history: "History", partition_key: str, job: Any) -> tuple[Any, MatchChoice | None]:

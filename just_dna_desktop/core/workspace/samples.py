@@ -127,6 +127,19 @@ class Fingerprint:
         return {"size": self.size, "mtime_ns": self.mtime_ns, "sha256": self.sha256}
 
 
+def same_content(path: Path, current: Fingerprint, recorded: Fingerprint | None,
+                 sha256=None) -> bool:
+    """Whether `path` (now `current`) still holds what `recorded` describes: same size and mtime,
+    or same size and SHA-256 when only the mtime moved (`sha256()` gives the file's, hashed once)."""
+    if recorded is None:
+        return False
+    if (recorded.size, recorded.mtime_ns) == (current.size, current.mtime_ns):
+        return True
+    if recorded.size != current.size or recorded.sha256 is None:
+        return False
+    return (sha256() if sha256 is not None else file_sha256(path)) == recorded.sha256
+
+
 @dataclass
 class Sample:
     """One partition: a user's sample file and what state it is in."""
@@ -375,13 +388,7 @@ class Workspace:
 
     def same_content(self, path: Path, current: Fingerprint, recorded: Fingerprint | None) -> bool:
         """Whether `path` (now `current`) still holds what `recorded` describes."""
-        if recorded is None:
-            return False
-        if (recorded.size, recorded.mtime_ns) == (current.size, current.mtime_ns):
-            return True
-        if recorded.size != current.size or recorded.sha256 is None:
-            return False
-        return self.sha256(path, current) == recorded.sha256
+        return same_content(path, current, recorded, lambda: self.sha256(path, current))
 
     def content_problem(self, path: Path, current: Fingerprint) -> str | None:
         """Why a file named like a genotyping file is neither one nor a VCF (None when it is one),
