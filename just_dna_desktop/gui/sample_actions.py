@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QModelIndex, QObject, QPoint, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
@@ -21,6 +21,7 @@ from .actions import ACTIONS, create_actions
 from .failed_page import FailedPage
 from .history_view import HistoryView
 from .jobs import Job, JobManager
+from .plain_text import message_box
 from .sample_tree import SampleTree
 from .samples_model import SampleEntry, SamplesModel
 
@@ -167,7 +168,7 @@ class SampleActions(QObject):
                 raise UserError(f"{', '.join(busy)}: being annotated now; cancel it first, then "
                                 "remove it")
         except UserError as exc:
-            QMessageBox.warning(self.parent_widget, "Cannot remove", str(exc))
+            message_box(self.parent_widget, QMessageBox.Icon.Warning, "Cannot remove", str(exc))
             return False
         if not self.confirm_removal(plan):
             return False
@@ -176,7 +177,7 @@ class SampleActions(QObject):
         try:
             removal.carry_out(workspace, plan, self.history)
         except UserError as exc:
-            QMessageBox.warning(self.parent_widget, "Not all removed", str(exc))
+            message_box(self.parent_widget, QMessageBox.Icon.Warning, "Not all removed", str(exc))
         self.removed.emit(plan.what)
         return True
 
@@ -184,6 +185,7 @@ class SampleActions(QObject):
         """Asks, saying what is deleted and what is kept; a separate method so tests can answer."""
         title, text, details = removal_question(plan)
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self.parent_widget)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # names and paths, shown as written
         box.setInformativeText(details)
         remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)

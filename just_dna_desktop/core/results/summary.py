@@ -283,7 +283,7 @@ def _first_line(exc: BaseException) -> str:
 # What of the run's metadata a summary carries: how it was made, and what it could not do. Paths
 # stay out (the report is a document a person may share); the input's file name is enough.
 RUN_KEYS = ("partition_key", "vcf_sample", "input_format", "match_by", "match_by_reason",
-            "build_check", "haploid_x_y", "calls_read_as_haploid", "genome_build",
+            "haploid_x_y", "calls_read_as_haploid", "genome_build",
             "variant_type", "rows_in", "rows_out", "alleles_matched",
             "reference_chromosomes_missing", "alleles_not_looked_up", "contigs_not_in_reference",
             "alleles_on_other_contigs", "own_rsids_checked", "own_rsids_confirmed", "markers_in",
@@ -298,9 +298,9 @@ RUN_KEYS = ("partition_key", "vcf_sample", "input_format", "match_by", "match_by
 COUNT_KEYS = ("rows_in", "rows_out", "alleles_matched", "alleles_not_looked_up",
               "alleles_on_other_contigs", "own_rsids_checked", "own_rsids_confirmed", "markers_in",
               "no_calls", "without_rsid", "strand_flipped", "mismatched",
-              "reference_blocks_skipped", "symbolic_alleles_skipped")
+              "reference_blocks_skipped", "symbolic_alleles_skipped", "calls_read_as_haploid")
 NAME_LIST_KEYS = ("reference_chromosomes_missing", "contigs_not_in_reference")
-FLAG_KEYS = ("gvcf",)
+FLAG_KEYS = ("gvcf", "haploid_x_y")
 
 
 def _checked(key: str, value: Any) -> Any:

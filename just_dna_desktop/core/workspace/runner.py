@@ -10,6 +10,7 @@ even a run that is killed has its peak recorded. `run_job` blocks: call it from 
 from __future__ import annotations
 
 import _thread
+import logging
 import multiprocessing
 import os
 import signal
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 
 from . import choices
+from .history import HistoryError
 from ..cancel import CancelToken
 from ..housekeeping import sweep
 from ..engine.metrics import ResourceMonitor
@@ -31,6 +33,7 @@ from ..engine.metrics import ResourceMonitor
 if TYPE_CHECKING:
     from .history import History
 
+log = logging.getLogger(__name__)
 ProgressCallback = Callable[[float, str], None]
 EventCallback = Callable[[str, str], None]  # (level, message)
 # A job body, run in the child: (job, progress, event) -> metadata. Must be importable by name.
@@ -244,7 +247,11 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
     chosen, engine_decides = None, job.match_by == "auto"
     if history is not None and partition_key is not None:
         # a method given is kept for the sample; `auto` takes the one kept (core/workspace/choices)
-        job, chosen = choices.decide(history, partition_key, job)
+        try:
+            job, chosen = choices.decide(history, partition_key, job)
+        except HistoryError as exc:  # the run goes on with the method it was given
+            log.warning("%s: the kept matching method could not be read or kept (%s)",
+                        partition_key, exc)
     config = job_config(job, trigger)
     if history is not None:
         if run_id is None:  # one run per partition and per output file, across processes
@@ -339,8 +346,11 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
     _finish(history, result, event)
     if result.ok and engine_decides and chosen is None and history is not None \
             and partition_key is not None:
-        choices.keep_checked(history, partition_key, result.metadata,
-                             config.get("input_fingerprint"))
+        try:  # what the check judged is kept; a busy history only means the next run checks too
+            choices.keep_checked(history, partition_key, result.metadata,
+                                 config.get("input_fingerprint"))
+        except HistoryError as exc:
+            log.warning("%s: the matching method was not kept (%s)", partition_key, exc)
     return result
 
 
