@@ -88,10 +88,11 @@ class SampleSummary:
         return bool(self.run.get("reference_chromosomes_missing"))
 
     def to_dict(self) -> dict[str, Any]:
-        """The numbers as JSON-ready data (`report --json`, the smoke test)."""
+        """The numbers as JSON-ready data (`report --json`, the smoke test). The result file by
+        its name only: what a person shares must not carry the folders (and account) it sat in."""
         return {
             "sample": self.sample,
-            "file": str(self.path),
+            "file": self.path.name,
             "allele_rows": self.allele_rows,
             "matched": self.matched,
             "zygosity": self.zygosity,
@@ -319,7 +320,7 @@ def _run_record(run: dict[str, Any], path: Path) -> dict[str, Any]:
     record = {key: _checked(key, run[key]) for key in RUN_KEYS if key in run}
     record = {key: value for key, value in record.items() if value is not None}
     source = run.get("source_vcf") or run.get("source_file")
-    if isinstance(source, str) and source:
+    if isinstance(source, str) and source:  # a name, or a full path in results written before
         record["source_file"] = Path(source).name
     try:
         written = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
