@@ -6,6 +6,7 @@ It speaks the parts of the Hub HTTP API the reference manager uses, for dataset 
     GET  /api/datasets/{org}/{name}/tree/{rev}[/{path}]           list_repo_tree (recursive, LFS info)
     POST /api/datasets/{org}/{name}/paths-info/{rev}              get_paths_info
     GET|HEAD /datasets/{org}/{name}/resolve/{rev}/{path}          302 to the LFS object, like the real Hub
+                                                                  (small git files: their bytes, 200)
     GET|HEAD /lfs/{sha256}                                        the bytes, with HTTP Range (206)
 
 Unknown repos and revisions answer 404 with the Hub's `X-Error-Code` headers, so `huggingface_hub`
@@ -37,11 +38,20 @@ class LoggedRequest:
     headers: dict[str, str]
 
 
+# What the Hub's default .gitattributes puts in LFS; other files (JSON, text) are kept in git itself,
+# listed with their size and git blob id only, and served by `resolve` directly.
+LFS_SUFFIXES = (".parquet", ".gz", ".zip", ".bin", ".png", ".jpg")
+
+
 @dataclass
 class Repo:
     files: dict[str, bytes]
     commit: str = "0123456789abcdef0123456789abcdef01234567"
     branches: tuple[str, ...] = ("main",)
+
+    @staticmethod
+    def in_lfs(path: str) -> bool:
+        return path.endswith(LFS_SUFFIXES)
 
     def resolve(self, revision: str) -> str | None:
         return self.commit if revision in self.branches or revision == self.commit else None
@@ -52,8 +62,10 @@ class Repo:
     def tree_entry(self, path: str) -> dict:
         data = self.files[path]
         blob = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-        return {"type": "file", "oid": blob, "size": len(data), "path": path,
-                "lfs": {"oid": self.sha256(path), "size": len(data), "pointerSize": 134}}
+        entry = {"type": "file", "oid": blob, "size": len(data), "path": path}
+        if self.in_lfs(path):
+            entry["lfs"] = {"oid": self.sha256(path), "size": len(data), "pointerSize": 134}
+        return entry
 
 
 @dataclass
@@ -196,9 +208,10 @@ class _Handler(BaseHTTPRequestHandler):
                 entry = {"rfilename": path}
                 if blobs:
                     tree = repo.tree_entry(path)
-                    entry.update(size=tree["size"], blobId=tree["oid"],
-                                 lfs={"sha256": tree["lfs"]["oid"], "size": tree["size"],
-                                      "pointerSize": 134})
+                    entry.update(size=tree["size"], blobId=tree["oid"])
+                    if "lfs" in tree:
+                        entry["lfs"] = {"sha256": tree["lfs"]["oid"], "size": tree["size"],
+                                        "pointerSize": 134}
                 siblings.append(entry)
             self._json({"id": repo_id, "sha": commit, "private": self.hub.token is not None,
                         "siblings": siblings})
@@ -237,6 +250,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(404, "EntryNotFound", f"{path} does not exist on {revision}")
             return
         sha = repo.sha256(path)
+        if not repo.in_lfs(path):
+            self._serve_bytes(method, path, repo.files[path], sha, commit)
+            return
         self.send_response(302)
         self.send_header("Location", f"/lfs/{sha}")
         self.send_header("X-Repo-Commit", commit)
@@ -253,6 +269,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(404, "EntryNotFound", "No such object")
             return
         path, data = found
+        self._serve_bytes(method, path, data, sha256)
+
+    def _serve_bytes(self, method: str, path: str, data: bytes, sha256: str,
+                     commit: str | None = None) -> None:
         if path in self.hub.corrupt:
             middle = len(data) // 2
             data = data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:]
@@ -278,6 +298,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("ETag", f'"{sha256}"')
+        if commit:
+            self.send_header("X-Repo-Commit", commit)
         self.end_headers()
         if method == "HEAD":
             return

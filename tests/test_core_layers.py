@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "just_dna_desktop"
 CORE = PACKAGE / "core"
 
 # Rank of each place in core: a module may import its own package and anything ranked lower.
-BASICS = {"errors", "cancel", "housekeeping", "publish", "layout"}
+BASICS = {"errors", "cancel", "housekeeping", "publish", "layout", "hub"}
 RANK = {"readers": 1, "reference": 1, "engine": 2, "modules": 3, "results": 4, "workspace": 5}
 OUTSIDE_CORE = ("just_dna_desktop.gui", "just_dna_desktop.cli", "just_dna_desktop.pipelines",
                 "PySide6", "shiboken6", "qasync", "dagster")

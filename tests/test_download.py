@@ -22,6 +22,7 @@ import pytest
 
 from just_dna_desktop import cli
 from just_dna_desktop.core.reference import download, cache as reference
+from just_dna_desktop.core import hub as hub_transfer
 from just_dna_desktop.core.cancel import CancelToken
 from just_dna_desktop.core.errors import Cancelled, UserError
 from just_dna_desktop.core.reference.schema import CLINICAL_COLUMNS, EVIDENCE_COLUMNS
@@ -490,11 +491,11 @@ def test_disk_full_while_writing_is_a_clear_error_and_keeps_the_bytes(hub, ref_d
         def __exit__(self, *exc):
             self.handle.close()
 
-    monkeypatch.setattr(download, "open", FillsUp, raising=False)
+    monkeypatch.setattr(hub_transfer, "open", FillsUp, raising=False)
     with pytest.raises(download.DiskSpaceError, match="disk is full while writing .*chr21"):
         fetch(ref_dir)
     kept = (ref_dir / (CHR21 + ".incomplete")).stat().st_size
     assert 0 < kept <= 64 * 1024
-    monkeypatch.delattr(download, "open")
+    monkeypatch.delattr(hub_transfer, "open")
     fetch(ref_dir)
     assert file_gets(hub, CHR21)[-1].headers["range"] == f"bytes={kept}-"

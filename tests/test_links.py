@@ -37,3 +37,11 @@ def test_variant_links_collects_what_can_be_named():
     assert set(variant_links("rs7", "1", 10, "A", "G")) == {"dbSNP", "ClinVar", "gnomAD"}
     assert set(variant_links(None, "1", 10, "A", "G")) == {"gnomAD"}
     assert variant_links(None) == {}
+
+
+def test_pubmed_links_only_from_pubmed_ids():
+    from just_dna_desktop.core.results.links import pubmed_url
+
+    assert pubmed_url("23698643") == "https://pubmed.ncbi.nlm.nih.gov/23698643/"
+    for bad in ("", "0", "PMID:1", "1/../x", "12345678901", 123, None, "1 ", "javascript:1"):
+        assert pubmed_url(bad) is None, bad

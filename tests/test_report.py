@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -68,10 +69,12 @@ def assert_self_contained(text: str) -> Page:
             assert tag == "a", f"<{tag} href> would load"
     css = "".join(page.styles)
     assert "url(" not in css and "@import" not in css and "@font-face" not in css
-    # Every address in the file is a link a person clicks: dbSNP or ClinVar of a listed rsID.
+    # Every address in the file is a link a person clicks: dbSNP or ClinVar of a listed rsID, or
+    # PubMed of a study a module cites.
     for href in page.anchors():
-        assert href.startswith(("https://www.ncbi.nlm.nih.gov/snp/rs",
-                                "https://www.ncbi.nlm.nih.gov/clinvar/?term=rs")), href
+        assert re.fullmatch(r"https://www\.ncbi\.nlm\.nih\.gov/snp/rs\d+|"
+                            r"https://www\.ncbi\.nlm\.nih\.gov/clinvar/\?term=rs\d+|"
+                            r"https://pubmed\.ncbi\.nlm\.nih\.gov/\d+/", href), href
     stripped = text
     for href in page.anchors():
         stripped = stripped.replace(href, "")
@@ -262,6 +265,196 @@ def test_the_report_command_never_reaches_the_network(flagged_output, tmp_path, 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     assert cli.main(["report", str(flagged_output), "--output", str(tmp_path / "r.html")]) == 0
 
+
+# -- what the annotation modules say -------------------------------------------------------------
+
+from findings_words_data import (annotated_sample, install,  # noqa: E402
+                                 run_findings, standard_modules)
+from just_dna_desktop.core.modules.findings import findings_path  # noqa: E402
+from just_dna_desktop.core.results.plain_words import EVIDENCE_LADDER  # noqa: E402
+
+# Words of certainty a report must not use outside the ladder (the folds hold the modules' own
+# fields, such as "evidence level 1A", for a professional).
+OTHER_CERTAINTY = re.compile(r"\b(strong|moderate|weak|limited|definitive|definite|probable|"
+                             r"possible|possibly|proven|confirmed|conclusive|established|"
+                             r"suggestive|significant|certain|uncertain|high confidence)\b", re.I)
+NEVER_ABOUT_MEDICINES = re.compile(r"\b(avoid|stop|do not take|don't take|dose)\b", re.I)
+
+
+class Layers(HTMLParser):
+    """The text outside every <details> fold, and each evidence word shown."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.outside: list[str] = []
+        self.evidence: list[str] = []
+        self._in_evidence = False
+        self._in_style = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.depth += tag == "details"
+        self._in_style = tag == "style"
+        self._in_evidence = tag == "span" and "evidence" in (attrs.get("class") or "").split()
+
+    def handle_endtag(self, tag):
+        self.depth -= tag == "details"
+        self._in_style = self._in_evidence = False
+
+    def handle_data(self, data):
+        if self._in_evidence:
+            self.evidence.append(data)
+        if not self.depth and not self._in_style:
+            self.outside.append(data)
+
+
+@pytest.fixture(scope="module")
+def findings_output(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("report-findings")
+    output = annotated_sample(base)
+    run_findings(output, install(base, standard_modules(base)))
+    return output
+
+
+def test_findings_are_said_in_layers_with_the_ladders_words_only(findings_output):
+    summary = summarize(findings_output)
+    text = render_report(summary)
+    assert_self_contained(text)
+    layers = Layers(text)
+    outside = " ".join(" ".join(layers.outside).split())
+    assert layers.evidence and set(layers.evidence) <= set(EVIDENCE_LADDER)
+    # the legend names every rung; no other word of certainty outside the folds
+    assert all(word in layers.evidence for word in EVIDENCE_LADDER)
+    # (the Ensembl flags' table between them names ClinVar's classes, such as "uncertain
+    # significance": flags of the reference, not words about a finding)
+    stripped = (outside[outside.index("What your genome says"):outside.index("In numbers")] +
+                outside[outside.index("What could not be checked"):])
+    for word in EVIDENCE_LADDER:
+        stripped = stripped.replace(word, "")
+    assert not OTHER_CERTAINTY.search(stripped), OTHER_CERTAINTY.search(stripped)
+    # no rsID outside a fold; inside them, each finding's rsID and PubMed links
+    assert not re.search(r"\brs\d+", outside), re.search(r"\brs\d+", outside)
+    page = Page(text)
+    assert "https://pubmed.ncbi.nlm.nih.gov/11788828/" in page.anchors()
+    assert "https://www.ncbi.nlm.nih.gov/snp/rs429358" in page.anchors()
+    assert "Late-onset Alzheimer's disease: you have two copies of a variant in APOE." in outside
+    assert "Two copies of the APOE e4-defining allele." in outside       # what it means
+    # the findings come before the numbers, what could not be checked after them
+    assert outside.index("What your genome says") < outside.index("In numbers") < \
+        outside.index("What could not be checked") < outside.index("About this report")
+
+
+def test_medicines_are_grouped_by_drug_and_never_an_instruction(findings_output):
+    text = render_report(summarize(findings_output))
+    outside = " ".join(" ".join(Layers(text).outside).split())
+    assert not NEVER_ABOUT_MEDICINES.search(outside), NEVER_ABOUT_MEDICINES.search(outside)
+    medicines = outside[outside.index("Medicines"):outside.index("What each module says")]
+    headings = re.findall(r"(Clopidogrel|Warfarin|Celecoxib) (well established|likely|"
+                          r"early evidence|not known) Talk to your doctor or pharmacist before "
+                          r"starting or changing (\w+)\.", medicines)
+    assert headings == [("Clopidogrel", "well established", "clopidogrel"),
+                        ("Warfarin", "well established", "warfarin"),
+                        ("Celecoxib", "early evidence", "celecoxib")]
+    warfarin = medicines[medicines.index("Warfarin well"):medicines.index("Celecoxib early")]
+    # one row per module, surest first; the traits module's finding says it under the drug
+    assert warfarin.index("From Drug responses") < warfarin.index("From Traits and more")
+    assert "From Traits and more: no finding about clopidogrel for your genotypes." in medicines
+
+
+def test_what_could_not_be_checked_is_at_the_end(findings_output):
+    text = render_report(summarize(findings_output))
+    outside = " ".join(" ".join(Layers(text).outside).split())
+    end = outside[outside.index("What could not be checked"):]
+    assert "Your file was read by position (a VCF on GRCh38)" in end
+    assert "Traits and more 1.0.0 findings-words tests CC0-1.0 verified 5 3 0 1 1 0 0" in end
+    assert "Panel unverified not stated not stated not stated unverified 1 1" in end
+    assert "Panel is unverified" in end and "This is not a diagnosis." in end
+    # wherever the unverified module is named, it is marked
+    assert outside.count("Panel unverified") == 2   # its section and the table
+    assert "<dt>module</dt><dd>Panel <span class='badge'>unverified</span> (panel)" in text
+
+
+def test_a_modules_text_is_escaped(tmp_path):
+    output = annotated_sample(tmp_path)
+    run_findings(output, install(tmp_path, standard_modules(tmp_path, hostile=True)))
+    text = render_report(summarize(output))
+    assert "<script" not in text and "<img" not in text and "<b>and" not in text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text   # said, not run
+    assert_self_contained(text)
+
+
+def test_report_json_has_the_findings(findings_output, capsys):
+    assert cli.main(["report", str(findings_output), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    findings = data["findings"]
+    assert findings["sample"] == data["sample"] == "alice/s1"
+    assert [m["name"] for m in findings["modules"]] == ["traits", "pgx", "panel"]
+    assert findings["modules"][0]["findings"][0]["rsid"] == "rs429358"
+    assert [d["drug"] for d in findings["drugs"]] == ["clopidogrel", "warfarin", "celecoxib"]
+
+
+def test_an_older_result_has_no_findings_and_says_why(tmp_path, capsys):
+    output = annotated_sample(tmp_path)
+    summary = summarize(output)
+    assert summary.findings is None and summary.to_dict()["findings"] is None
+    text = render_report(summary)
+    assert_self_contained(text)
+    words = " ".join(" ".join(Page(text).text).split())
+    assert "The annotation modules have not run for this result" in words
+    assert "modules get" in words and "This is not a diagnosis." in words
+    assert "What your genome says" not in words
+
+
+def test_an_unreadable_findings_file_leaves_the_rest_of_the_report(tmp_path):
+    output = annotated_sample(tmp_path)
+    findings_path(output).write_text("not parquet")
+    summary = summarize(output)
+    assert summary.findings is None
+    assert any("findings cannot be read" in note and "findings.parquet" in note
+               for note in summary.limitations)
+    assert "cannot be read" in render_report(summary)
+
+
+def test_a_thousand_findings_render(tmp_path):
+    """A big report is one page that still loads nothing (time it: benchmarks/findings_report.py)."""
+    from just_dna_desktop.core.modules.findings import read_findings
+    from just_dna_desktop.core.results.sample_findings import arrange
+
+    base = tmp_path
+    output = annotated_sample(base)
+    run_findings(output, install(base, standard_modules(base)))
+    frame, metadata = read_findings(findings_path(output))
+    many = pl.concat([frame.with_columns(start=pl.col("start") + i) for i in range(125)])
+    summary = summarize(output)
+    summary.findings = arrange(many, metadata, "alice/s1")
+    assert summary.findings.count == 1000
+    text = render_report(summary)
+    assert_self_contained(text)
+    assert text.count("class='finding'") >= 1000
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+@pytest.mark.parametrize("width", [1280, 390])
+def test_chromium_draws_the_findings(findings_output, tmp_path, width):
+    """At a desk and on a phone's width, the evidence words are drawn in their colours."""
+    from PIL import Image
+
+    html = write_report(summarize(findings_output), tmp_path / "report.html")
+    png = tmp_path / "report.png"
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--host-resolver-rules=MAP * ~NOTFOUND",
+               "--hide-scrollbars", f"--window-size={width},2400", f"--screenshot={png}",
+               html.as_uri()]
+    if _unshare_works():
+        command = ["unshare", "-n", *command]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "HOME": str(tmp_path)})
+    assert result.returncode == 0 and png.is_file(), result.stderr
+    colours = {c for _, c in Image.open(png).convert("RGB").getcolors(maxcolors=1 << 20)}
+    # the backgrounds of "well established" (#e5f4e9) and "early evidence" (#fbf2df)
+    assert (0xe5, 0xf4, 0xe9) in colours and (0xfb, 0xf2, 0xdf) in colours
 
 def _with_footer(source: Path, target: Path, changes: dict, frame=None) -> Path:
     """`source`'s rows (or `frame`) with its footer's run record changed, as `target`."""

@@ -59,6 +59,10 @@ COMMANDS = (
             "discover samples and annotate them automatically until interrupted (headless)"),
     Command("report", "report",
             "what an annotated sample holds: the numbers, or a self-contained HTML report"),
+    Command("modules", "modules", "annotation modules (drug response, traits, ClinVar panels): "
+                                  "list, get, add, verify, remove"),
+    Command("findings", "findings", "what the installed annotation modules say about an annotated "
+                                    "sample"),
     Command("pipelines", "pipelines", "the Dagster UI (the seed's pipeline) over the same "
                                       "folders; needs the `pipelines` extra"),
 )

@@ -206,7 +206,23 @@ def _annotate_recorded(args: argparse.Namespace, settings, vcf: Path, reference_
                                                          config.get("input_fingerprint")))
     finally:
         history.close()
-    return {**metadata, "run_id": run_id}
+    return {**metadata, "run_id": run_id, "findings": _findings_after(settings, output, user,
+                                                                       sample, trigger)}
+
+
+def _findings_after(settings, output: Path, user: str, sample: str,
+                    trigger: str) -> dict[str, Any] | None:
+    """Every annotation is followed by its findings (the installed modules, joined with it);
+    None when no module is installed and the output never had findings."""
+    from ..core.modules.findings import findings_due, findings_path
+    from ..core.modules.store import ModuleStore
+    from .findings import update_recorded
+
+    store = ModuleStore(settings.cache_dir)
+    if not findings_due(output, *store.usable()):
+        return None
+    summary = update_recorded(settings, store, output, user, sample, trigger)
+    return {**summary, "file": str(findings_path(output))}
 
 
 def _say(message: str) -> None:
@@ -261,6 +277,25 @@ def _print_summary(m: dict[str, Any]) -> None:
         print(f"  {line}")
     print(f"  run:      {m['duration_sec']:.2f} s, CPU {m['cpu_percent']:.0f} %, "
           f"peak memory {m['peak_memory_mb']:.0f} MB")
+    for line in findings_lines(m.get("findings")):
+        print(f"  {line}")
+
+
+def findings_lines(findings: dict[str, Any] | None) -> list[str]:
+    """What the modules found, in one line per module (nothing when no module is installed)."""
+    if not findings:
+        return []
+    lines = []
+    for module in findings.get("modules") or []:
+        trust = "" if module.get("verified") else ", UNVERIFIED"
+        lines.append(f"module:   {module['name']} {module.get('version') or ''}{trust}: "
+                     f"{module['findings']:,} finding(s) of {module['sites']:,} site(s), "
+                     f"{module['not_in_file']:,} not in your file")
+    for refused in findings.get("modules_refused") or []:
+        lines.append(f"module:   {refused['name']} NOT USED: {refused['why']}")
+    if findings.get("file"):
+        lines.append(f"findings: {findings['file']} (`findings USER/SAMPLE` says them in words)")
+    return lines
 
 
 def gvcf_lines(m: dict[str, Any]) -> list[str]:

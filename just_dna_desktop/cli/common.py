@@ -81,3 +81,25 @@ def run_command(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
             return EXIT_ERROR
         print_error(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
         return EXIT_ERROR
+
+
+def transfer_progress_bar():
+    """A download/verify progress bar on a terminal (the reference's and the modules'); None when
+    stderr is not one (or is None)."""
+    stream = sys.stderr
+    if stream is None or not stream.isatty():
+        return None
+
+    def show(progress) -> None:
+        import shutil
+
+        columns = max(40, shutil.get_terminal_size((100, 20)).columns - 1)
+        width = 20
+        filled = int(width * min(1.0, progress.fraction))
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {progress.fraction:4.0%} {progress.describe()}"
+        stream.write(f"\r{line[:columns]:<{columns}}")
+        if progress.phase == "done":
+            stream.write("\n")
+        stream.flush()
+
+    return show

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from .common import EXIT_OK, add_path_flags, print_json, settings_from_flags
+from .common import (EXIT_OK, add_path_flags, print_json, settings_from_flags,
+                     transfer_progress_bar)
 
 
 def add_reference_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +28,7 @@ def run_reference(args: argparse.Namespace) -> int:
             reference_dir, repo_id=settings.reference_repo,
             revision=args.revision or settings.reference_revision,
             chromosomes=args.chromosomes or settings.reference_chromosomes,
-            progress=None if args.json else _reference_progress_bar())
+            progress=None if args.json else transfer_progress_bar())
         if args.json:
             print_json(result.to_dict())
             return EXIT_OK
@@ -37,7 +37,7 @@ def run_reference(args: argparse.Namespace) -> int:
               f"{len(result.skipped)} already cached")
     elif args.action == "verify":
         report = download.verify_reference(reference_dir,
-                                           progress=None if args.json else _reference_progress_bar())
+                                           progress=None if args.json else transfer_progress_bar())
         if args.json:
             print_json(report.to_dict())
         else:
@@ -70,24 +70,3 @@ def run_reference(args: argparse.Namespace) -> int:
             print(f"  {label + ':':<11} {len(paths)} file(s): {', '.join(paths[:3])}"
                   f"{', ...' if len(paths) > 3 else ''}")
     return EXIT_OK
-
-
-def _reference_progress_bar():
-    """A download/verify progress bar on a terminal; None when stderr is not one (or is None)."""
-    stream = sys.stderr
-    if stream is None or not stream.isatty():
-        return None
-
-    def show(progress) -> None:
-        import shutil
-
-        columns = max(40, shutil.get_terminal_size((100, 20)).columns - 1)
-        width = 20
-        filled = int(width * min(1.0, progress.fraction))
-        line = f"[{'#' * filled}{'.' * (width - filled)}] {progress.fraction:4.0%} {progress.describe()}"
-        stream.write(f"\r{line[:columns]:<{columns}}")
-        if progress.phase == "done":
-            stream.write("\n")
-        stream.flush()
-
-    return show

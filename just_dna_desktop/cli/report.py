@@ -23,7 +23,7 @@ def run_report(args: argparse.Namespace) -> int:
     from ..core.results.report import write_report
     from ..core.results.summary import summarize
 
-    path, key, run = _report_target(args)
+    path, key, run = report_target(args)
     if args.output is not None:  # refused before anything is read or written
         from ..core.results.report import check_report_target
         from ..core.workspace.outputs import check_output_place
@@ -43,7 +43,7 @@ def run_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report_target(args: argparse.Namespace) -> tuple[Path, str | None, dict[str, Any] | None]:
+def report_target(args: argparse.Namespace) -> tuple[Path, str | None, dict[str, Any] | None]:
     """(the output file, its `user/sample` if a workspace sample, the run from the history)."""
     from ..core.errors import UserError
     from ..core.workspace.history import History

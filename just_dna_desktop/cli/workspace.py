@@ -132,6 +132,7 @@ def _watch(args: argparse.Namespace, stop_requested: list[int]) -> int:
 
     from ..core.workspace.history import History
     from ..core.housekeeping import sweep_workspace
+    from ..core.modules.store import ModuleStore
     from ..core.reference.prepared import prepared_dir
     from ..core.workspace.names import printable
     from ..core.workspace.scheduler import Scheduler
@@ -150,7 +151,8 @@ def _watch(args: argparse.Namespace, stop_requested: list[int]) -> int:
     if history.recovered:
         log(f"marked {history.recovered} run(s) left by a stopped program as interrupted")
     swept = sweep_workspace(settings.input_dir, settings.output_dir,
-                            [prepared_dir(settings.reference_dir)])
+                            [prepared_dir(settings.reference_dir),
+                             *ModuleStore(settings.cache_dir).trees()])
     if swept:
         log(f"removed {len(swept)} temporary file(s) or folder(s) left by stopped programs")
     if not scheduler.auto_annotate:

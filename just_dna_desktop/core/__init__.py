@@ -12,5 +12,6 @@ Dagster layer):
 `readers` and `reference` sit side by side and never import each other. Below every package, the
 basics they all use: `errors` (the expected failures), `cancel` (cancel tokens), `housekeeping`
 (temporary names and sweeping them), `publish` (replacing an output and recording its run),
-`layout` (the names of the files in a sample's output folder).
+`layout` (the names of the files in a sample's output folder), `hub` (files from a Hugging Face
+dataset, fetched verified and resumable).
 """

@@ -15,9 +15,10 @@ from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from .. import RESOURCES_DIR
-from ..core.workspace import settings as core_settings
 from ..core.errors import UserError
+from ..core.workspace import settings as core_settings
 from ..core.housekeeping import demo_dir, sweep_workspace
+from ..core.modules.store import ModuleStore
 from ..core.reference.prepared import prepared_dir
 from . import startup
 from .gc_guard import collect_on_gui_thread
@@ -106,7 +107,8 @@ def create_window(args: argparse.Namespace, ask: startup.Ask | None = None):
         return None
     # Leftovers of killed runs and windows (their owners are gone; live ones are never touched).
     sweep_workspace(settings.input_dir, settings.output_dir,
-                    [prepared_dir(settings.reference_dir)])
+                    [prepared_dir(settings.reference_dir),
+                     *ModuleStore(settings.cache_dir).trees()])
     window = MainWindow(settings, reference_dir=DEMO_REFERENCE_DIR if args.demo else None,
                         demo=args.demo)
     if moved_to is not None:

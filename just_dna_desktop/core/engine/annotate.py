@@ -59,6 +59,12 @@ SKIPPED_REFERENCE_COLUMNS = {"chrom", "start", "ref", "alt", "alts"}
 # The run's metadata travels inside the output file too (parquet footer, JSON under this key), so a
 # result read anywhere (the report, another computer) still says what it could not do.
 OUTPUT_METADATA_KEY = "just_dna_desktop"
+# Keys of the run's metadata that hold a place on this computer. The local run history keeps them
+# whole; the output file, which a person may share, names the input and itself by file name only
+# (a full path names the account: /home/alice/...) and leaves the reference's folder out. Results
+# written before hold full paths: readers take the name of either (core/results/summary.py).
+FILE_NAME_KEYS = ("source_vcf", "output_file")
+LOCAL_ONLY_KEYS = ("reference_dir",)
 
 Progress = Callable[[float, str], None]
 
@@ -786,8 +792,19 @@ class _AllelesByChromosome:
         self.close()
 
 
+def shareable_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The run's metadata as the output file carries it: no path of this computer in it."""
+    shared = {key: value for key, value in metadata.items() if key not in LOCAL_ONLY_KEYS}
+    for key in FILE_NAME_KEYS:
+        if isinstance(shared.get(key), str):
+            shared[key] = Path(shared[key]).name
+    return shared
+
+
 def _footer(metadata: dict[str, Any] | None) -> dict[str, str] | None:
-    return None if metadata is None else {OUTPUT_METADATA_KEY: json.dumps(metadata, default=str)}
+    if metadata is None:
+        return None
+    return {OUTPUT_METADATA_KEY: json.dumps(shareable_metadata(metadata), default=str)}
 
 
 def _combine_atomic(part_files: list[Path], path: Path, compression: str,
@@ -795,7 +812,7 @@ def _combine_atomic(part_files: list[Path], path: Path, compression: str,
                     transform: Callable[[pl.LazyFrame], pl.LazyFrame] = lambda rows: rows) -> None:
     """Stream the part files into one parquet file (bounded memory), written atomically;
     `transform` changes the rows on the way (haploid calls, once every part was counted)."""
-    _write_atomic(path, metadata, lambda tmp: transform(pl.scan_parquet(part_files)).sink_parquet(
+    write_atomic(path, metadata, lambda tmp: transform(pl.scan_parquet(part_files)).sink_parquet(
         tmp, compression=compression, statistics=True, metadata=_footer(metadata)))
 
 
@@ -809,11 +826,11 @@ def write_parquet_atomic(df: pl.DataFrame, path: Path, compression: str = "zstd"
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"{path.parent}: cannot create the output folder ({exc.strerror})") from None
-    _write_atomic(path, metadata, lambda tmp: df.write_parquet(
+    write_atomic(path, metadata, lambda tmp: df.write_parquet(
         tmp, compression=compression, statistics=True, metadata=_footer(metadata)))
 
 
-def _write_atomic(path: Path, metadata: dict[str, Any] | None, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, metadata: dict[str, Any] | None, write: Callable[[Path], None]) -> None:
     """`write` fills a temporary file beside `path`, which then replaces it in one rename."""
     tmp = temp_file(path)
     try:

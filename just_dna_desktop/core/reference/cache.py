@@ -8,7 +8,6 @@ Every layout the dataset has had is accepted, found by chromosome from the file 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cancel import CancelToken
+from ..hub import PARTIAL_SUFFIX, sha256_of  # noqa: F401  (sha256_of: the cache's checksum)
 from ..errors import ReferenceDamagedError, UserError
 
 CHROMOSOMES = [str(i) for i in range(1, 23)] + ["X", "Y", "MT"]
@@ -26,7 +26,6 @@ EXPECTED_FILES = [f"data/homo_sapiens-chr{c}.parquet" for c in CHROMOSOMES]
 # Written by the downloader beside the files: repo, revision (commit sha), the expected paths and,
 # per verified file, {size, sha256, mtime_ns}; the stat lets a later run trust the file unhashed.
 MANIFEST_NAME = ".just-dna-manifest.json"
-PARTIAL_SUFFIX = ".incomplete"
 
 _CHROM_IN_NAME = re.compile(r"chr(\d{1,2}|X|Y|MT|M)\.parquet$", re.IGNORECASE)
 
@@ -143,26 +142,6 @@ def expected_files(reference_dir: Path) -> list[str]:
 
 
 # --- verification -----------------------------------------------------------------------------
-
-HASH_CHUNK = 4 * 2**20
-
-
-def sha256_of(path: Path, on_bytes: Callable[[int], None] | None = None,
-              cancel: CancelToken | None = None, hasher: Any = None) -> str:
-    """Hex sha256 of a file, read in chunks; `on_bytes(n)` after each, cancellable between them.
-
-    Pass a `hasher` to continue hashing into it (the downloader re-hashes a partial file this way).
-    """
-    hasher = hasher if hasher is not None else hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            hasher.update(chunk)
-            if on_bytes is not None:
-                on_bytes(len(chunk))
-    return hasher.hexdigest()
-
 
 def manifest_entry(path: Path, sha256: str) -> dict[str, Any]:
     """What the manifest records for a verified file: the stat lets later runs trust it unhashed."""

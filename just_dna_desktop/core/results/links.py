@@ -1,8 +1,9 @@
-"""Web pages about a variant: dbSNP, ClinVar and gnomAD.
+"""Web pages about a variant: dbSNP, ClinVar and gnomAD; and the PubMed page of a study.
 
 The only network use besides the reference download, and only when a person clicks a link: the
 window's context menu and the saved report say so next to them. Only well-formed rsIDs (`rs` and
-digits) and plain allele strings make links, so nothing from a file can smuggle a URL in.
+digits), plain allele strings and PubMed IDs (digits) make links, so nothing from a file or a
+module can smuggle a URL in.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import re
 _RSID = re.compile(r"rs[1-9]\d*")
 _ALLELE = re.compile(r"[ACGTN]+")
 _CHROM = re.compile(r"\d{1,2}|X|Y|MT")
+_PMID = re.compile(r"[1-9]\d{0,8}")
 
 DBSNP = "https://www.ncbi.nlm.nih.gov/snp/{rsid}"
 CLINVAR = "https://www.ncbi.nlm.nih.gov/clinvar/?term={rsid}"
 # gnomAD v4 is GRCh38, like the reference: a variant is named chrom-pos-ref-alt.
 GNOMAD_VARIANT = "https://gnomad.broadinstitute.org/variant/{variant}?dataset=gnomad_r4"
+PUBMED = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 
 
 def is_rsid(value: object) -> bool:
@@ -29,6 +32,11 @@ def dbsnp_url(rsid: str) -> str | None:
 
 def clinvar_url(rsid: str) -> str | None:
     return CLINVAR.format(rsid=rsid) if is_rsid(rsid) else None
+
+
+def pubmed_url(pmid: object) -> str | None:
+    """The PubMed page of a study named by its PubMed ID (digits only, as `12345678`)."""
+    return PUBMED.format(pmid=pmid) if isinstance(pmid, str) and _PMID.fullmatch(pmid) else None
 
 
 def gnomad_url(chrom: object, start: object, ref: object, alt: object) -> str | None:

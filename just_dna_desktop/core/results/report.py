@@ -3,9 +3,17 @@
 It is a medical document that stays on the computer, so it loads nothing when opened: the style is
 inline, the charts are SVG written here (core/results/svg_charts.py), there are no scripts, fonts or
 images, and a Content-Security-Policy forbids any load that might slip in. The only addresses in it
-are the dbSNP and ClinVar links of each flagged rsID (core/results/links.py), which a person has to click.
-It prints (a print stylesheet), and it says which reference revision and program version produced
-the result, and when. Written to a temporary file beside the target, then renamed.
+are links a person has to click (core/results/links.py): dbSNP and ClinVar of an rsID, PubMed of a
+study. It prints (a print stylesheet, which opens the folded details), and it says which reference
+revision and program version produced the result, and when. Written to a temporary file beside the
+target, then renamed.
+
+When the annotation modules have run for the sample, their findings come first, said in layers
+(core/results/plain_words.py, arranged by core/results/sample_findings.py): for each finding what
+the person has and what it means in plain words, with how sure in one of four fixed words, and the
+details for a professional (rsID, genotype, position, studies, weight, the module's grading) folded
+in a <details>; medicines grouped by medicine; what could not be checked, at the end. Everything a
+module wrote is escaped: a module is data, never markup.
 """
 
 from __future__ import annotations
@@ -19,8 +27,12 @@ from typing import Any, Iterable
 from ... import __version__
 from ..errors import UserError, write_failure
 from ..housekeeping import discard, temp_file
-from .links import clinvar_url, dbsnp_url
 from ..reference.cache import sort_key
+from .links import clinvar_url, dbsnp_url, pubmed_url
+from .plain_words import (EVIDENCE_LADDER, EVIDENCE_MEANING, NOT_A_DIAGNOSIS, NOT_STATED,
+                          SITE_MEANING, SITE_WORDS, UNVERIFIED, evidence_rank,
+                          sites_in_words)
+from .sample_findings import DrugGroup, Finding, ModuleSection, SampleFindings
 from .summary import UNMATCHED, SampleSummary, maf_bin_label
 from .svg_charts import column_chart, row_chart
 
@@ -30,6 +42,9 @@ STYLE = """
 @media screen and (prefers-color-scheme: dark) {
   :root { --text: #e6e6e6; --muted: #a3a9b1; --line: #474a4f; --card: #26282b; --bar: #5dade2;
           --warn-bg: #3a2a14; --warn: #f0a35a; --link: #7cc0f0; --page: #1e1f22; }
+  .evidence.ev0 { background: #173823; color: #9fdcb2; }
+  .evidence.ev1 { background: #172c45; color: #a9c9f0; }
+  .evidence.ev2 { background: #3a2c0f; color: #ecc77a; }
 }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
@@ -66,6 +81,40 @@ td.flags { min-width: 16em; }
 .flag { display: inline-block; margin: 0 4px 2px 0; padding: 0 6px; border-radius: 9px;
         background: var(--card); border: 1px solid var(--line); font-size: 12px; white-space: nowrap; }
 .flag.serious { border-color: var(--warn); color: var(--warn); }
+.evidence { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12.5px;
+            white-space: nowrap; border: 1px solid var(--line); background: var(--card); }
+.evidence.ev0 { border-color: #2f8f4e; background: #e5f4e9; color: #1b5a2f; }
+.evidence.ev1 { border-color: #2e6fb7; background: #e6effa; color: #1f4f86; }
+.evidence.ev2 { border-color: #b07a12; background: #fbf2df; color: #6e4c08; }
+.evidence.ev3 { border-color: var(--line); background: var(--card); color: var(--muted); }
+.badge { display: inline-block; padding: 0 6px; border-radius: 4px; font-size: 12px;
+         font-weight: normal; border: 1px solid var(--warn); color: var(--warn);
+         background: var(--warn-bg); vertical-align: middle; }
+dl.ladder { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; margin: 8px 0; }
+dl.ladder dd { margin: 0; color: var(--muted); }
+article.module, article.drug { margin: 18px 0 8px; }
+article h3 { font-size: 15.5px; margin: 0 0 4px; }
+.finding { border-left: 3px solid var(--line); padding: 4px 0 4px 12px; margin: 10px 0;
+           overflow-wrap: anywhere; }
+.finding p { margin: 2px 0; }
+.finding .result { font-weight: 600; }
+.finding .how { color: var(--muted); font-size: 13px; }
+.advice { background: var(--card); padding: 6px 10px; border-radius: 6px; margin: 6px 0; }
+.source { margin: 8px 0 4px; }
+.source .from { color: var(--muted); font-size: 13px; margin: 0; }
+details.pro { margin: 4px 0 2px; font-size: 13px; }
+details.pro > summary { cursor: pointer; color: var(--link); }
+details.pro dl.about { margin: 6px 0 4px; }
+.scroll { overflow-x: auto; }
+/* a narrow screen reads the modules' table as one block per module, each cell with its label */
+@media screen and (max-width: 640px) {
+  table.checks thead { display: none; }
+  table.checks tr { display: block; border-bottom: 1px solid var(--line); padding: 6px 0; }
+  table.checks td { display: flex; justify-content: space-between; gap: 12px; border: 0;
+                    padding: 1px 4px; text-align: right; }
+  table.checks td::before { content: attr(data-label); color: var(--muted); text-align: left; }
+  table.checks td:first-child { font-weight: 600; }
+}
 footer { margin-top: 32px; color: var(--muted); font-size: 12.5px; }
 dl.about { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0; }
 dl.about dt { color: var(--muted); }
@@ -78,6 +127,7 @@ dl.about dd { margin: 0; }
   .wide { display: none; }
   .narrow { display: block; }
 }
+dl.legend { margin-top: 8px; font-size: 13px; }
 @media print {
   :root { --text: #000; --muted: #444; --line: #bbb; --card: #f1f1f1; --bar: #555;
           --warn-bg: #fff; --warn: #000; --link: #000; --page: #fff; }
@@ -87,6 +137,11 @@ dl.about dd { margin: 0; }
   thead { display: table-header-group; }
   a { text-decoration: none; }
   a.out::after { content: " (" attr(href) ")"; font-size: 8pt; color: #444; word-break: break-all; }
+  /* on paper the folds are open: a professional reads the details there */
+  details::details-content { content-visibility: visible; display: contents; }
+  details > summary { list-style: none; font-weight: 600; color: #000; }
+  .finding, .source { break-inside: avoid; }
+  .evidence, .badge { border-color: #000; background: #fff; color: #000; }
 }
 @page { margin: 16mm 14mm; }
 """
@@ -104,10 +159,12 @@ def render_report(summary: SampleSummary, generated: datetime | None = None) -> 
         f"just-dna-desktop {escape(__version__)} on {escape(generated.strftime('%Y-%m-%d %H:%M %Z'))}"
         f" from the annotated file <code>{escape(summary.path.name)}</code>.</p></header>",
         _status(summary),
+        *(_findings_sections(summary.findings) if summary.findings is not None else []),
         _cards(summary),
         _charts(summary),
         _clinical_table(summary),
         _flagged_table(summary),
+        _not_checked(summary.findings),
         _about(summary, generated),
     ]
     return ("<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
@@ -281,11 +338,12 @@ def _flagged_table(summary: SampleSummary) -> str:
     if flagged.height == 0:
         return head + "<p>None of the alleles you carry has a clinical flag.</p></section>"
     rows = [_flagged_row(row) for row in flagged.iter_rows(named=True)]
-    return (head + _positions_note(summary)
+    return (head + f"<details class='pro'><summary>The {_alleles(flagged.height)}, for a "
+            "professional</summary>" + _positions_note(summary)
             + "<div class='table-box'><table><thead><tr><th>rsID</th><th>position (GRCh38)</th>"
             "<th>change</th><th>genotype</th><th>zygosity</th><th>flags</th>"
             "<th class='num'>MAF</th><th>links</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div></section>")
+            f"<tbody>{''.join(rows)}</tbody></table></div></details></section>")
 
 
 def _positions_note(summary: SampleSummary) -> str:
@@ -362,4 +420,200 @@ def _about(summary: SampleSummary, generated: datetime) -> str:
     return ("<footer><h2>About this report</h2>"
             f"<dl class='about'>{rows}</dl>"
             "<p>This file was made on your computer and loads nothing from the network. "
-            "It is not a diagnosis.</p></footer>")
+            f"{NOT_A_DIAGNOSIS}</p></footer>")
+
+
+# -- what the annotation modules say ------------------------------------------------------------
+
+def _findings_sections(found: SampleFindings) -> list[str]:
+    """The findings, first in the report: the introduction and the ladder, medicines, modules."""
+    return [_findings_intro(found), _medicines(found), _modules(found)]
+
+
+def _evidence(word: str) -> str:
+    """How sure, always one of the ladder's words (and styled by its rung)."""
+    return f"<span class='evidence ev{evidence_rank(word)}'>{escape(word)}</span>"
+
+
+def _module_name(section: ModuleSection) -> str:
+    badge = "" if section.verified else f" <span class='badge'>{UNVERIFIED}</span>"
+    return f"{escape(section.title)}{badge}"
+
+
+def _findings_intro(found: SampleFindings) -> str:
+    modules = len(found.sections)
+    ladder = "".join(f"<dt>{_evidence(word)}</dt><dd>{escape(EVIDENCE_MEANING[word])}</dd>"
+                     for word in EVIDENCE_LADDER)
+    return ("<section id='findings'><h2>What your genome says</h2>"
+            f"<p>{_number(found.count)} finding{'' if found.count == 1 else 's'} from "
+            f"{modules} annotation module{'' if modules == 1 else 's'}: curated tables that say "
+            "what a genotype means. Each finding says first what you have, then what it means; "
+            "the details for a professional (the variant's ID, position and studies) are folded "
+            "under it. A finding is what a module says about a genotype like yours, not a "
+            f"judgement about you. {NOT_A_DIAGNOSIS}</p>"
+            "<p>How sure each finding is, always in one of four words, from the module's own "
+            f"grading:</p><dl class='ladder'>{ladder}</dl></section>")
+
+
+def _finding(finding: Finding, section: ModuleSection, result: str | None = None) -> str:
+    conclusion = finding.row.get("conclusion")
+    meaning = escape(conclusion.strip()) if isinstance(conclusion, str) and conclusion.strip() \
+        else "The module gives no explanation."
+    effect = f" · In this module's scoring: {escape(finding.effect)}" if finding.effect else ""
+    return ("<div class='finding'>"
+            f"<p class='result'>{escape(result or finding.result)}</p>"
+            f"<p class='meaning'>{meaning}</p>"
+            f"<p class='how'>How sure: {_evidence(finding.evidence)}{effect}</p>"
+            f"{_details(finding, section)}</div>")
+
+
+def _details(finding: Finding, section: ModuleSection) -> str:
+    """The fold for a professional: every field the module and the match gave, links to click."""
+    row = finding.row
+
+    def text(value: Any) -> str:
+        return escape(str(value)) if value not in (None, "") else f"<em>{NOT_STATED}</em>"
+
+    rsid = row.get("rsid")
+    url = dbsnp_url(rsid)
+    rsid_html = (f"{escape(rsid)} <a class='out' href='{escape(url)}' rel='noopener noreferrer' "
+                 f"target='_blank'>dbSNP</a>" if url else text(rsid))
+    zygosity = row.get("zygosity")
+    genotype = text(row.get("genotype")) + (f" ({escape(zygosity)})" if zygosity else "")
+    start = row.get("start")
+    position = (f"{escape(str(row.get('chrom')))}:{_number(start)}" if row.get("chrom") and
+                isinstance(start, int) else f"<em>{NOT_STATED}</em>")
+    if row.get("ref"):
+        position += f", reference allele {escape(str(row['ref']))}"
+    studies = [(pmid, pubmed_url(pmid)) for pmid in row.get("pmids") or []]
+    studies_html = ", ".join(
+        f"<a class='out' href='{escape(link)}' rel='noopener noreferrer' target='_blank'>"
+        f"PubMed {escape(pmid)}</a>" if link else escape(str(pmid)) for pmid, link in studies) \
+        or f"<em>{NOT_STATED}</em>"
+    weight = row.get("weight")
+    weight_html = (f"{weight:g} (the module's own scale: below 0 counts against you, above 0 "
+                   "for you)" if isinstance(weight, (int, float)) else f"<em>{NOT_STATED}</em>")
+    version = section.about.get("version")
+    module = (f"{_module_name(section)} ({escape(section.name)})"
+              f"{' version ' + escape(str(version)) if version else ''}")
+    items = [("rsID", rsid_html), ("genotype", genotype), ("position (GRCh38)", position),
+             ("gene", text(row.get("gene"))), ("phenotype", text(row.get("phenotype"))),
+             ("category", text(row.get("category"))), ("studies", studies_html),
+             ("weight", weight_html), ("state", text(row.get("state"))),
+             ("direction", text(row.get("direction"))),
+             ("clinical significance", text(row.get("clin_sig"))),
+             ("evidence level (ClinPGx)", text(row.get("evidence_level"))),
+             ("statistical significance", text(row.get("stat_significance")))]
+    items += [(label, text(row.get(key))) for label, key in
+              (("drug", "drug"), ("response", "response"),
+               ("phenotype category", "phenotype_category")) if row.get(key)]
+    items += [("priority", text(row.get("priority"))),
+              ("matched by", text({"rsid": "rsID", "position": "position"}
+                                  .get(row.get("matched_by"), row.get("matched_by")))),
+              ("module", module)]
+    rows = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in items)
+    return (f"<details class='pro'><summary>Details for a professional</summary>"
+            f"<dl class='about'>{rows}</dl></details>")
+
+
+def _medicines(found: SampleFindings) -> str:
+    head = ("<section id='medicines'><h2>Medicines</h2><p class='muted'>What the modules say "
+            "about how your genes may shape a medicine's effect, by medicine, surest first, one "
+            "row per module. A genotype is one of many things that shape how a medicine works for "
+            "you: only your doctor or pharmacist can weigh them together.</p>")
+    quiet = found.drugs_not_found()
+    tail = f"<p class='muted'>{escape(quiet)}</p>" if quiet else ""
+    if not found.drugs_found:
+        said = ("None of the modules has a finding about a medicine for your genotypes."
+                if found.sections else "No module was applied, so nothing is known here.")
+        return f"{head}<p>{said}</p>{tail}</section>"
+    return head + "".join(_drug(group) for group in found.drugs_found) + tail + "</section>"
+
+
+def _drug(group: DrugGroup) -> str:
+    parts = [f"<article class='drug'><h3>{escape(group.heading)} {_evidence(group.evidence)}</h3>",
+             f"<p class='advice'>{escape(group.advice)}</p>"]
+    for source in group.sources:
+        version = source.section.about.get("version")
+        parts.append(f"<div class='source'><p class='from'>From {_module_name(source.section)}"
+                     f"{' ' + escape(str(version)) if version else ''}</p>")
+        parts += [_finding(finding, source.section, finding.result_under(group.name))
+                  for finding in source.findings]
+        parts.append("</div>")
+    for section in group.nothing_from:
+        parts.append(f"<div class='source'><p class='from'>From {_module_name(section)}: no "
+                     f"finding about {escape(group.name)} for your genotypes.</p></div>")
+    return "".join(parts) + "</article>"
+
+
+def _modules(found: SampleFindings) -> str:
+    if not found.sections:
+        return ""
+    parts = ["<section id='modules'><h2>What each module says</h2>"]
+    for section in found.sections:
+        version = section.about.get("version")
+        counts = [f"{_number(len(section.findings))} finding{'' if len(section.findings) == 1 else 's'}"]
+        if version:
+            counts.insert(0, f"version {escape(str(version))}")
+        parts.append(f"<article class='module'><h3>{_module_name(section)}</h3>"
+                     f"<p class='muted'>{' · '.join(counts)}</p>")
+        medicines = len(section.about_medicines)
+        if medicines:
+            parts.append(f"<p>{_number(medicines)} of its findings {'is' if medicines == 1 else 'are'}"
+                         " about medicines: see Medicines above.</p>")
+        parts += [_finding(finding, section) for finding in section.general]
+        if not section.findings:
+            parts.append(f"<p>No findings. {escape(sites_in_words(section.about))}</p>")
+        parts.append("</article>")
+    return "".join(parts) + "</section>"
+
+
+def _not_checked(found: SampleFindings | None) -> str:
+    """What the modules could not check, who made them, and "not a diagnosis": at the end."""
+    head = "<section id='not-checked'><h2>What could not be checked</h2>"
+    end = f"<p><strong>{NOT_A_DIAGNOSIS}</strong> A finding says what a module's curators " \
+          "wrote about a genotype; a doctor or genetic counsellor can say what it means for you.</p>" \
+          "</section>"
+    if found is None:
+        return (head + "<p>The annotation modules have not run for this result (it was made "
+                "before any was installed, or by an earlier version), so it has no findings. "
+                "If no modules are installed, see <code>modules get</code>.</p>" + end)
+    if found.match_by == "rsid":
+        why = ("Your file was read by rsID (a genotyping chip, or a file on another genome "
+               "build). A module site “not in your file” is one the file did not call: the chip "
+               "does not test it, or gave no call there.")
+    else:
+        why = ("Your file was read by position (a VCF on GRCh38). A VCF usually lists only the "
+               "places where you differ from the reference genome, so a module site “not in your "
+               "file” was not read: you may have the reference version there, or it was not "
+               "sequenced. It is never taken for the usual genotype.")
+    parts = [head, f"<p>{escape(why)}</p>"]
+    if found.sections:
+        columns = ("other_genotype", "not_in_file", "filtered", "mismatched", "not_looked_up")
+        labels = ["module", "version", "curator", "licence", "files", "sites", "findings",
+                  *(SITE_WORDS[c] for c in columns)]
+        rows = []
+        for section in found.sections:
+            about = section.about
+            cells = [_module_name(section),
+                     escape(str(about.get("version") or NOT_STATED)),
+                     escape(str(about.get("curator") or NOT_STATED)),
+                     escape(str(about.get("license") or NOT_STATED)),
+                     "verified" if section.verified else UNVERIFIED,
+                     _number(section.count("sites")), _number(len(section.findings)),
+                     *(_number(section.count(c)) for c in columns)]
+            rows.append("<tr>" + "".join(
+                f"<td data-label='{escape(label)}'{' class=num' if i >= 5 else ''}>"
+                f"<span>{cell}</span></td>" for i, (label, cell) in enumerate(zip(labels, cells)))
+                + "</tr>")
+        header = "".join(f"<th{' class=num' if i >= 5 else ''}>{escape(label)}</th>"
+                         for i, label in enumerate(labels))
+        parts.append(f"<div class='scroll'><table class='checks'><thead><tr>{header}</tr></thead>"
+                     f"<tbody>{''.join(rows)}</tbody></table></div>")
+        legend = "".join(f"<dt>{escape(SITE_WORDS[c])}</dt><dd>{escape(SITE_MEANING[c])}</dd>"
+                         for c in columns)
+        parts.append(f"<dl class='about legend'>{legend}</dl>")
+    notes = found.not_checked()
+    if notes:
+        parts.append("<ul>" + "".join(f"<li>{escape(note)}</li>" for note in notes) + "</ul>")
+    return "".join(parts) + end

@@ -22,7 +22,8 @@ Definitions (issue 13):
 - per_chromosome, the MAF histogram and the variant types (`tsa`) are of carried rows too;
   chromosomes the run could not look up are listed apart (`chromosomes_not_looked_up`).
 The run's own record (the output's footer, core.engine.annotate.read_output_metadata) says what could not
-be looked up.
+be looked up. The annotation modules' findings, when they have run for the sample (the findings
+file beside the output), come along arranged for a person (core.results.sample_findings).
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ import polars as pl
 from ..engine.annotate import read_output_metadata
 from ..readers.build import own_rsids_doubt_build
 from ..errors import UserError
-from ..layout import OUTPUT_FILE_NAME
+from ..layout import sample_name
 from ..reference.cache import sort_key
 from ..reference.schema import CLINICAL_SIGNIFICANCES
 # The table's Rare and Carried only filters: a click on a number shows the rows it counted.
 from .query import carried_expression, rare_expression
+from .sample_findings import SampleFindings, read_sample_findings
 
 # Histogram bins of the minor allele frequency of the carried alleles' sites (0.5 at most, by
 # definition).
@@ -84,6 +86,8 @@ class SampleSummary:
     run: dict[str, Any] = field(default_factory=dict)
     limitations: list[str] = field(default_factory=list)
     flagged: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # what the annotation modules say (the findings file beside the output); None: not run
+    findings: SampleFindings | None = None
 
     @property
     def partial(self) -> bool:
@@ -95,10 +99,11 @@ class SampleSummary:
         return list(self.run.get("reference_chromosomes_missing") or [])
 
     def to_dict(self) -> dict[str, Any]:
-        """The numbers as JSON-ready data (`report --json`, the smoke test)."""
+        """The numbers as JSON-ready data (`report --json`, the smoke test). The result file by
+        its name only: what a person shares must not carry the folders (and account) it sat in."""
         return {
             "sample": self.sample,
-            "file": str(self.path),
+            "file": self.path.name,
             "allele_rows": self.allele_rows,
             "matched": self.matched,
             "zygosity": self.zygosity,
@@ -113,6 +118,7 @@ class SampleSummary:
             "partial": self.partial,
             "limitations": self.limitations,
             "run": self.run,
+            "findings": self.findings.to_dict() if self.findings is not None else None,
         }
 
 
@@ -134,9 +140,13 @@ def summarize(path: Path | str, sample: str | None = None,
             tally.add(pl.scan_parquet(path).slice(offset, CHUNK_ROWS).select(tally.columns).collect())
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise UserError(f"{path}: cannot read it ({_first_line(exc)})") from None
-    summary = tally.summary(sample or _sample_name(path, run), path)
+    summary = tally.summary(sample or sample_name(path, run), path)
     summary.run = _run_record(run, path)
     summary.limitations = limitations(summary.run, has_metadata=bool(run))
+    try:
+        summary.findings = read_sample_findings(path, summary.sample)
+    except UserError as exc:  # the numbers still stand: say why the findings are missing
+        summary.limitations.append(f"The annotation modules' findings cannot be read: {exc}")
     return summary
 
 
@@ -324,7 +334,7 @@ def _run_record(run: dict[str, Any], path: Path) -> dict[str, Any]:
     record = {key: _checked(key, run[key]) for key in RUN_KEYS if key in run}
     record = {key: value for key, value in record.items() if value is not None}
     source = run.get("source_vcf") or run.get("source_file")
-    if isinstance(source, str) and source:
+    if isinstance(source, str) and source:  # a name, or a full path in results written before
         record["source_file"] = Path(source).name
     try:
         written = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
@@ -332,18 +342,6 @@ def _run_record(run: dict[str, Any], path: Path) -> dict[str, Any]:
     except OSError:
         pass
     return record
-
-
-def _sample_name(path: Path, run: dict[str, Any]) -> str:
-    """`user/sample` from the run, else from the workspace layout `{user}/{sample}/{output file}`,
-    else the file's own name."""
-    if run.get("partition_key"):
-        return str(run["partition_key"])
-    if run.get("user_name") and run.get("sample_name"):
-        return f"{run['user_name']}/{run['sample_name']}"
-    if path.name == OUTPUT_FILE_NAME and path.parent.parent.name:
-        return f"{path.parent.parent.name}/{path.parent.name}"
-    return path.stem
 
 
 def limitations(run: dict[str, Any], has_metadata: bool = True) -> list[str]:

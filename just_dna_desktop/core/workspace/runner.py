@@ -57,6 +57,9 @@ class AnnotationJob:
     compression: str = "zstd"
     match_by: str = "auto"  # auto | position | rsid (core/annotate.match_method)
     match_by_reason: str | None = None  # why, when not the engine's choice (a kept choice)
+    cache_dir: Path | None = None  # where the annotation modules are installed (core/modules/store)
+    annotated: Path | None = None  # a findings job: the annotated output it reads (`output`: the
+                                   # findings file it writes)
 
     def config(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
@@ -100,6 +103,22 @@ def annotate_target(job: AnnotationJob, progress: ProgressCallback, event: Event
                         ignore_build_mismatch=job.ignore_build_mismatch,
                         match_by=job.match_by, match_reason=job.match_by_reason,
                         compression=job.compression, progress=progress)
+
+
+def findings_target(job: AnnotationJob, progress: ProgressCallback, event: EventCallback) -> dict:
+    """The modules' job body: the sample's findings from its annotated output (`job.output` is
+    the findings file), with every usable installed module; the reference join is not redone."""
+    from ..modules.findings import update_findings
+    from ..modules.store import ModuleStore
+
+    if job.cache_dir is None or job.annotated is None:
+        raise ValueError("a findings job needs the modules' cache folder and the annotated output")
+    progress(0.0, "reading the modules")
+    findings = update_findings(job.annotated, ModuleStore(job.cache_dir))
+    for refused in findings.refused:
+        event("warning", f"module {refused['name']} not used: {refused['why']}")
+    progress(1.0, f"{findings.frame.height} findings")
+    return findings.summary()
 
 
 class _Terminated(BaseException):
@@ -227,7 +246,7 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
             progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
             on_event: EventCallback | None = None, on_start: Callable[[int], None] | None = None,
             target: Target = annotate_target, monitor_interval: float = 0.1,
-            terminate_grace: float = TERMINATE_GRACE_SECONDS) -> RunResult:
+            terminate_grace: float = TERMINATE_GRACE_SECONDS, kind: str = "annotate") -> RunResult:
     """Annotate in a spawned child and wait for it; never raises for a failed run.
 
     With `history`, the run is recorded: `run_id` when the caller already recorded (and claimed)
@@ -255,9 +274,9 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
     config = job_config(job, trigger)
     if history is not None:
         if run_id is None:  # one run per partition and per output file, across processes
-            run_id = history.record(trigger=trigger, partition_key=partition_key, user=job.user,
-                                    sample=job.sample, status="running", config=config,
-                                    exclusive=True)
+            run_id = history.record(kind=kind, trigger=trigger, partition_key=partition_key,
+                                    user=job.user, sample=job.sample, status="running",
+                                    config=config, exclusive=True)
         else:
             history.update(run_id, status="running", config=config)
     sweep(job.output.parent)  # what killed runs left here (ours are owner-tagged)
@@ -278,7 +297,8 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
         _finish(history, result, event)
         return result
     sender.close()  # the child holds the only writer: EOF on the reader means it is gone
-    event("info", f"started annotation process {process.pid} for {job.vcf}")
+    event("info", f"started {'findings' if kind == 'findings' else 'annotation'} process "
+                  f"{process.pid} for {job.vcf}")
     if on_start is not None:
         on_start(process.pid)
     monitor = ResourceMonitor(pid=process.pid, interval=monitor_interval).start()
@@ -367,8 +387,14 @@ def _finish(history: "History | None", result: RunResult,
             result.metadata = {**run.metadata, **result.metadata}
     if result.ok:
         m = result.metadata
-        event("info", f"succeeded: {m.get('rows_out', '?')} rows, {m.get('alleles_matched', '?')} "
-                      f"matched, peak {m.get('peak_memory_mb', '?')} MB")
+        if "modules" in m:
+            event("info", f"succeeded: {m.get('findings', 0)} findings from "
+                          f"{len(m['modules'])} module(s), peak "
+                          f"{m.get('peak_memory_mb', '?')} MB")
+        else:
+            event("info", f"succeeded: {m.get('rows_out', '?')} rows, "
+                          f"{m.get('alleles_matched', '?')} matched, peak "
+                          f"{m.get('peak_memory_mb', '?')} MB")
     else:
         event("warning" if result.status == "cancelled" else "error",
               f"{result.status}: {result.error}")

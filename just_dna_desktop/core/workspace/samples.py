@@ -155,6 +155,7 @@ class Sample:
     last_success: "Run | None" = None   # the newest succeeded run
     problem: str | None = None          # why its content is no sample (it is then failed)
     damage: str | None = None           # how its result differs from what its run wrote
+    findings_due: bool = False          # annotated, but its modules' findings are missing or old
 
     @property
     def key(self) -> str:
@@ -172,6 +173,7 @@ class Sample:
             "output_exists": self.output.is_file(),
             "problem": self.problem,
             "damage": self.damage,
+            "findings_due": self.findings_due,
             # what the last good result could not look up (None: never annotated)
             "reference_chromosomes_missing": good.get("reference_chromosomes_missing")
             if self.last_success is not None else None,
@@ -200,6 +202,7 @@ class Workspace:
     history: "History | None" = None
     rejected: list[Rejected] = field(default_factory=list)
     reference_dir: Path | None = None  # its manifest's revision makes older results stale
+    modules_dir: Path | None = None    # the cache holding annotation modules (core/modules/store)
 
     def __post_init__(self) -> None:
         self.input_dir = Path(self.input_dir)
@@ -211,7 +214,7 @@ class Workspace:
     @classmethod
     def from_settings(cls, settings: "Settings", history: "History | None" = None) -> "Workspace":
         return cls(settings.input_dir, settings.output_dir, history,
-                   reference_dir=settings.reference_dir)
+                   reference_dir=settings.reference_dir, modules_dir=settings.cache_dir)
 
     # -- paths -----------------------------------------------------------------------------------
 
@@ -313,6 +316,7 @@ class Workspace:
         runs = self.history.runs_by_partition() if self.history is not None else {}
         revision = self._reference_revision()
         chromosomes = self._reference_chromosomes()
+        modules = self.modules_now()
         samples = []
         for user, sample, path in self.files():
             try:
@@ -332,7 +336,23 @@ class Workspace:
                 last_run=partition_runs[0] if partition_runs else None,
                 last_success=last_success, problem=problem,
                 damage=result_damage(output, last_success) if state == DAMAGED else None))
+            if modules is not None and state in (ANNOTATED, PARTIAL):
+                from ..modules.findings import findings_due
+
+                samples[-1].findings_due = findings_due(output, *modules)
         return samples
+
+    def modules_now(self) -> tuple[list, list] | None:
+        """(the installed modules a sample's findings are made with now, [(module, why not)] for
+        the others); None when no modules cache is configured."""
+        if self.modules_dir is None:
+            return None
+        from ..modules.store import ModuleStore
+
+        try:
+            return ModuleStore(self.modules_dir).usable()
+        except UserError:
+            return [], []  # an unreadable record: nothing to use (the modules page says why)
 
     def sample(self, user: str, sample: str) -> Sample | None:
         """One sample by name, or None."""

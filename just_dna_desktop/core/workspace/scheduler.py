@@ -15,6 +15,12 @@
 - A failed sample is not queued again until its file changes (its state stays `failed`).
 - Nothing is queued while the reference is missing (`waiting_for_reference`).
 - Manual runs (`run_now`) skip the interval but not the one-run-per-partition rule.
+- Annotation modules: every annotation is followed at once by its findings (a run of kind
+  `findings` in the child process: the sample's annotated output joined with the installed
+  modules). A sample whose findings are out of date (a module added, updated or removed) is
+  queued for its findings alone (reason `modules`): seconds of work, so no interval applies, and
+  the reference join is not redone. Findings runs carry no partition key: they never change a
+  sample's annotation state, and they refuse to start while the sample's output is being written.
 
 The scheduler is plain synchronous code: the `watch` loop or a GUI worker calls `offer`, then
 `run_next` when `seconds_until_next()` says so. The queue is guarded by a lock, so a window may
@@ -34,6 +40,7 @@ from .history import PartitionBusyError
 from ..reference.cache import find_files
 from .runner import AnnotationJob, EventCallback, ProgressCallback, RunResult, Target, \
     annotate_target, run_job
+from .runner import findings_target
 from .samples import DAMAGED, NEW, QUEUED, STALE, Sample, Workspace
 
 if TYPE_CHECKING:
@@ -44,6 +51,7 @@ MANUAL = "manual"
 ADHOC = "adhoc"
 # annotated automatically (also by the Dagster sensor, pipelines/)
 DUE_STATES = (NEW, STALE, DAMAGED)
+MODULES = "modules"  # the reason of a sample queued for its findings alone
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ class QueuedSample:
 
     user: str
     sample: str
-    reason: str       # the state that queued it: new, stale or damaged
+    reason: str       # the state that queued it: new, stale or damaged; or `modules` (findings)
     queued_at: float  # Unix time
 
     @property
@@ -102,20 +110,22 @@ class Scheduler:
         # Without a reference every run would fail, and failed samples wait for their file to
         # change: better not to start them at all until the reference is there.
         self.waiting_for_reference = not find_files(self.reference_dir)
-        if self.waiting_for_reference:
-            return []
         wanted = None if paths is None else {Path(p).absolute() for p in paths}
         queued = []
         now = self.clock()
         for sample in self.workspace.scan():
-            if sample.state not in DUE_STATES:
+            if sample.findings_due and sample.state not in DUE_STATES:
+                reason = MODULES
+            elif sample.state in DUE_STATES and not self.waiting_for_reference:
+                reason = sample.state
+            else:
                 continue
             if wanted is not None and sample.path.absolute() not in wanted:
                 continue
             with self._lock:
                 if any(q.key == sample.key for q in self.queue):
                     continue
-                self.queue.append(QueuedSample(sample.user, sample.sample, sample.state, now))
+                self.queue.append(QueuedSample(sample.user, sample.sample, reason, now))
             queued.append(sample)
         return queued
 
@@ -160,14 +170,15 @@ class Scheduler:
 
     def waits(self) -> dict[str, float]:
         """Each queued sample's wait, in queue order: 0 for a sample that may start now, else
-        the rest of the minimum interval since its own last run started."""
+        the rest of the minimum interval since its own last run started. A sample queued for its
+        findings alone never waits: seconds of work, and no reference join."""
         queued = self.queued()
         if not queued:
             return {}
         started = self.history.last_started_by_partition()
         now = self.clock()
         return {q.key: max(0.0, started[q.key] + self.min_interval_seconds - now)
-                if q.key in started else 0.0 for q in queued}
+                if q.key in started and q.reason != MODULES else 0.0 for q in queued}
 
     # -- running -----------------------------------------------------------------------------------
 
@@ -180,6 +191,12 @@ class Scheduler:
         if not any(wait == 0 for wait in waits.values()):
             return None
         samples = {s.key: s for s in self.workspace.scan()}  # one scan, however many are skipped
+        for item in [q for q in self.queued() if q.reason == MODULES]:
+            self.dequeue(item.key)
+            sample = samples.get(item.key)
+            if sample is not None and sample.findings_due and sample.state not in DUE_STATES:
+                return self.run_findings(sample, trigger=AUTO, progress=progress, cancel=cancel,
+                                         on_event=on_event, on_start=on_start)
         for item in self.queued():
             if waits.get(item.key, 0.0) > 0:
                 continue  # ran a moment ago: waits its turn in the queue
@@ -217,7 +234,24 @@ class Scheduler:
         return AnnotationJob(vcf=sample.path, reference_dir=self.reference_dir,
                              output=self.workspace.output_file(sample.user, sample.sample),
                              user=sample.user, sample=sample.sample,
-                             variant_type=self.variant_type, compression=self.compression)
+                             variant_type=self.variant_type, compression=self.compression,
+                             cache_dir=self.workspace.modules_dir)
+
+    def run_findings(self, sample: Sample, *, trigger: str = MANUAL,
+                     progress: ProgressCallback | None = None, cancel: CancelToken | None = None,
+                     on_event: EventCallback | None = None,
+                     on_start: Callable[[int], None] | None = None) -> RunResult:
+        """The sample's findings from its annotated output and the installed modules, now."""
+        from ..modules.findings import findings_path
+
+        annotation = self.job_for(sample)
+        job = AnnotationJob(vcf=sample.path, reference_dir=self.reference_dir,
+                            output=findings_path(annotation.output), user=sample.user,
+                            sample=sample.sample, cache_dir=self.workspace.modules_dir,
+                            annotated=annotation.output)
+        return run_job(job, history=self.history, trigger=trigger, progress=progress,
+                       cancel=cancel, on_event=on_event, on_start=on_start,
+                       target=findings_target, kind="findings")
 
     def _run(self, sample: Sample, run_id: int, trigger: str, progress, cancel, on_event,
              on_start, options: dict | None = None) -> RunResult:
@@ -228,6 +262,15 @@ class Scheduler:
         except Exception as exc:
             self.history.update(run_id, status="failed", error=str(exc))
             return RunResult("failed", run_id, {}, str(exc))
-        return run_job(job, history=self.history, run_id=run_id, trigger=trigger,
-                       partition_key=sample.key, progress=progress, cancel=cancel,
-                       on_event=on_event, on_start=on_start, target=self.target)
+        result = run_job(job, history=self.history, run_id=run_id, trigger=trigger,
+                         partition_key=sample.key, progress=progress, cancel=cancel,
+                         on_event=on_event, on_start=on_start, target=self.target)
+        if result.ok and self.workspace.modules_dir is not None and \
+                (cancel is None or not cancel.cancelled):
+            from ..modules.findings import findings_due
+
+            modules = self.workspace.modules_now() or ([], [])
+            if findings_due(job.output, *modules):
+                self.run_findings(sample, trigger=trigger, progress=progress, cancel=cancel,
+                                  on_event=on_event, on_start=on_start)
+        return result

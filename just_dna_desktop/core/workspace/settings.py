@@ -43,6 +43,9 @@ OPTION_DEFAULTS: dict[str, Any] = {
     "reference_chromosomes": "all",
     "variant_type": "all",
     "compression": "zstd",
+    # Where annotation modules come from (core/modules/sources.py): Hub datasets (org/name, or
+    # org/name@revision) and local folders, strongest first.
+    "module_sources": ["just-dna-seq/annotators"],
 }
 PATH_OPTIONS = ("cache_dir", "input_dir", "output_dir")
 
@@ -152,6 +155,17 @@ def _value_problem(key: str, value: Any) -> str | None:
     if key in ("reference_repo", "reference_revision") and (not isinstance(value, str)
                                                             or not value.strip()):
         return f"{key} must be text in quotes, not {value!r}"
+    if key == "module_sources":
+        from ..modules.sources import parse_source
+
+        if not isinstance(value, list):
+            return (f"module_sources must be a list such as [\"just-dna-seq/annotators\", "
+                    f"\"~/lab-modules\"], not {value!r}")
+        for item in value:
+            try:
+                parse_source(item)
+            except UserError as exc:
+                return str(exc).removeprefix("module_sources: ")
     if key == "reference_chromosomes":
         from ..reference.cache import parse_chromosomes
 
