@@ -160,5 +160,5 @@ def test_the_window_says_the_input_by_name_and_its_runs_tab_keeps_the_path(home,
         qtbot.addWidget(runs)
         runs.refresh()
         runs.table.selectRow(0)
-        assert str(source) in runs.details.toPlainText()
-        assert str(output) in runs.details.toPlainText()
+        assert str(source) in runs.details.text()
+        assert str(output) in runs.details.text()
