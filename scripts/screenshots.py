@@ -4,6 +4,9 @@ Run under a virtual display so the real platform plugin (xcb) draws fonts and wi
 
     xvfb-run -a -s "-screen 0 1400x900x24" uv run python scripts/screenshots.py [light|dark]
 
+Offscreen (QT_QPA_PLATFORM=offscreen) draws the same widgets, but an open menu is cut to its
+small virtual screen: keep 09-columns-menu from a run under a display.
+
 Everything happens in a temporary data folder with the bundled demo: nothing touches your own.
 """
 
@@ -147,9 +150,10 @@ def take(data: Path) -> int:
     window.results.search.setText("")
     shot(window, "02-results")
 
-    window.results.clinical.setChecked(True)
+    window.results.clinical.setChecked(True)  # (ticks Carried only too)
     shot(window, "03-results-clinically-flagged")
     window.results.clinical.setChecked(False)
+    window.results.carried.setChecked(False)
 
     # The Columns menu, open: presets, then the columns by group with their descriptions.
     button = window.results.columns_button
@@ -177,6 +181,16 @@ def take(data: Path) -> int:
     shot(window, "10-partial-sample")
     window.tree.setCurrentIndex(window.samples.index_of("erin/old-lab-export"))
     shot(window, "11-failed-sample")
+
+    # The smallest screens it is made for: the table at 1024x640, the Summary at 1280x800.
+    for (width, height), name, tab in (((1024, 640), "12-window-1024x640", window.results),
+                                       ((1280, 800), "13-window-1280x800", window.summary_view)):
+        window.resize(width, height)
+        window.tree.setCurrentIndex(window.samples.index_of("alice/HG00096"))
+        wait(app, lambda: window.summary_view.summary is not None)
+        window.show_tab(tab)
+        shot(window, name)
+    window.resize(1360, 860)
 
     window.show_tab(window.history_view)
     window.history_view.table.selectRow(0)

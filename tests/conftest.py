@@ -28,4 +28,15 @@ def isolated_paths(tmp_path, monkeypatch):
     monkeypatch.setenv("JUST_DNA_DESKTOP_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("JUST_DNA_PIPELINES_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
-    return tmp_path
+    # The system's temporary folder too, one per test: throw-away demo workspaces go there, and a
+    # start-up sweep (the window's, `watch`'s) removes the dead ones it finds: never another
+    # test's. Short, beside the real one (a browser's socket path must stay under 108 bytes).
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    temporary = Path(tempfile.mkdtemp(prefix="jdd-"))
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    yield tmp_path
+    shutil.rmtree(temporary, ignore_errors=True)

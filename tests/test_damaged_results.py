@@ -12,7 +12,6 @@ import pytest
 
 from just_dna_desktop.cli import main
 from just_dna_desktop.core.workspace.history import History
-from just_dna_desktop.core.workspace.runner import run_job
 from just_dna_desktop.core.workspace.samples import Workspace
 from just_dna_desktop.core.workspace.scheduler import Scheduler
 

@@ -126,7 +126,17 @@ def test_demo_annotation_gives_every_record_its_own_rsid(tmp_path, no_network):
     assert sum(z == "hom_ref" for z in zygosity.values()) == 130
 
 
-def test_demo_command_prints_json_metadata(capsys, tmp_path, no_network):
+@pytest.fixture
+def temporary_folder():
+    """The system's temporary folder: the test's own (conftest)."""
+    import tempfile
+
+    folder = Path(tempfile.gettempdir())
+    assert folder.name.startswith("jdd-")
+    return folder
+
+
+def test_demo_command_prints_json_metadata(capsys, tmp_path, temporary_folder, no_network):
     assert cli.main(["demo", "--json"]) == 0
     captured = capsys.readouterr()
     metadata = json.loads(captured.out)
@@ -135,8 +145,32 @@ def test_demo_command_prints_json_metadata(capsys, tmp_path, no_network):
     # the slice has no Hub manifest; the result still says what it was compared with
     assert metadata["reference_revision"] == "bundled demo slice (Ensembl VEP 84 test data, chr21)"
     output = Path(metadata["output_file"])
-    assert output.is_relative_to(tmp_path)  # conftest's data dir, never the real Documents
     assert pl.read_parquet(output)["rsid"].to_list() == vcf_ids()
+    # a throw-away workspace (issue 21: `demo` wrote into ~/Documents/just-dna/data)
+    throw_away = next(temporary_folder.iterdir())
+    assert throw_away.name.startswith("just-dna-demo-") and output.is_relative_to(throw_away)
+
+
+def test_the_demo_never_writes_into_the_persons_workspace_unless_asked(
+        capsys, tmp_path, temporary_folder, monkeypatch, no_network):
+    own = tmp_path / "data"  # conftest's JUST_DNA_DESKTOP_DATA_DIR: the person's workspace
+    home = tmp_path / "my-state"
+    monkeypatch.setenv("JUST_DNA_DESKTOP_HOME", str(home))  # even through the environment
+    monkeypatch.setenv("JUST_DNA_PIPELINES_INPUT_DIR", str(own / "input" / "users"))
+    monkeypatch.setenv("JUST_DNA_PIPELINES_OUTPUT_DIR", str(own / "output" / "users"))
+    assert cli.main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "demo workspace (throw-away" in out
+    assert not own.exists() and not home.exists()
+    throw_away = next(temporary_folder.iterdir())
+    assert (throw_away / "interim" / "history.sqlite").is_file()
+    assert sorted(p.name for p in (throw_away / "output" / "users" / "demo").iterdir()) == [
+        "HG00096_chr21", "HG00096_chr21_23andme"]
+    # asked for: into the person's own workspace, as the person "demo"
+    assert cli.main(["demo", "--in-workspace", "--json"]) == 0
+    metadata = json.loads(capsys.readouterr().out)
+    assert Path(metadata["output_file"]).is_relative_to(own / "output" / "users" / "demo")
+    assert (home / "history.sqlite").is_file()
 
 
 def test_demo_command_prints_a_summary(capsys, no_network):

@@ -118,4 +118,6 @@ def test_a_module_changed_after_installing_is_not_used(world):
     assert frame.height == 0 and metadata["modules"] == []
     [refused] = metadata["modules_refused"]
     assert refused["name"] == "example_pgx_traits" and "weights.parquet" in refused["why"]
+    # The reason travels with the result: it names the module, not the cache's folders.
+    assert str(cache) not in refused["why"] and refused["why"].startswith("module example_pgx")
     shutil.rmtree(module.folder)

@@ -112,7 +112,8 @@ def test_the_report_loads_nothing_and_links_each_flagged_rsid(flagged_output, tm
     for tag, attrs in page.tags:
         if tag == "a":
             assert "noreferrer" in attrs.get("rel", "")
-    assert sum(1 for tag, _ in page.tags if tag == "svg") == 4  # the charts are inline SVG
+    # the charts are inline SVG: four, two of them drawn twice (wide, and narrow for a phone)
+    assert sum(1 for tag, _ in page.tags if tag == "svg") == 6
 
 
 def test_the_report_holds_the_numbers_the_provenance_and_the_limits(flagged_output):
@@ -503,3 +504,69 @@ def test_a_flagged_row_without_a_position_is_shown_as_such(flagged_output, tmp_p
     shown = f"{flagged['chrom']}:?" if missing == ("start",) else "not stated"
     assert cells[cells.index(flagged["rsid"]) + 1] == shown
     assert_self_contained(text)
+
+
+# -- on a phone ------------------------------------------------------------------------------------
+
+PHONE_WIDTH = 390  # an iPhone 12-15's viewport, in CSS pixels
+
+
+def layout_at(html_text: str, width: int, tmp_path: Path) -> dict:
+    """The report laid out by Chromium in a viewport `width` wide: the page's width, each table's
+    box, and the rendered height of every visible chart label. (Headless Chromium's window is at
+    least 500 px wide: the report is drawn in a frame of the width, measured from outside it,
+    since the report itself runs no script.)"""
+    from html import escape as html_escape
+
+    measure = """
+var d = this.contentDocument, w = this.contentWindow;
+var labels = [].slice.call(d.querySelectorAll('svg text')).filter(function (t) {
+  return t.getClientRects().length > 0 && t.closest('svg').getClientRects().length > 0; });
+document.body.setAttribute('data-layout', JSON.stringify({
+  viewport: w.innerWidth, page: d.documentElement.scrollWidth,
+  tables: [].slice.call(d.querySelectorAll('table')).map(function (t) {
+    var box = t.parentElement; return {box: box.getBoundingClientRect().width,
+      scrolls: getComputedStyle(box).overflowX, table: t.getBoundingClientRect().width}; }),
+  labels: labels.map(function (t) { return [t.textContent, t.getBoundingClientRect().height]; }),
+  charts: [].slice.call(d.querySelectorAll('svg.chart')).filter(function (s) {
+    return s.getClientRects().length > 0; }).map(function (s) {
+    return s.getAttribute('aria-label'); })}));"""
+    wrapper = tmp_path / f"phone-{width}.html"
+    wrapper.write_text(
+        "<!DOCTYPE html><html><body style='margin:0'>"
+        f"<iframe width='{width}' height='844' style='border:0' "
+        f"srcdoc=\"{html_escape(html_text, quote=True)}\" "
+        f"onload=\"{html_escape(measure, quote=True)}\"></iframe></body></html>", encoding="utf-8")
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--host-resolver-rules=MAP * ~NOTFOUND",
+               "--window-size=600,900", "--dump-dom", wrapper.as_uri()]
+    if _unshare_works():
+        command = ["unshare", "-n", *command]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    body = Page(result.stdout).tags
+    found = next(attrs["data-layout"] for tag, attrs in body if tag == "body"
+                 and "data-layout" in attrs)
+    return json.loads(found)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_on_a_phone_tables_scroll_in_their_own_box_and_chart_labels_stay_legible(
+        flagged_output, tmp_path):
+    """Issue 21: at 390 px the flagged-variant table made the page 900 px wide, and the
+    chromosome chart's labels were about 4 px tall."""
+    layout = layout_at(render_report(summarize(flagged_output)), PHONE_WIDTH, tmp_path)
+    assert layout["viewport"] == PHONE_WIDTH
+    assert layout["page"] <= PHONE_WIDTH  # no sideways scrolling of the whole page
+    assert layout["tables"]
+    for table in layout["tables"]:
+        assert table["box"] <= PHONE_WIDTH and table["scrolls"] == "auto", table
+    assert any(t["table"] > t["box"] for t in layout["tables"])  # the wide one scrolls inside
+    # every chart is there (one drawing of each on a phone), with labels of 10 px or more
+    assert len(layout["charts"]) == 4, layout["charts"]
+    small = [(text, round(height, 1)) for text, height in layout["labels"] if height < 11]
+    assert not small, small
+    # and on a wide screen nothing of the phone's drawing shows
+    wide = layout_at(render_report(summarize(flagged_output)), 1000, tmp_path)
+    assert wide["page"] <= 1000 and len(wide["charts"]) == 4

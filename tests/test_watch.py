@@ -165,11 +165,12 @@ def test_policy_queue_once_interval_and_no_retry_of_failures(env):
     assert scheduler.seconds_until_next() == 0.0
     first = scheduler.run_next()
     assert first.status == "failed"
-    assert scheduler.run_next() is None  # the interval has not passed
-    assert scheduler.seconds_until_next() == pytest.approx(
-        history.get_run(first.run_id).started_at + 60 - clock.now)
-    clock.now += 61
-    assert scheduler.run_next().status == "failed"
+    # the next sample starts as soon as the previous run ends: the interval is per sample
+    assert scheduler.seconds_until_next() == 0.0
+    second = scheduler.run_next()
+    assert second.status == "failed"
+    assert [history.get_run(r.run_id).partition_key for r in (first, second)] == [
+        "alice/s1", "alice/s2"]
     assert scheduler.seconds_until_next() is None
 
     # Failed samples are not queued again while their files stay the same...
@@ -180,6 +181,36 @@ def test_policy_queue_once_interval_and_no_retry_of_failures(env):
     with open(s1, "a") as handle:
         handle.write("21\t25999999\t.\tA\tG\t.\t.\t.\tGT\t0|1\n")
     assert [s.key for s in scheduler.offer()] == ["alice/s1"]
+
+
+def test_three_files_dropped_at_once_run_back_to_back_and_a_re_run_keeps_the_interval(env):
+    """Issue 21: the third of three files (a 1-second job) started two minutes late, because
+    every automatic run waited 60 s after the one before. The interval is the seed sensor's tick:
+    it spaces the runs of one sample, not runs of different samples."""
+    workspace, history, reference_dir = env
+    clock = FakeClock()
+    paths = [copy_vcf(workspace.input_dir / "alice" / f"s{i}.vcf") for i in (1, 2, 3)]
+    scheduler = Scheduler(workspace, history, reference_dir, min_interval_seconds=60,
+                          clock=clock)
+    assert len(scheduler.offer()) == 3
+    results = [scheduler.run_next() for _ in range(3)]  # no time passes between them
+    assert [r.status for r in results] == ["succeeded"] * 3
+    assert scheduler.run_next() is None and scheduler.seconds_until_next() is None
+    # s1 changes right away: its re-run waits out the minute since its own start...
+    with open(paths[0], "a") as handle:
+        handle.write("21\t25999999\t.\tA\tG\t.\t.\t.\tGT\t0|1\n")
+    assert [s.key for s in scheduler.offer()] == ["alice/s1"]
+    started = history.get_run(results[0].run_id).started_at
+    assert scheduler.seconds_until_next() == pytest.approx(started + 60 - clock.now)
+    assert scheduler.run_next() is None and scheduler.is_queued("alice/s1")
+    # ...while a new sample queued behind it starts at once
+    copy_vcf(workspace.input_dir / "bob" / "b.vcf")
+    assert [s.key for s in scheduler.offer()] == ["bob/b"]
+    assert scheduler.waits() == {"alice/s1": pytest.approx(started + 60 - clock.now),
+                                 "bob/b": 0.0}
+    assert history.get_run(scheduler.run_next().run_id).partition_key == "bob/b"
+    clock.now = started + 61
+    assert history.get_run(scheduler.run_next().run_id).partition_key == "alice/s1"
 
 
 def test_waiting_samples_leave_no_trace_in_the_history(env):
@@ -293,18 +324,22 @@ def test_service_annotates_a_slow_copy_once_after_it_is_complete(env):
     assert workspace.output_file("alice", "slow").is_file()
 
 
-def test_service_respects_the_minimum_interval(env):
+def test_service_respects_the_minimum_interval_for_a_sample_not_between_samples(env):
     workspace, history, reference_dir = env
-    scheduler = Scheduler(workspace, history, reference_dir, min_interval_seconds=2.5)
+    scheduler = Scheduler(workspace, history, reference_dir, min_interval_seconds=30)
     results = []
     with WatchService(scheduler, stable_seconds=0.2, poll_interval=0.05, idle_seconds=0.5,
                       on_result=results.append):
-        copy_vcf(workspace.input_dir / "alice" / "a.vcf")
+        a = copy_vcf(workspace.input_dir / "alice" / "a.vcf")
         copy_vcf(workspace.input_dir / "bob" / "b.vcf")
-        assert wait_for(lambda: len(results) == 2, timeout=40)
+        assert wait_for(lambda: len(results) == 2, timeout=40)  # back to back, not 30 s apart
+        with open(a, "a") as handle:  # a changes: its re-run waits out its own 30 s
+            handle.write("21\t25999999\t.\tA\tG\t.\t.\t.\tGT\t0|1\n")
+        assert wait_for(lambda: scheduler.is_queued("alice/a"), timeout=20)
+        time.sleep(1.0)
+        assert len(results) == 2 and scheduler.is_queued("alice/a")
     runs = sorted(history.list_runs(), key=lambda r: r.started_at)
     assert [r.status for r in runs] == ["succeeded", "succeeded"]
-    assert runs[1].started_at - runs[0].started_at >= 2.5
     assert {r.trigger for r in runs} == {"auto"}
 
 

@@ -31,6 +31,30 @@ def vcf_records(path: Path = REAL_VCF) -> list[tuple[int, str, str, str]]:
     return rows
 
 
+def grch37_without_build(path: Path, shift: int = 1000, keep: int | None = None,
+                         header_lines: tuple[str, ...] = ()) -> Path:
+    """The demo's real calls on GRCh37, headers naming no build: GRCh37 places this stretch of
+    chromosome 21 1,000 bases further on (the issue's rsID: 25,170,483 there, 25,169,483 in
+    GRCh38). `keep`: only the first so many records."""
+    lines, records = [], 0
+    for line in REAL_VCF.read_text().splitlines():
+        if line.startswith("##contig") or line.startswith("##reference"):
+            continue
+        if line.startswith("#CHROM"):
+            lines.extend(header_lines)
+        if not line.startswith("#"):
+            records += 1
+            if keep is not None and records > keep:
+                continue
+            fields = line.split("\t")
+            fields[1] = str(int(fields[1]) + shift)
+            line = "\t".join(fields)
+        lines.append(line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def make_reference(cache_dir: Path) -> Path:
     """`{cache}/ensembl_variations/data/homo_sapiens-chr21.parquet` matching the real VCF."""
     reference_dir = cache_dir / "ensembl_variations"

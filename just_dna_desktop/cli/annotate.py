@@ -22,10 +22,12 @@ def add_annotate_arguments(parser: argparse.ArgumentParser) -> None:
                              "{output}/{user}/{sample}/user_annotated_vcf.parquet)")
     parser.add_argument("--variant-type", choices=["all", "SNV"], help="reference rows to join")
     parser.add_argument("--vcf-sample", help="which sample column of the VCF (default: the first)")
-    parser.add_argument("--match-by", choices=["auto", "position", "rsid"], default="auto",
-                        help="join on (chromosome, position, alleles) or on the rsID; auto "
-                             "(default): position for a GRCh38 VCF, rsID for a VCF on another "
-                             "build and for every genotyping file")
+    parser.add_argument("--match-by", choices=["auto", "position", "rsid"],
+                        help="join on (chromosome, position, alleles) or on the rsID; auto: "
+                             "rsID for a genotyping file and a VCF on another build, else "
+                             "position once a sample of its rsIDs confirms its positions. "
+                             "Default: the method kept for a workspace sample, else auto; a "
+                             "method given is kept for the sample (auto forgets it)")
     parser.add_argument("--ignore-build-mismatch", action="store_true",
                         help="match a VCF by position even if it is not GRCh38")
     parser.add_argument("--json", action="store_true", help="print the run metadata as JSON")
@@ -34,6 +36,10 @@ def add_annotate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the run metadata as JSON")
+    parser.add_argument("--in-workspace", action="store_true",
+                        help="annotate the demo into your own workspace, as the person 'demo' "
+                             "(default: a throw-away workspace in the temporary folder; "
+                             "--data-dir DIR: that folder)")
     add_path_flags(parser)
 
 
@@ -90,7 +96,17 @@ def run_demo(args: argparse.Namespace) -> int:
     from ..core.reference.demo import (DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_USER, DEMO_VCF,
                                        demo_chip_sample_name, demo_sample_name)
 
+    from ..core.housekeeping import demo_dir
+    from ..core.workspace.settings import folders_inside
+
+    throw_away = not args.in_workspace and not args.data_dir
+    if throw_away:  # never into the person's own workspace unless they ask (issue 21)
+        for name, folder in folders_inside(demo_dir()).items():
+            setattr(args, name, folder)
     settings = settings_from_flags(args)
+    if not args.json and throw_away:
+        print(f"demo workspace (throw-away; the next start of the program removes it): "
+              f"{settings.data_dir}")
     runs = [_annotate_recorded(args, settings, path, DEMO_REFERENCE_DIR,
                                settings.output_file(DEMO_USER, sample), DEMO_USER, sample)
             for path, sample in ((DEMO_VCF, demo_sample_name()),
@@ -105,7 +121,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _annotate_and_record(args: argparse.Namespace, settings, vcf: Path, reference_dir: Path,
                          output: Path, user: str, sample: str, vcf_sample: str | None = None,
-                         ignore_build_mismatch: bool = False, match_by: str = "auto") -> int:
+                         ignore_build_mismatch: bool = False, match_by: str | None = None) -> int:
     """Annotate in this process, record the run in the history, print JSON or a summary."""
     metadata = _annotate_recorded(args, settings, vcf, reference_dir, output, user, sample,
                                   vcf_sample, ignore_build_mismatch, match_by)
@@ -119,13 +135,17 @@ def _annotate_and_record(args: argparse.Namespace, settings, vcf: Path, referenc
 def _annotate_recorded(args: argparse.Namespace, settings, vcf: Path, reference_dir: Path,
                        output: Path, user: str, sample: str, vcf_sample: str | None = None,
                        ignore_build_mismatch: bool = False,
-                       match_by: str = "auto") -> dict[str, Any]:
-    """Annotate in this process and record the run in the history; the run's metadata."""
+                       match_by: str | None = None) -> dict[str, Any]:
+    """Annotate in this process and record the run in the history; the run's metadata.
+
+    A workspace sample's run takes the method kept for it when none is given, and keeps the one
+    given (core/workspace/choices.py), as the window's and `watch`'s runs do."""
     from ..core.engine.annotate import annotate_vcf
     from ..core.errors import Cancelled
     from ..core.workspace.history import History
     from ..core.housekeeping import sweep
     from ..core.publish import publishing
+    from ..core.workspace import choices
     from ..core.workspace.runner import AnnotationJob, job_config
     from ..core.workspace.samples import Workspace
 
@@ -142,11 +162,17 @@ def _annotate_recorded(args: argparse.Namespace, settings, vcf: Path, reference_
         job = AnnotationJob(vcf=vcf, reference_dir=reference_dir, output=output, user=user,
                             sample=sample, variant_type=settings.variant_type,
                             vcf_sample=vcf_sample, ignore_build_mismatch=ignore_build_mismatch,
-                            match_by=match_by, compression=settings.compression)
+                            match_by=match_by or "auto", compression=settings.compression)
+        engine_decides = False
+        if partition_key:
+            if match_by == "auto":  # asked for by name: back to deciding from the file
+                choices.forget(history, partition_key)
+            job, chosen = choices.decide(history, partition_key, job)
+            engine_decides = job.match_by == "auto"
         # One run per output file at a time (and per partition), across processes.
+        config = job_config(job, trigger)
         run_id = history.record(trigger=trigger, partition_key=partition_key, user=user,
-                                sample=sample, status="running", config=job_config(job, trigger),
-                                exclusive=True)
+                                sample=sample, status="running", config=config, exclusive=True)
         published: list[bool] = []  # True: in the history; False: kept beside it (busy)
 
         def record(footer: dict[str, Any]) -> None:  # the moment the output is replaced
@@ -157,8 +183,9 @@ def _annotate_recorded(args: argparse.Namespace, settings, vcf: Path, reference_
             with publishing(record):
                 metadata = annotate_vcf(vcf, reference_dir, output, user=user, sample=sample,
                                         variant_type=settings.variant_type, vcf_sample=vcf_sample,
-                                        ignore_build_mismatch=ignore_build_mismatch,
-                                        match_by=match_by, compression=settings.compression,
+                                        ignore_build_mismatch=job.ignore_build_mismatch,
+                                        match_by=job.match_by, match_reason=job.match_by_reason,
+                                        compression=settings.compression,
                                         progress=None if args.json else _terminal_progress())
         except BaseException as exc:
             if not published:  # a run whose output was replaced stays succeeded
@@ -174,6 +201,9 @@ def _annotate_recorded(args: argparse.Namespace, settings, vcf: Path, reference_
             _say(f"note: the run history {history.path} is held by another program; this run "
                  f"(#{run_id}, succeeded) waits in {history.pending_dir} and goes into the "
                  "history as soon as it is free")
+        if engine_decides:  # what the check judged is kept (not at the cost of the run)
+            _record_quietly(lambda: choices.keep_checked(history, partition_key, metadata,
+                                                         config.get("input_fingerprint")))
     finally:
         history.close()
     return {**metadata, "run_id": run_id, "findings": _findings_after(settings, output, user,
@@ -237,6 +267,12 @@ def _print_summary(m: dict[str, Any]) -> None:
     for line in rsid_match_lines(m) + gvcf_lines(m):
         print(f"  {line}")
     print(f"  build:    {m['genome_build'] or 'not stated'}; variant types: {m['variant_type']}")
+    if m.get("match_by_reason"):
+        print(f"  method:   by {'rsID' if m['match_by'] == 'rsid' else 'position'}: "
+              f"{m['match_by_reason']}")
+    if m.get("calls_read_as_haploid"):
+        where = "MT, X and Y (one X: a male's file)" if m.get("haploid_x_y") else "MT"
+        print(f"  haploid:  {m['calls_read_as_haploid']:,} calls on {where} read as one allele")
     for line in not_looked_up_lines(m):
         print(f"  {line}")
     print(f"  run:      {m['duration_sec']:.2f} s, CPU {m['cpu_percent']:.0f} %, "

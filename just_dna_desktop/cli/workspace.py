@@ -31,7 +31,9 @@ def add_runs_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-interval", type=float, metavar="SECONDS",
-                        help="seconds between automatic runs (default: settings file, 60)")
+                        help="seconds before a sample is annotated automatically again "
+                             "(different samples run one after another; default: settings "
+                             "file, 60)")
     parser.add_argument("--stable-seconds", type=float, default=2.0, metavar="SECONDS",
                         help="a file counts once its size and mtime stayed the same this long (2)")
     add_path_flags(parser)
@@ -159,8 +161,8 @@ def _watch(args: argparse.Namespace, stop_requested: list[int]) -> int:
         history.close()
         log("stopped")
         return EXIT_OK
-    log(f"watching {settings.input_dir} (new files annotated at most once every "
-        f"{scheduler.min_interval_seconds:g} s); Ctrl-C to stop")
+    log(f"watching {settings.input_dir} (new files annotated one after another; a sample again "
+        f"after {scheduler.min_interval_seconds:g} s at the earliest); Ctrl-C to stop")
     service = WatchService(scheduler, stable_seconds=args.stable_seconds, log=log).start()
     try:
         while not stop_requested:

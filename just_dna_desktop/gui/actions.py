@@ -34,7 +34,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Copy a VCF or a genotyping service's raw data into a person's folder; it is "
                "annotated on its own"),
     ActionSpec("open_demo", "&File", "Open the &demo", (),
-               "132 real variants with a bundled slice of the reference: no download"),
+               "132 real variants with a bundled slice of the reference, in a window of its own "
+               "on a throw-away workspace: nothing is added to yours, no download"),
+    ActionSpec("add_demo", "&File", "Add the demo to &my workspace", (),
+               "The demo person and its two samples, annotated in your own workspace"),
     ActionSpec("open_data_folder", "&File", "Open the &data folder", (),
                "The folder that holds everyone's samples and results"),
     ActionSpec("export_view", "&File", "&Export the table…", ("Ctrl+E",),
@@ -74,6 +77,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open_output_folder", "&Sample", "Open &output folder", (), ""),
     ActionSpec("reveal_input", "&Sample", "Reveal &input file", (), ""),
     ActionSpec("show_history", "&Sample", "Show &history", (), ""),
+    ActionSpec("remove", "&Sample", "Re&move…", (),
+               "Remove the selected sample, or person and all their samples, from the workspace: "
+               "it says what is deleted and what is kept, and asks first",
+               separator_before=True),
 
     ActionSpec("getting_started", "&Help", "&Getting started", (), "The first-run page"),
     ActionSpec("shortcuts", "&Help", "&Keyboard shortcuts", (StandardKey.HelpContents,), ""),

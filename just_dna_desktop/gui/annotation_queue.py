@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.engine.metrics import ResourceMonitor
 from ..core.errors import Cancelled, UserError
 from ..core.workspace.failures import explain_failure
-from ..core.workspace.samples import Workspace
+from ..core.workspace.samples import Workspace, result_state
 from ..core.workspace.settings import Settings
 from .auto_annotation import WindowScheduler
 from .jobs import Job, JobManager
@@ -62,7 +62,8 @@ class AnnotationQueue(QObject):
 
     def annotate(self, key: str, **job_options: Any) -> Job | None:
         """Annotate one sample now (a person asked), whatever the automatic policy says.
-        `job_options` change this run only (e.g. ignore_build_mismatch=True)."""
+        `job_options` choose how (match_by, ignore_build_mismatch): a method chosen so is kept
+        for the sample and used by its later runs, manual or automatic (core/workspace/choices)."""
         if not key or self.jobs.find(key) is not None:
             return None
         user, _, name = key.partition("/")
@@ -72,24 +73,20 @@ class AnnotationQueue(QObject):
             sample = workspace.sample(user, name)
             if sample is None:
                 raise UserError(f"{key}: no such sample in {workspace.input_dir}")
-            scheduler.once[key] = job_options
-            try:
-                return scheduler.run_now(sample, progress=progress, cancel=cancel,
-                                         on_event=on_event, on_start=on_start)
-            finally:
-                scheduler.once.pop(key, None)
+            return scheduler.run_now(sample, options=job_options or None, progress=progress,
+                                     cancel=cancel, on_event=on_event, on_start=on_start)
 
         return self._submit_run(key, call)
 
     def run_due(self) -> Job | None:
-        """Start the next automatic run when one is queued and the minimum interval has passed."""
+        """Start the next automatic run: the first queued sample that may start (one not run
+        less than the minimum interval ago), as soon as no other automatic run is going."""
         scheduler = self.scheduler
-        queued = scheduler.queued()
-        if self._auto_job is not None and not self._auto_job.done or not queued:
+        if self._auto_job is not None and not self._auto_job.done:
             return None
-        wait = scheduler.seconds_until_next()
-        key = queued[0].key
-        if wait is None or wait > 0 or self.jobs.find(key) is not None:
+        key = next((key for key, wait in scheduler.waits().items()
+                    if wait == 0 and self.jobs.find(key) is None), None)
+        if key is None:
             return None
 
         def call(progress, cancel, on_event, on_start):
@@ -149,21 +146,26 @@ class AnnotationQueue(QObject):
 
     def show_queue(self) -> None:
         """Samples waiting for their automatic run, with when they start (every second)."""
-        queue = [item.key for item in self.scheduler.queued() if self.jobs.find(item.key) is None]
-        # One annotation at a time: while one runs, the next waits for it, not for a clock.
-        running = any(job.kind == "annotate" for job in self.jobs.running)
-        wait = self.scheduler.seconds_until_next() if queue and not running else None
-        self.jobs_panel.set_queue([(key, wait if place == 0 else None)
-                                   for place, key in enumerate(queue)])
+        waits = self._waits()
+        self.jobs_panel.set_queue([(key, wait) for key, wait in waits.items()
+                                   if self.jobs.find(key) is None])
 
     def queued_in(self, key: str) -> tuple[int, float | None] | None:
         """(place in this window's automatic queue, seconds until it may start) or None."""
-        keys = [item.key for item in self.scheduler.queued()]
-        if key not in keys:
+        waits = self._waits()
+        if key not in waits:
             return None
-        place = keys.index(key)
+        return list(waits).index(key), waits[key]
+
+    def _waits(self) -> dict[str, float | None]:
+        """Each queued sample's wait, in the order they will start: those that may start now (in
+        queue order), then those waiting out their own interval (soonest first). While an
+        annotation runs (one at a time), None for those that may start: they wait for it, not for
+        a clock."""
+        waits = self.scheduler.waits()
         running = any(job.kind == "annotate" for job in self.jobs.running)
-        return place, self.scheduler.seconds_until_next() if place == 0 and not running else None
+        order = sorted(waits, key=lambda key: (waits[key] > 0, waits[key]))  # stable: queue order
+        return {key: None if running and not waits[key] else waits[key] for key in order}
 
     def cancel(self, key: str) -> None:
         job = self.jobs.find(key)
@@ -178,13 +180,15 @@ class AnnotationQueue(QObject):
             job.signals.metrics.connect(self.metrics.add_sample)
 
     def _annotated(self, key: str, metadata: dict[str, Any]) -> None:
-        partial = bool(metadata.get("reference_chromosomes_missing"))
-        self.metrics.stop(f"Finished {key}" + (" (partial)" if partial else ""))
+        state = result_state(metadata)  # never plainly annotated when partial or doubtful
+        self.metrics.stop(f"Finished {key}" + ("" if state == "annotated" else f" ({state})"))
         self.metrics.show_run(metadata)
-        self.samples.update_entry(key, state="partial" if partial else "annotated", progress=None,
+        self.samples.update_entry(key, state=state, progress=None,
                                   detail=metadata_detail(metadata))
         self.annotated.emit(key)
+        QTimer.singleShot(0, self.run_due)  # the next due sample starts as this one ends
 
     def _annotation_ended(self, key: str, message: str) -> None:
         self.metrics.stop(message)
         self.ended.emit(key, message)
+        QTimer.singleShot(0, self.run_due)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from .. import RESOURCES_DIR
 from ..core.errors import UserError
+from ..core.workspace import settings as core_settings
 from ..core.housekeeping import demo_dir, sweep_workspace
 from ..core.modules.store import ModuleStore
 from ..core.reference.prepared import prepared_dir
@@ -72,6 +73,14 @@ def apply_theme(app: QApplication, theme: str = "system") -> None:
         hints.colorSchemeChanged.connect(update)
 
 
+def demo_command() -> tuple[str, list[str]]:
+    """(program, arguments) that open this program's demo window: a process of its own, on a
+    throw-away workspace removed when it closes (the bundled app is its own program)."""
+    if getattr(sys, "frozen", False):
+        return sys.executable, ["--demo"]
+    return sys.executable, ["-m", "just_dna_desktop", "--demo"]
+
+
 def demo_workspace(base: Path | None = None) -> Path:
     """A data folder for `--demo`: a fresh temporary one (owner-tagged, so a killed window's is
     swept at the next start) unless a folder is given."""
@@ -86,8 +95,8 @@ def create_window(args: argparse.Namespace, ask: startup.Ask | None = None):
 
     ask = ask or startup.default_ask(args.no_dialogs)
     flags = {}
-    if args.demo:
-        flags["data_dir"] = demo_workspace(args.data_dir)
+    if args.demo:  # all of it there: the environment must not point it at the person's own
+        flags.update(core_settings.folders_inside(demo_workspace(args.data_dir)))
     elif args.data_dir:
         flags["data_dir"] = args.data_dir
     settings = startup.load_settings(flags, ask)

@@ -1,15 +1,14 @@
 """Automatic annotation in the window: the core folder watcher and scheduler, bridged to Qt.
 
 The watcher (watchdog, in core.workspace.watch) reports complete files from its own thread; here they become
-a Qt signal, delivered on the GUI thread. The scheduler is the core policy (one automatic run per
-minimum interval, never two runs of a partition, failed samples wait for a changed file), with one
-window-specific twist: the demo person's sample uses the bundled reference slice while the real
-reference is not there.
+a Qt signal, delivered on the GUI thread. The scheduler is the core policy (runs one after another,
+a sample again only after the minimum interval, never two runs of a partition, failed samples wait
+for a changed file, a method chosen for a sample kept), with one window-specific twist: the demo
+person's sample uses the bundled reference slice while the real reference is not there.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -44,12 +43,9 @@ class WindowScheduler(Scheduler):
     def __init__(self, *args, reference_for: Callable[[str], Path] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.reference_for = reference_for
-        # Options for one manual run of a partition (e.g. ignore_build_mismatch after a warning).
-        self.once: dict[str, dict] = {}
 
     def job_for(self, sample: Sample) -> AnnotationJob:
         job = super().job_for(sample)
         if self.reference_for is not None:
             job.reference_dir = Path(self.reference_for(sample.user))
-        options = self.once.get(sample.key)
-        return replace(job, **options) if options else job
+        return job

@@ -13,6 +13,7 @@ from .. import __version__
 from ..core.reference.demo import reference_revision
 from ..core.reference.sources import DATA_SOURCES, PROGRAM_LICENCE, PROGRAM_URL
 from .actions import shortcut_rows
+from .screen_fit import fitted
 
 
 class ShortcutsDialog(QDialog):
@@ -34,13 +35,17 @@ class ShortcutsDialog(QDialog):
         header.setStretchLastSection(True)
         self.table.verticalHeader().hide()
         self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
+        # A description wraps onto more lines rather than being cut off with "…" (issue 21)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(720, 520)
+        self.resize(fitted(self, 720, 520))
 
 
 def about_html(reference_dir: Path | None) -> str:

@@ -1,18 +1,19 @@
-"""The run-history browser: a filterable table of runs and a details pane with config, metadata, log."""
+"""The run-history browser: a filterable table of runs and the selected run's details, as labelled
+fields and its event log (gui/run_details.py)."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QPlainTextEdit,
-                               QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QPushButton,
+                               QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from ..core.workspace.history import RUN_STATUSES, History, Run
 from .plain_text import tooltip
+from .run_details import RunDetails, output_of
 from .sample_texts import not_looked_up
 
 Index = QModelIndex | QPersistentModelIndex
@@ -111,8 +112,7 @@ class HistoryView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
-        self.details = QPlainTextEdit(readOnly=True)
-        self.details.setPlaceholderText("Select a run to see its configuration, metadata and event log.")
+        self.details = RunDetails()
 
         bar = QHBoxLayout()
         bar.addWidget(self.user_filter)
@@ -171,20 +171,12 @@ class HistoryView(QWidget):
             self.details.clear()
             self.open_button.setEnabled(False)
             return
-        lines = [f"Run {run.id}: {run.kind} of {run.partition_key or '(ad hoc)'}, {run.status}"
-                 + (f" - {run.error}" if run.error else ""),
-                 f"created {_when(run.created_at)}, started {_when(run.started_at)}, "
-                 f"finished {_when(run.finished_at)}", "",
-                 "Configuration:", json.dumps(run.config, indent=2, sort_keys=True), "",
-                 "Metadata:", json.dumps(run.metadata, indent=2, sort_keys=True), "", "Event log:"]
-        lines += [f"{_when(e.time)}  {e.level:<7} {e.message}" for e in self.history.events(run.id)]
-        self.details.setPlainText("\n".join(lines))
-        output = (run.metadata or {}).get("output_file") or run.config.get("output")
-        self.open_button.setEnabled(bool(output) and Path(str(output)).is_file())
+        self.details.show_run(run, self.history.events(run.id))
+        output = output_of(run)
+        self.open_button.setEnabled(output is not None and output.is_file())
 
     def _open_selected(self) -> None:
         run = self.selected_run()
-        if run is not None:
-            output = (run.metadata or {}).get("output_file") or run.config.get("output")
-            if output:
-                self.open_output.emit(str(output))
+        output = output_of(run) if run is not None else None
+        if output is not None:
+            self.open_output.emit(str(output))

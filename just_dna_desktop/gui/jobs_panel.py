@@ -3,7 +3,7 @@ button; then the samples queued for automatic annotation, with when they start a
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from .elided_label import ElidedLabel
@@ -51,29 +51,39 @@ class JobRow(QWidget):
 
 
 class QueueRow(QWidget):
-    """A sample waiting for its automatic run."""
+    """A sample waiting for its automatic run: its name (cut in the middle when narrow) and when
+    it starts (never cut: the countdown is what a person looks for)."""
 
     def __init__(self, key: str, run_now: Signal, parent: QWidget | None = None):
         super().__init__(parent)
         self.key = key
-        self.text = ElidedLabel()
+        self.name = ElidedLabel(f"{key}:", mode=Qt.TextElideMode.ElideMiddle)
+        self.when = QLabel()
         self.run_button = QPushButton("Run now")
         self.run_button.setToolTip("Start it now instead of waiting for its turn")
         self.run_button.clicked.connect(lambda: run_now.emit(key))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
-        layout.addWidget(self.text, 1)
+        layout.addWidget(self.name, 1)
+        layout.addWidget(self.when)
         layout.addWidget(self.run_button)
 
     def set_wait(self, place: int, seconds: float | None) -> None:
-        """`seconds` until the first may start; None while another annotation runs."""
-        if place == 0 and seconds is not None:
-            when = f"starts in {seconds:.0f} s" if seconds >= 0.5 else "starting"
+        """`seconds` until it may start (None while another annotation runs, or for a sample
+        behind others)."""
+        if seconds is not None and seconds >= 0.5:
+            when = f"starts in {seconds:.0f} s"
+        elif place == 0 and seconds is not None:
+            when = "starting"
         elif place == 0:
             when = "next"  # after the running annotation (one at a time)
         else:
             when = f"after {place} other{'s' if place != 1 else ''}"
-        self.text.setText(f"{self.key}: queued, {when}")
+        self.when.setText(f"queued, {when}")
+
+    def description(self) -> str:
+        """The whole line, as a person reads it."""
+        return f"{self.key}: {self.when.text()}"
 
 
 class JobsPanel(QWidget):

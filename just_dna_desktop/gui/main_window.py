@@ -49,6 +49,7 @@ from .results_view import ResultsView
 from .sample_actions import SampleActions, open_in_desktop
 from .sample_area import SampleArea
 from .sample_tree import SampleTree
+from .screen_fit import fitted, keep_within
 from .sample_texts import entry_detail
 from .samples_model import SampleEntry, SamplesModel
 from .settings_dialog import SettingsDialog
@@ -61,6 +62,8 @@ PRIVACY_NOTE = "Everything stays on this computer: your genome files and results
 SCAN_INTERVAL_MS = 10_000
 UI_STATE_FILE = "window.ini"
 DOCK_VISIBLE = "window/jobs_dock_visible"
+DOCK_BUSY_HEIGHT = 230  # the jobs, the live chart and the run's figures
+QWIDGETSIZE_MAX = (1 << 24) - 1
 
 
 class MainWindow(QMainWindow):
@@ -78,7 +81,7 @@ class MainWindow(QMainWindow):
         self.reference_dir = Path(reference_dir or settings.reference_dir)
         self.setWindowTitle("just-dna desktop" + (" (demo)" if demo else ""))
         self.setAcceptDrops(True)
-        self.resize(1280, 820)
+        self.resize(fitted(self, 1280, 820))  # within the screen's available area
 
         self.jobs = JobManager(parent=self)
         self.history = History(settings.history_file)
@@ -189,7 +192,10 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        self.resizeDocks([dock], [210], Qt.Orientation.Vertical)
+        # Idle, a line or two (nothing runs, nothing waits): the window's height is the results'
+        # (issue 21: the idle panel took a third of a 640-pixel window).
+        self._dock_busy: bool | None = None
+        self._fit_dock()
         # Closable (View → Jobs and metrics brings it back), remembered, and back when a job starts.
         self._dock_by_program = False
         if self.ui_state.value(DOCK_VISIBLE, "true") == "false":
@@ -223,7 +229,9 @@ class MainWindow(QMainWindow):
         self.sample_actions = SampleActions(
             self.tree, self.samples, self.jobs, self.history_view, self.failed_page,
             annotate=self.queue.annotate, cancel=self.queue.cancel, open_sample=self.open_sample,
-            show_tab=self.show_tab, choose_files=self.importer.choose_files, parent=self)
+            show_tab=self.show_tab, choose_files=self.importer.choose_files, parent=self,
+            workspace=lambda: self.workspace, history=self.history,
+            forget_queued=lambda key: self.scheduler.dequeue(key))
 
     def _connect_signals(self) -> None:
         """Every connection between the window's parts, in one place."""
@@ -247,6 +255,9 @@ class MainWindow(QMainWindow):
         self.auto_timer.timeout.connect(self.queue.run_due)
         self.auto_timer.timeout.connect(self.queue.show_queue)
         self.auto_timer.timeout.connect(self._show_queued_sample)
+        self.auto_timer.timeout.connect(self._fit_dock)
+        for signal in (self.jobs.job_added, self.jobs.job_done):
+            signal.connect(lambda *_: self._fit_dock())
         self.jobs_panel.run_now.connect(self.queue.annotate)
         self.jobs.job_added.connect(self._job_added)
         self.jobs.job_added.connect(self.queue.show_metrics_of)
@@ -278,6 +289,7 @@ class MainWindow(QMainWindow):
         status.cancel.connect(lambda: status.key and self.queue.cancel(status.key))
         for signal in (self.jobs.job_added, self.jobs.job_done):
             signal.connect(lambda *_: sample_actions.update())
+        sample_actions.removed.connect(self._removed)
 
         # The Summary tab: always of the file the table shows, cleared with it, so another
         # person's summary never stays under this selection; its clicks filter the table.
@@ -333,6 +345,7 @@ class MainWindow(QMainWindow):
         """The commands of gui/actions.py, connected here; menus and Help read the same table."""
         handlers = {
             "add_sample": self.importer.choose_files, "open_demo": self.open_demo,
+            "add_demo": self.add_demo,
             "open_data_folder": lambda: open_in_desktop(self.settings.data_dir),
             "export_view": self.results.ask_export, "settings": self.edit_settings,
             "quit": self.close,
@@ -382,6 +395,23 @@ class MainWindow(QMainWindow):
         if not self._dock_by_program and self.isVisible() and not self.isMinimized() \
                 and not self._closing:
             self.ui_state.setValue(DOCK_VISIBLE, "false" if self.jobs_dock.isHidden() else "true")
+
+    def _fit_dock(self) -> None:
+        """The jobs panel: compact while nothing runs or waits, full (jobs, live chart, figures)
+        while something does."""
+        busy = any(not job.quiet for job in self.jobs.running) or bool(self.jobs_panel.queue_rows)
+        if busy == self._dock_busy:
+            return
+        self._dock_busy = busy
+        self.metrics.set_idle(not busy)
+        dock = self.jobs_dock
+        if busy:
+            dock.setMaximumHeight(QWIDGETSIZE_MAX)
+            self.resizeDocks([dock], [DOCK_BUSY_HEIGHT], Qt.Orientation.Vertical)
+        else:  # its title and a line
+            idle = 3 * self.fontMetrics().height() + 16
+            dock.setMaximumHeight(idle)
+            self.resizeDocks([dock], [idle], Qt.Orientation.Vertical)
 
     def _show_dock_for_job(self) -> None:
         if self.jobs_dock.isHidden():
@@ -528,7 +558,8 @@ class MainWindow(QMainWindow):
     def _refresh_lineage(self) -> None:
         outputs = [Node(e.key, f"{e.state}", {"annotated": "ok", "failed": "error", "running": "running",
                                                "stale": "warn", "partial": "warn",
-                                               "damaged": "error"}.get(e.state, "missing"))
+                                               "damaged": "error",
+                                               "doubtful": "warn"}.get(e.state, "missing"))
                    for e in self.samples.entries()]
         self.reference_panel.lineage.set_graph(self.reference_panel.lineage.source,
                                                self.reference_panel.lineage.cache, outputs)
@@ -621,6 +652,29 @@ class MainWindow(QMainWindow):
         self.refresh_samples()
 
     def open_demo(self) -> None:
+        """Open the demo: in the demo window, its samples here; in a person's own window, a demo
+        window of its own on a throw-away workspace, so theirs never gets a demo person unless
+        they ask (File → Add the demo to my workspace)."""
+        if self.demo:
+            self.add_demo()
+        else:
+            self.launch_demo()
+
+    def launch_demo(self) -> bool:
+        """Start the demo window (a process of its own); True once started."""
+        from PySide6.QtCore import QProcess
+
+        from .app import demo_command
+
+        program, arguments = demo_command()
+        started = QProcess.startDetached(program, arguments)
+        started = started[0] if isinstance(started, tuple) else started
+        self.statusBar().showMessage("Opening the demo in a window of its own (a throw-away "
+                                     "workspace)…" if started else
+                                     "The demo window could not be started", 10_000)
+        return bool(started)
+
+    def add_demo(self) -> None:
         """Import the bundled demo samples (once): the VCF, and the same real calls as a
         23andMe-layout genotyping file; annotate them against the bundled reference slice, the VCF
         first (matched by position), then the genotyping file (by rsID)."""
@@ -665,6 +719,11 @@ class MainWindow(QMainWindow):
                 self.tree.setCurrentIndex(index)
         self.sample_annotated.emit(key)
 
+    def _removed(self, what: str) -> None:
+        self.statusBar().showMessage(f"Removed {what}", 10_000)
+        self.history_view.refresh()
+        self.refresh_samples()
+
     def _annotation_ended(self, key: str, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)
         self.history_view.refresh()
@@ -700,6 +759,10 @@ class MainWindow(QMainWindow):
         box.setTextFormat(Qt.TextFormat.PlainText)  # the message quotes files and errors
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        keep_within(self)  # the whole frame on the screen, where the platform lets us
 
     # -- closing --------------------------------------------------------------------------------
     def closeEvent(self, event: Any) -> None:

@@ -29,6 +29,9 @@ class MetricsChart(ThemedChartView):
 
     def __init__(self, parent: QWidget | None = None, capacity: int = 600):
         self.samples: deque[tuple[float, float, float]] = deque(maxlen=capacity)
+        # The run's own figure once it has ended (its runner samples more often than this chart):
+        # the legend then says the peak the run card and the Runs tab say.
+        self.recorded_peak: float | None = None
         self.cpu_ceiling = 100.0 * (psutil.cpu_count() or 1)
         chart = QChart()
         self.cpu_series = QLineSeries(name="CPU %")
@@ -52,6 +55,7 @@ class MetricsChart(ThemedChartView):
         self.clear()
 
     def clear(self) -> None:
+        self.recorded_peak = None
         self.samples.clear()
         self.cpu_series.clear()
         self.memory_series.clear()
@@ -73,7 +77,29 @@ class MetricsChart(ThemedChartView):
         # The legend carries the latest values: no title row above the plot.
         self.chart().setTitle("")
         self.cpu_series.setName(f"CPU {cpu_percent:.0f} %")
-        self.memory_series.setName(f"memory {rss_mb:.0f} MB (peak {max(s[2] for s in self.samples):.0f})")
+        self._name_memory()
+
+    @property
+    def peak(self) -> float:
+        """The peak the legend shows: the run's recorded one when it has ended, else the highest
+        sample drawn."""
+        drawn = max((s[2] for s in self.samples), default=0.0)
+        return self.recorded_peak if self.recorded_peak is not None else drawn
+
+    def set_recorded_peak(self, peak_mb: float | None) -> None:
+        """The ended run's peak memory as its record has it."""
+        if peak_mb is None:
+            return
+        self.recorded_peak = float(peak_mb)
+        self._name_memory()
+        self._set_ranges()
+
+    def _name_memory(self) -> None:
+        if self.samples:
+            self.memory_series.setName(f"memory {self.samples[-1][2]:.0f} MB "
+                                       f"(peak {self.peak:.0f})")
+        elif self.recorded_peak is not None:  # a run too short for the chart to sample
+            self.memory_series.setName(f"memory (peak {self.peak:.0f})")
 
     def _set_ranges(self) -> None:
         start = self.samples[0][0] if self.samples else 0.0
@@ -82,8 +108,7 @@ class MetricsChart(ThemedChartView):
         self.time_axis.setRange(start, start + span)
         self.time_axis.setTickInterval(_nice_step(span / 5))
         self.cpu_axis.setRange(0.0, self.cpu_ceiling)
-        peak = max((s[2] for s in self.samples), default=0.0)
-        self.memory_axis.setRange(0.0, _nice_ceiling(max(peak, 64.0)))
+        self.memory_axis.setRange(0.0, _nice_ceiling(max(self.peak, 64.0)))
 
     def _hovered(self, point: QPointF, state: bool) -> None:
         if not state or not self.samples:
@@ -112,7 +137,8 @@ def _nice_ceiling(value: float) -> float:
 
 
 class MetricsPanel(QWidget):
-    """The live chart on top, the last finished run's numbers below."""
+    """The live chart beside the last finished run's numbers; idle (no job running), one line
+    instead: the panel then takes a line of the window, not a third of it (issue 21)."""
 
     FIELDS = (("duration_sec", "Annotation time", "{:.2f} s"),
               ("process_duration_sec", "Process wall time", "{:.2f} s"), ("cpu_percent", "CPU", "{:.0f} %"),
@@ -140,13 +166,29 @@ class MetricsPanel(QWidget):
         widest = self.fontMetrics().horizontalAdvance("99,999,999 MB")
         for value in self.values.values():
             value.setMinimumWidth(widest)
+        self.box = box
+        self.idle_line = ElidedLabel("No job running", mode=Qt.TextElideMode.ElideMiddle)
+        self.idle_line.hide()
         live = QVBoxLayout()
         live.addWidget(self.live_title)
         live.addWidget(self.chart, 1)
+        live.addWidget(self.idle_line)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(live, 1)
         layout.addWidget(box)
+        self.idle = False
+        self._last_run: dict[str, Any] = {}
+
+    def set_idle(self, idle: bool) -> None:
+        """Idle: the chart and the figures give way to one line about the last run."""
+        self.idle = idle
+        self.live_title.setVisible(not idle)
+        self.chart.setVisible(not idle)
+        self.box.setVisible(not idle)
+        self.idle_line.setText(idle_text(self._last_run))
+        self.idle_line.setVisible(idle and bool(self._last_run))  # the jobs list says the rest
+        self.updateGeometry()
 
     def start(self, title: str) -> None:
         self.chart.clear()
@@ -159,6 +201,11 @@ class MetricsPanel(QWidget):
         self.live_title.setText(message)
 
     def show_run(self, metadata: dict[str, Any]) -> None:
+        """The finished run's numbers; the chart of that run takes its recorded peak, so the two
+        never say different figures."""
+        self.chart.set_recorded_peak(metadata.get("peak_memory_mb"))
+        self._last_run = dict(metadata)
+        self.idle_line.setText(idle_text(self._last_run))
         self.run_title.setText(metadata.get("partition_key") or metadata.get("source_vcf") or "")
         for key, _, fmt in self.FIELDS:
             value = metadata.get(key)
@@ -172,3 +219,14 @@ class MetricsPanel(QWidget):
         if missing:
             where = f"chr {', '.join(missing)}" if len(missing) <= 3 else f"{len(missing)} chromosomes"
             not_looked_up.setText(f"{not_looked_up.text()} ({where})")
+
+
+def idle_text(metadata: dict[str, Any]) -> str:
+    """No job running, and the last run's figures in a line."""
+    if not metadata:
+        return "No job running"
+    parts = [f"{metadata[key]:{fmt}}{unit}" for key, fmt, unit in (
+        ("duration_sec", ".1f", " s"), ("peak_memory_mb", ".0f", " MB peak"),
+        ("alleles_matched", ",", " matched")) if isinstance(metadata.get(key), (int, float))]
+    name = metadata.get("partition_key") or ""
+    return f"No job running. Last run {name}: {', '.join(parts)}" if parts else "No job running"

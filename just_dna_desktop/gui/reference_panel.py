@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMes
 from ..core.reference import cache as reference
 from ..core.reference.demo import DEMO_REFERENCE_DIR
 from ..core.reference.download import DownloadPlan, format_bytes
+from .elided_label import WrappingLabel
 from .jobs import Job, JobManager
 from .lineage_view import LineageView, Node
-from .plain_text import message_box, plain
+from .plain_text import message_box
 
 STATUS_TEXT = {
     "cached": ("ok", "Ready: every file present and verified"),
@@ -84,12 +85,11 @@ class ReferencePanel(QWidget):
 
         box = QGroupBox("Ensembl variation reference (GRCh38)")
         form = QFormLayout(box)
-        self.fields: dict[str, QLabel] = {}
+        self.fields: dict[str, WrappingLabel] = {}
         for key, label in (("status", "Status"), ("path", "Folder"), ("files", "Files"),
                            ("size", "Size"), ("revision", "Revision"), ("chromosomes", "Chromosomes")):
-            self.fields[key] = plain(QLabel("–"))  # a path, a revision from a manifest
+            self.fields[key] = WrappingLabel("–")
             self.fields[key].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.fields[key].setWordWrap(True)
             form.addRow(label, self.fields[key])
 
         self.lineage = LineageView()
@@ -101,7 +101,8 @@ class ReferencePanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.bar = QProgressBar(maximum=1000)
         self.bar.hide()
-        self.progress_label = plain(QLabel())
+        # an error can be long (an address, a path): it wraps, never widens the page (issue 21)
+        self.progress_label = WrappingLabel()
         buttons = QHBoxLayout()
         for button in (self.download_button, self.verify_button, self.cancel_button):
             buttons.addWidget(button)

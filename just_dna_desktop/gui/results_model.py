@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence
 import polars as pl
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from ..core.results.columns import column_info
+from ..core.results.columns import column_info, column_label
 from ..core.results.query import ResultsQuery, ViewSpec, format_value
 from .plain_text import as_html, tooltip
 
@@ -157,7 +157,10 @@ class ResultsModel(QAbstractTableModel):
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             if orientation == Qt.Orientation.Horizontal:
-                return self._visible[section] if 0 <= section < len(self._visible) else None
+                if not 0 <= section < len(self._visible):
+                    return None
+                name = self._visible[section]
+                return column_label(name, self.query.schema) if self.query is not None else name
             return str(section + 1)
         if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
             if self.query is not None and 0 <= section < len(self._visible):

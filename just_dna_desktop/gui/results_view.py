@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QFileDialog, QFrame, QHB
                                QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from ..core.results.links import variant_links
-from ..core.results.columns import DEFAULT_PRESET, PRESETS, column_info, grouped, preset_columns
+from ..core.results.columns import (DEFAULT_PRESET, PRESETS, column_info, column_label, grouped,
+                                    preset_columns)
 from ..core.results.query import export_name, format_value, write_table
 from .actions import TABLE_ACTIONS, create_actions
 from .column_memory import ColumnMemory
@@ -118,9 +119,12 @@ class ResultsView(QWidget):
         self.search.setToolTip("Type any text, an rsID (rs1135638) or a position or range "
                                "(chr21:25000000-25100000). Ctrl+F comes here; Esc clears it.")
         self.clinical = QCheckBox("Clinically flagged")
-        self.clinical.setToolTip("Rows where ClinVar lists any clinical significance (clin_* flags)")
+        self.clinical.setToolTip("Alleles you carry that ClinVar lists with any clinical "
+                                 "significance (clin_* flags). Ticking it ticks Carried only too; "
+                                 "untick that to see the flags at every site, carried or not.")
         self.rare = QCheckBox("Rare (MAF < 1 %)")
-        self.rare.setToolTip("Rows whose minor allele frequency is below 1 %")
+        self.rare.setToolTip("Rows whose allele is the site's minor allele, with a frequency "
+                             "below 1 %")
         self.carried = QCheckBox("Carried only")
         self.carried.setToolTip("Rows whose alternative allele you carry (one or two copies); "
                                 "hides positions where you have the reference allele")
@@ -187,6 +191,9 @@ class ResultsView(QWidget):
         self._debounce.timeout.connect(self.apply_filter)
         self.search.textChanged.connect(self._debounce.start)
         self.search.returnPressed.connect(self.apply_filter)
+        # A person asks what they carry: the flags of alleles they do not carry (hom-ref rows
+        # labelled "likely pathogenic") only when they untick Carried only.
+        self.clinical.toggled.connect(self._carried_with_flags)
         for box in (self.clinical, self.rare, self.carried):
             box.toggled.connect(self.apply_filter)
         self.export_button.clicked.connect(self.ask_export)
@@ -271,6 +278,12 @@ class ResultsView(QWidget):
         self._debounce.stop()
         self.model.set_filter(self.search.text(), self.clinical.isChecked(), self.rare.isChecked(),
                               self.carried.isChecked())
+
+    def _carried_with_flags(self, checked: bool) -> None:
+        if checked and self.carried.isEnabled() and not self.carried.isChecked():
+            self.carried.blockSignals(True)  # one filter run, from the clinical box's own signal
+            self.carried.setChecked(True)
+            self.carried.blockSignals(False)
 
     def clear_filter(self) -> None:
         for box in (self.clinical, self.rare, self.carried):
@@ -388,7 +401,7 @@ class ResultsView(QWidget):
         query = self.model.query
         assert query is not None
         metrics = self.table.fontMetrics()
-        header = self.table.horizontalHeader().fontMetrics().horizontalAdvance(name) + 28
+        header = self._header_width(name)
         dtype = query.schema[name]
         if dtype in _NUMBERS:
             content = metrics.horizontalAdvance(_WIDEST["integer"])
@@ -405,13 +418,22 @@ class ResultsView(QWidget):
         width = self._default_widths[name] = min(max(header, content + 16), MAX_COLUMN_WIDTH)
         return width
 
+    def _header_width(self, name: str) -> int:
+        """Room for the header as shown (`start (GRCh38)` for a file matched by rsID)."""
+        assert self.model.query is not None
+        label = column_label(name, self.model.query.schema)
+        return self.table.horizontalHeader().fontMetrics().horizontalAdvance(label) + 28
+
     def _apply_widths(self) -> None:
         if self.model.query is None:
             return
         self._applying_widths = True
         try:
             for section, name in enumerate(self.model.visible_columns):
-                self.table.setColumnWidth(section, self.memory.width(name) or self.default_width(name))
+                remembered = self.memory.width(name)
+                # a width remembered from other results never cuts this one's header
+                self.table.setColumnWidth(section, max(remembered, self._header_width(name))
+                                          if remembered else self.default_width(name))
         finally:
             self._applying_widths = False
 

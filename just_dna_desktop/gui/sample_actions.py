@@ -1,21 +1,27 @@
 """What a person can do with a sample in the list: the Sample menu's commands (annotate now,
-cancel, show results, open the output folder, reveal the input file, show its history), the list's
-context menu (by mouse, Shift+F10 or the Menu key), and the failed-sample page's choices that need
-the person's word first. They act on the selected sample; folders open through `opener`."""
+cancel, show results, open the output folder, reveal the input file, show its history, remove it
+or its person), the list's context menu (by mouse, Shift+F10 or the Menu key), and the choices
+that need the person's word first (annotating by position anyway; removing, which says what is
+deleted and what is kept). They act on the selected sample; folders open through `opener`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QModelIndex, QObject, QPoint, QUrl
+from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
+from ..core.errors import UserError
+from ..core.workspace import removal
+from ..core.workspace.history import History
+from ..core.workspace.samples import Workspace
 from .actions import ACTIONS, create_actions
 from .failed_page import FailedPage
 from .history_view import HistoryView
 from .jobs import Job, JobManager
+from .plain_text import message_box
 from .sample_tree import SampleTree
 from .samples_model import SampleEntry, SamplesModel
 
@@ -28,17 +34,25 @@ def open_in_desktop(path: Path) -> None:
 
 
 class SampleActions(QObject):
+    removed = Signal(str)  # what was removed, in words ("sample alice/first")
+
     def __init__(self, tree: SampleTree, samples: SamplesModel, jobs: JobManager,
                  history_view: HistoryView, failed_page: FailedPage, *,
                  annotate: Callable[..., Job | None], cancel: Callable[[str], None],
                  open_sample: Callable[[SampleEntry], None],
                  show_tab: Callable[[QWidget], None],
                  choose_files: Callable[..., None], parent: QWidget,
+                 workspace: Callable[[], Workspace] | None = None,
+                 history: History | None = None,
+                 forget_queued: Callable[[str], object] = lambda key: None,
                  opener: Callable[[Path], None] = open_in_desktop):
         """`annotate(key, **options)` and `cancel(key)` run or stop a sample's annotation;
         `open_sample` shows its page, `show_tab` a tab, `choose_files(user)` the file chooser;
+        `workspace()` the workspace now (it changes with the settings), `history` the run
+        history and `forget_queued(key)` takes a removed sample out of the automatic queue;
         `parent` owns the commands (their keys work in all of it), menus and questions."""
         super().__init__(parent)
+        self.workspace, self.history, self.forget_queued = workspace, history, forget_queued
         self.tree, self.samples, self.jobs = tree, samples, jobs
         self.history_view, self.failed_page = history_view, failed_page
         self.annotate, self.cancel = annotate, cancel
@@ -55,12 +69,16 @@ class SampleActions(QObject):
             "reveal_input": lambda: self._with_selected(
                 lambda e: self._open(e.vcf_path.parent if e.vcf_path else None)),
             "show_history": lambda: self._with_selected(lambda e: self.show_history(e.user, e.sample)),
+            "remove": self.remove_selected,
         })
         self.update()
 
     def _open(self, path: Path | None) -> None:
         if path is not None:
             self.opener(path)
+
+    def selected_user(self) -> str | None:
+        return self.samples.user_of(self.tree.currentIndex())
 
     def selected_entry(self) -> SampleEntry | None:
         return self.samples.entry(self.tree.currentIndex())
@@ -79,7 +97,9 @@ class SampleActions(QObject):
                    "show_results": has_output,
                    "open_output_folder": bool(entry and entry.output_path
                                               and entry.output_path.parent.is_dir()),
-                   "reveal_input": entry is not None, "show_history": entry is not None}
+                   "reveal_input": entry is not None, "show_history": entry is not None,
+                   "remove": self.workspace is not None and not running
+                   and (entry is not None or bool(self.selected_user()))}
         for name, value in enabled.items():
             self.actions[name].setEnabled(value)
 
@@ -109,14 +129,69 @@ class SampleActions(QObject):
             for name in ("annotate", "cancel", "", "show_results", "open_output_folder",
                          "reveal_input", "show_history"):
                 menu.addAction(self.actions[name]) if name else menu.addSeparator()
+            if self.workspace is not None:
+                menu.addSeparator()
+                remove = menu.addAction("Remove this sample…",
+                                        lambda: self.remove(entry.user, entry.sample))
+                remove.setEnabled(self.actions["remove"].isEnabled())
         else:
             user = self.samples.user_of(index)
             if user:
                 menu.addAction(f"Add a genome file for {user}…", lambda: self.choose_files(user))
                 menu.addAction("Show history", lambda: self.show_history(user))
+                if self.workspace is not None:
+                    menu.addSeparator()
+                    menu.addAction(f"Remove {user} and their samples…", lambda: self.remove(user))
             else:
                 menu.addAction("Add a genome file…", self.choose_files)
         return menu
+
+    # -- removing -----------------------------------------------------------------------------
+    def remove_selected(self) -> None:
+        """The Sample menu's Remove…: the selected sample, or the selected person."""
+        entry = self.selected_entry()
+        if entry is not None:
+            self.remove(entry.user, entry.sample)
+        elif self.selected_user():
+            self.remove(self.selected_user())
+
+    def remove(self, user: str, sample: str | None = None) -> bool:
+        """Remove a sample (or a person, with `sample` None) after the person has read what is
+        deleted and what is kept; True once done."""
+        if self.workspace is None:
+            return False
+        workspace = self.workspace()
+        try:
+            plan = removal.plan(workspace, user, sample)
+            busy = [s.key for s in plan.samples if self.jobs.find(s.key) is not None]
+            if busy:
+                raise UserError(f"{', '.join(busy)}: being annotated now; cancel it first, then "
+                                "remove it")
+        except UserError as exc:
+            message_box(self.parent_widget, QMessageBox.Icon.Warning, "Cannot remove", str(exc))
+            return False
+        if not self.confirm_removal(plan):
+            return False
+        for item in plan.samples:
+            self.forget_queued(item.key)
+        try:
+            removal.carry_out(workspace, plan, self.history)
+        except UserError as exc:
+            message_box(self.parent_widget, QMessageBox.Icon.Warning, "Not all removed", str(exc))
+        self.removed.emit(plan.what)
+        return True
+
+    def confirm_removal(self, plan: removal.Removal) -> bool:
+        """Asks, saying what is deleted and what is kept; a separate method so tests can answer."""
+        title, text, details = removal_question(plan)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self.parent_widget)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # names and paths, shown as written
+        box.setInformativeText(details)
+        remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is remove
 
     def show_history(self, user: str, sample: str | None = None) -> None:
         self.history_view.user_filter.setCurrentText(user)
@@ -141,3 +216,14 @@ class SampleActions(QObject):
             "clinical flags. The result will say so above its table.\n\nAnnotate it by position "
             "anyway?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel) == QMessageBox.StandardButton.Yes
+
+
+def removal_question(plan: removal.Removal) -> tuple[str, str, str]:
+    """(title, question, what is deleted and kept) before a removal."""
+    size = plan.size / 2**20
+    amount = f"{size:,.1f} MB" if size >= 0.1 else "less than 0.1 MB"
+    deleted = "\n".join(f"• {line}" for line in plan.deleted()) or "• nothing but the name"
+    kept = "\n".join(f"• {line}" for line in plan.kept())
+    return (f"Remove {plan.what}?",
+            f"Remove {plan.what} from this computer's workspace? This cannot be undone.",
+            f"Deleted ({amount}):\n{deleted}\n\nKept:\n{kept}")

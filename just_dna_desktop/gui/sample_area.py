@@ -20,7 +20,7 @@ from .samples_model import SampleEntry, SamplesModel
 from .status_page import StatusPage
 
 # States whose existing output the Results tab shows (being redone: the previous result).
-RESULT_STATES = ("annotated", "partial", "stale", "queued", "running")
+RESULT_STATES = ("annotated", "partial", "doubtful", "stale", "queued", "running")
 
 
 class SampleArea(QStackedWidget):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.readers.build import REFERENCE_BUILD
+from ..core.readers.build import REFERENCE_BUILD, result_doubt
 from ..core.workspace.failures import explain_failure
 from .samples_model import STATES, SampleEntry
 
@@ -84,14 +84,17 @@ def describe_state(entry: SampleEntry, *, running: bool = False,
     elif entry.state == "queued":
         if queued_in is not None:
             position, seconds = queued_in
-            if position == 0 and seconds is not None:
-                when = f"starts in {seconds:.0f} s" if seconds >= 0.5 else "starts now"
+            if seconds is not None and seconds >= 0.5:  # annotated a moment ago: its interval
+                when = f"starts in {seconds:.0f} s"
+            elif position == 0 and seconds is not None:
+                when = "starts now"
             elif position == 0:  # another annotation is running: one at a time
                 when = "starts when the running annotation ends"
             else:
                 when = f"waits for {position} other sample{'s' if position != 1 else ''} before it"
-            text = (f"Queued for automatic annotation: {when}. Automatic runs start at most once "
-                    "per minimum interval (Settings), so a family's samples do not all run at once.")
+            text = (f"Queued for automatic annotation: {when}. Automatic runs go one at a time; "
+                    "a sample annotated less than the minimum interval ago (Settings) waits for "
+                    "it, so a file that keeps changing is not annotated over and over.")
         else:
             text = "Queued: another run is using the computer; it starts when that one ends."
         page.update(title=f"{entry.key}: queued", text=text, annotate="Run now")
@@ -121,11 +124,10 @@ def result_notice(entry: SampleEntry) -> tuple[str, str | None]:
     """(text, action) above a sample's table: what the result could not do or why it may be old;
     ("", None) for a complete, current result."""
     metadata = good_metadata(entry)
-    build = metadata.get("genome_build")
-    if build and build != REFERENCE_BUILD and metadata.get("match_by", "position") == "position":
-        return (f"Warning: this file is {build} but was matched by position against the "
-                f"{REFERENCE_BUILD} reference, so most matches are wrong. Annotate it by rsID, or "
-                "convert it to GRCh38.", None)
+    doubt = result_doubt(metadata)
+    if doubt:
+        return (f"Doubtful result: {doubt}, so most matches are probably wrong. Annotate it by "
+                f"rsID (on its Summary), or convert it to {REFERENCE_BUILD}.", None)
     if entry.state in ("queued", "running"):
         progress = f" ({entry.progress:.0%})" if entry.state == "running" and entry.progress else ""
         return f"Being annotated again{progress}: this table is the previous result.", None

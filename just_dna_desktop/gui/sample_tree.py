@@ -38,6 +38,9 @@ class SampleTree(QTreeView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setUniformRowHeights(True)
         self.setAnimated(True)
+        # Samples are often told apart by their ends (HG00096_exome, HG00096_genome): cut the
+        # middle, never the end, when the list is narrow.
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         event.acceptProposedAction() if dropped_paths(event) else event.ignore()

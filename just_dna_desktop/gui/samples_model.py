@@ -31,6 +31,9 @@ STATES = {
     "annotated": ("#27ae60", "✓", "Annotated"),
     "partial": ("#d4ac0d", "◐", "Partial: the reference lacks some of this sample's chromosomes, "
                              "so their variants were not looked up"),
+    "doubtful": ("#d35400", "?", "Doubtful: its matches may be wrong (the file seems to be on "
+                                 "another genome build than the one it was matched by); its "
+                                 "Summary says why and offers Annotate by rsID"),
     "failed": ("#c0392b", "!", "Failed"),
     "stale": ("#e67e22", "↻", "Stale: the VCF or the reference changed since it was annotated"),
     "damaged": ("#d35400", "⚠", "Damaged: its result file changed after it was written, so it "

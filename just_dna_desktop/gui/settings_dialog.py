@@ -73,7 +73,9 @@ class SettingsDialog(QDialog):
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
         self.token.setText(os.environ.get("HF_TOKEN", ""))
         form.addRow("", self.auto)
-        form.addRow("Minimum time between automatic runs", self.interval)
+        self.interval.setToolTip("A sample annotated less than this ago waits before its next "
+                                 "automatic run; different samples run one after another")
+        form.addRow("Minimum time between runs of a sample", self.interval)
         form.addRow("Variant types", self.variant_type)
         form.addRow("Reference revision", self.revision)
         form.addRow("Reference chromosomes", chromosomes_box)

@@ -1,8 +1,9 @@
 """The Summary tab: what one annotated sample holds, before its 50-column table.
 
-Numbers as cards, carried alleles per chromosome, the allele-frequency spectrum, zygosity and
-variant types as QtCharts charts (styled by gui/chart_theme.py), the carried alleles with a
-clinical flag, and what the run could not do. The numbers come from core.results.summary, computed on the
+Numbers as cards, carried alleles per chromosome (those not looked up marked), the
+allele-frequency spectrum, the zygosity and variant types of the carried alleles as QtCharts
+charts (styled by gui/chart_theme.py), the carried alleles with a clinical flag, and what the run
+could not do. Cards and bars are reached with Tab and used with the arrows, Enter or Space. The numbers come from core.results.summary, computed on the
 pool; this widget only draws them. Clicking a bar, a card or a flagged variant asks the window to
 show the results table filtered to it (`filter_requested`); "Export report…" writes core.results.report's
 HTML file.
@@ -17,22 +18,27 @@ from typing import Any
 
 import polars as pl
 from PySide6.QtCharts import (QBarCategoryAxis, QBarSeries, QBarSet, QCategoryAxis, QChart,
-                              QHorizontalBarSeries, QValueAxis)
-from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QUrl,
-                            Signal)
-from PySide6.QtGui import QCursor, QDesktopServices
+                              QHorizontalBarSeries, QStackedBarSeries, QValueAxis)
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, Qt,
+                            QUrl, Signal)
+from PySide6.QtGui import QBrush, QCursor, QDesktopServices, QKeyEvent, QPalette, QPen
 from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QScrollArea, QSizePolicy, QTableView, QToolTip,
                                QVBoxLayout, QWidget)
 
-from ..core.readers.build import CONTIG_LENGTHS, own_rsids_doubt_build
+from ..core.readers.build import result_doubt
+from ..core.reference.cache import CHROMOSOMES, sort_key
+from ..core.results.query import RARE_MAF
 from ..core.results.report import write_report
-from ..core.results.summary import MAF_EDGES, NOT_JUDGED, RARE_MAF, UNMATCHED, SampleSummary, maf_bin_label, summarize
-from .chart_theme import ThemedChartView
+from ..core.results.summary import (MAF_EDGES, NOT_JUDGED, UNMATCHED, SampleSummary,
+                                    maf_bin_label, summarize)
+from .chart_theme import ThemedChartView, series_color
 from .jobs import Job, JobManager
 from .plain_text import tooltip
 
 NO_SAMPLE = "Click an annotated sample (✓) on the left to see what it holds."
+ACTIVATE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+GAP_NOTE = "not looked up (the reference cache lacked it)"
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -45,7 +51,8 @@ class Card(QFrame):
         super().__init__(parent)
         self.setObjectName("summaryCard")
         self.setStyleSheet("#summaryCard { background: palette(alternate-base); border: 1px solid "
-                           "palette(mid); border-radius: 6px; }")
+                           "palette(mid); border-radius: 6px; } "
+                           "#summaryCard:focus { border: 2px solid palette(highlight); }")
         self.value = QLabel("–")
         font = self.value.font()
         font.setPointSizeF(font.pointSizeF() * 1.8)
@@ -65,11 +72,21 @@ class Card(QFrame):
         self.clickable = clickable
         self.setCursor(Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor)
         self.setToolTip(tip if clickable else "")
+        # Tab reaches a card that leads somewhere; Enter or Space follows it
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if clickable else Qt.FocusPolicy.NoFocus)
+        self.setAccessibleName(f"{self.value.text()} {self.caption.text()}")
+        self.setAccessibleDescription(tip if clickable else "")
 
     def mouseReleaseEvent(self, event: Any) -> None:
         if self.clickable and event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit()
         super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.clickable and event.key() in ACTIVATE_KEYS:
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class BarChart(ThemedChartView):
@@ -82,18 +99,28 @@ class BarChart(ThemedChartView):
     bar_clicked = Signal(int)
 
     def __init__(self, title: str, value_title: str, horizontal: bool = False,
-                 edges: list[str] | None = None, parent: QWidget | None = None):
+                 edges: list[str] | None = None, gaps: bool = False,
+                 parent: QWidget | None = None):
         self.horizontal = horizontal
         self.edges = edges
         self.labels: list[str] = []
         self.values: list[int] = []
         self.tooltips: list[str] = []
+        self.gaps: list[str] = []
+        self.current: int | None = None  # the bar the keyboard is on (a data index)
         chart = QChart()
         chart.setTitle(title)
         chart.legend().hide()
-        self.series = QHorizontalBarSeries() if horizontal else QBarSeries()
+        # With gaps, a second, hatched set stacks on the first: a category not looked up gets a
+        # frame the plot's height (an empty slot would read as "none carried").
+        self.series = QHorizontalBarSeries() if horizontal else (
+            QStackedBarSeries() if gaps else QBarSeries())
         self.bars = QBarSet(value_title)
         self.series.append(self.bars)
+        self.gap_bars: QBarSet | None = None
+        if gaps:
+            self.gap_bars = QBarSet("not looked up")
+            self.series.append(self.gap_bars)
         self.series.setBarWidth(0.7)
         chart.addSeries(self.series)
         self.category_axis = QBarCategoryAxis() if edges is None else _edge_axis(edges)
@@ -116,11 +143,18 @@ class BarChart(ThemedChartView):
         self.series.clicked.connect(lambda index, _set: self.bar_clicked.emit(index))
         super().__init__(chart, parent)
         self.setMinimumHeight(210)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName(title)
 
-    def set_data(self, labels: list[str], values: list[int], tooltips: list[str] | None = None) -> None:
+    def set_data(self, labels: list[str], values: list[int], tooltips: list[str] | None = None,
+                 gaps: list[str] | None = None) -> None:
+        """`gaps`: categories not looked up (drawn hatched, the plot's height)."""
         # Horizontal bars read top-down in the order given; Qt draws the first category lowest.
         order = list(reversed(range(len(labels)))) if self.horizontal else list(range(len(labels)))
         self.labels, self.values = list(labels), list(values)
+        self.gaps = [g for g in gaps or [] if g in self.labels]
+        self.current = None
+        self.bars.deselectAllBars()
         self.tooltips = list(tooltips) if tooltips else [f"{l}: {v:,}" for l, v in zip(labels, values)]
         # Big counts are drawn in thousands or millions, so axis labels stay short (the tooltips
         # keep the exact numbers).
@@ -141,7 +175,72 @@ class BarChart(ThemedChartView):
         top = _nice_top(math.ceil(peak / scale))
         self.value_axis.setRange(0, top)
         self.value_axis.setTickCount(_tick_count(top))
+        if self.gap_bars is not None:
+            self.gap_bars.remove(0, self.gap_bars.count())
+            self.gap_bars.append([top - values[i] / scale if labels[i] in self.gaps else 0
+                                  for i in order])
         self.restyle()
+
+    def restyle(self) -> None:
+        super().restyle()
+        palette = self.palette()
+        # the keyboard's bar: the second series colour (orange), never a blue like the bars'
+        self.bars.setSelectedColor(series_color(palette, 1))
+        # the keyboard's chart: framed in the highlight colour
+        self.chart().setBackgroundPen(QPen(palette.color(QPalette.ColorRole.Highlight), 2)
+                                      if self.hasFocus() else QPen(Qt.PenStyle.NoPen))
+        if getattr(self, "gap_bars", None) is not None:
+            muted = palette.color(QPalette.ColorRole.PlaceholderText)
+            self.gap_bars.setBrush(QBrush(muted, Qt.BrushStyle.BDiagPattern))
+            self.gap_bars.setBorderColor(muted)
+
+    # -- the keyboard: arrows move between bars, Enter or Space clicks one ---------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        count = len(self.labels)
+        back, forward = ((Qt.Key.Key_Up, Qt.Key.Key_Down) if self.horizontal
+                         else (Qt.Key.Key_Left, Qt.Key.Key_Right))
+        key = event.key()
+        if count and key in (back, forward, Qt.Key.Key_Home, Qt.Key.Key_End):
+            current = -1 if self.current is None else self.current
+            target = {back: current - 1, forward: current + 1, Qt.Key.Key_Home: 0,
+                      Qt.Key.Key_End: count - 1}[key]
+            self.set_current(min(max(target, 0), count - 1))
+            return
+        if count and key in ACTIVATE_KEYS:
+            if self.current is None:
+                self.set_current(0)
+            self.bar_clicked.emit(self.drawn_of(self.current))
+            return
+        super().keyPressEvent(event)
+
+    def set_current(self, index: int) -> None:
+        """Put the keyboard on bar `index` (data order): highlighted, its tooltip shown."""
+        self.current = index
+        self.bars.deselectAllBars()
+        drawn = self.drawn_of(index)
+        self.bars.selectBar(drawn)
+        self.setAccessibleDescription(self.tooltips[index])
+        value = self.bars.at(drawn)
+        point = QPointF(value / 2, drawn) if self.horizontal else QPointF(drawn, value / 2)
+        scene = self.chart().mapToScene(self.chart().mapToPosition(point, self.series))
+        QToolTip.showText(self.mapToGlobal(self.mapFromScene(scene)),
+                          html.escape(self.tooltips[index]), self)
+
+    def drawn_of(self, index: int) -> int:
+        """The bar Qt draws for data index `index` (the inverse of index_of)."""
+        return len(self.labels) - 1 - index if self.horizontal else index
+
+    def focusOutEvent(self, event: Any) -> None:
+        self.bars.deselectAllBars()
+        QToolTip.hideText()
+        super().focusOutEvent(event)
+        self.restyle()
+
+    def focusInEvent(self, event: Any) -> None:
+        super().focusInEvent(event)
+        self.restyle()
+        if self.current is not None and self.current < len(self.labels):
+            self.set_current(self.current)
 
     def _set_categories(self, labels: list[str]) -> None:
         self.category_axis.clear()
@@ -261,9 +360,9 @@ def variant_filter(row: dict[str, Any]) -> str:
 
 
 def chromosome_filter(chrom: str) -> str:
-    """The results filter for a whole chromosome: its GRCh38 range (a contig: its name)."""
-    length = CONTIG_LENGTHS.get("GRCh38", {}).get(chrom)
-    return f"chr{chrom}:1-{length}" if length else chrom
+    """The results filter for a whole chromosome, `chr21` (which also finds the rows the
+    reference could not look up, by the file's own chromosome); another contig: its name."""
+    return f"chr{chrom}" if chrom in CHROMOSOMES else chrom
 
 
 def provenance(summary: SampleSummary) -> str:
@@ -326,21 +425,25 @@ class SummaryView(QWidget):
             ("matched", "known to Ensembl (have an rsID)"),
             ("carried", "alleles you carry (het, hom-alt, haploid alt)"),
             ("flagged", "carried, with a clinical flag"),
-            ("rare", "carried, at rare sites (MAF < 1 %)"),
+            ("rare", "carried, and rare (the minor allele, MAF < 1 %)"),
         )}
         self.cards["flagged"].clicked.connect(
             lambda: self.filter_requested.emit("", True, False, True))
         self.cards["rare"].clicked.connect(lambda: self.filter_requested.emit("", False, True, True))
+        self.cards["carried"].clicked.connect(
+            lambda: self.filter_requested.emit("", False, False, True))
 
-        self.chromosomes = BarChart("Carried alleles per chromosome", "carried alleles")
+        self.chromosomes = BarChart("Carried alleles per chromosome", "carried alleles",
+                                    gaps=True)
         self.maf = BarChart("How common are the sites you carry? (minor allele frequency, %)",
                             "carried alleles", edges=[f"{100 * edge:g}" for edge in MAF_EDGES])
-        self.zygosity = BarChart("Zygosity (all allele rows)", "allele rows", horizontal=True)
+        # of the carried alleles, so its bars add up to the "alleles you carry" card
+        self.zygosity = BarChart("Zygosity of the alleles you carry", "carried alleles",
+                                 horizontal=True)
         self.types = BarChart("Variant types (carried)", "carried alleles", horizontal=True)
         self.chromosomes.bar_clicked.connect(self._chromosome_clicked)
         self.maf.bar_clicked.connect(self._maf_clicked)
-        self.zygosity.bar_clicked.connect(  # zygosity counts every row, carried or not
-            lambda drawn: self._word_clicked(self.zygosity, drawn, carried_only=False))
+        self.zygosity.bar_clicked.connect(lambda drawn: self._word_clicked(self.zygosity, drawn))
         self.types.bar_clicked.connect(lambda drawn: self._word_clicked(self.types, drawn))
 
         self.flagged_title = QLabel("<b>Carried alleles with a clinical flag</b>")
@@ -474,8 +577,7 @@ class SummaryView(QWidget):
 
     def _show_status(self, summary: SampleSummary) -> None:
         # Matched by position although its own rsIDs say another build: offer the other way.
-        self.rsid_button.setVisible(self.key is not None and summary.run.get("match_by") == "position"
-                                    and own_rsids_doubt_build(summary.run))
+        self.rsid_button.setVisible(self.key is not None and result_doubt(summary.run) is not None)
         if not summary.limitations:
             self.status.hide()
             return
@@ -497,18 +599,19 @@ class SummaryView(QWidget):
             self.cards[key].value.setText(value)
         self.cards["flagged"].set_clickable(bool(summary.clinical), "Show the clinically flagged "
                                             "rows in the results table")
-        self.cards["rare"].set_clickable(True, "Show the rare rows (MAF < 1 %) in the results table")
-        if summary.rare_carried_ref_is_minor:
-            self.cards["rare"].setToolTip(
-                f"At {summary.rare_carried_ref_is_minor:,} of these sites the reference genome "
-                "carries the rare allele: there you carry the common one. Click to show the rare "
-                "rows in the results table.")
+        self.cards["carried"].set_clickable(True, "Show the alleles you carry in the results "
+                                                  "table")
+        self.cards["rare"].set_clickable(True, "Show the rare alleles you carry (the site's minor "
+                                               "allele, MAF < 1 %) in the results table")
 
     def _show_charts(self, summary: SampleSummary) -> None:
-        chromosomes = list(summary.per_chromosome)
-        self.chromosomes.set_data(chromosomes, [summary.per_chromosome[c] for c in chromosomes],
-                                  [f"chromosome {c}: {n:,} carried alleles (click to show them)"
-                                   for c, n in summary.per_chromosome.items()])
+        gaps = summary.chromosomes_not_looked_up
+        chromosomes = sorted({*summary.per_chromosome, *gaps}, key=sort_key)
+        counts = [summary.per_chromosome.get(c, 0) for c in chromosomes]
+        self.chromosomes.set_data(
+            chromosomes, counts,
+            [f"chromosome {c}: " + (GAP_NOTE if c in gaps else f"{n:,} carried alleles")
+             + " (click to show its rows)" for c, n in zip(chromosomes, counts)], gaps)
         bins = summary.maf_histogram
         labels = [maf_bin_label(b["from"], b["to"]).removesuffix(" %") for b in bins]
         tips = [f"MAF {label} %: {b['count']:,} carried alleles"
@@ -517,9 +620,10 @@ class SummaryView(QWidget):
         if summary.maf_unknown:
             tips = [f"{tip}; {summary.maf_unknown:,} carried alleles have no frequency" for tip in tips]
         self.maf.set_data(labels, [b["count"] for b in bins], tips)
-        self.zygosity.set_data(list(summary.zygosity), list(summary.zygosity.values()),
-                               [f"{k}: {v:,} allele rows (click to show them)"
-                                for k, v in summary.zygosity.items()])
+        carried = summary.carried_by_zygosity
+        self.zygosity.set_data(list(carried), list(carried.values()),
+                               [f"{k}: {v:,} carried alleles (click to show them)"
+                                for k, v in carried.items()])
         self.types.set_data(list(summary.tsa), list(summary.tsa.values()),
                             [f"{k}: {v:,} carried alleles" + ("" if k == UNMATCHED
                                                                else " (click to show the rows)")
@@ -534,10 +638,10 @@ class SummaryView(QWidget):
         if self.summary is not None and self.summary.maf_histogram[drawn]["to"] <= RARE_MAF:
             self.filter_requested.emit("", False, True, True)
 
-    def _word_clicked(self, chart: BarChart, drawn: int, carried_only: bool = True) -> None:
+    def _word_clicked(self, chart: BarChart, drawn: int) -> None:
         word = chart.labels[chart.index_of(drawn)]
         if word not in (UNMATCHED, NOT_JUDGED):
-            self.filter_requested.emit(word, False, False, carried_only)
+            self.filter_requested.emit(word, False, False, True)
 
     def _variant_clicked(self, index: QModelIndex) -> None:
         if index.isValid():

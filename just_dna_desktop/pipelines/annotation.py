@@ -16,6 +16,7 @@ import dagster as dg
 from ..core.engine.annotate import MATCH_BY
 from ..core.workspace.history import History, PartitionBusyError
 from ..core.workspace.runner import AnnotationJob, RunResult, Target, annotate_target, run_job
+from ..core.workspace.samples import result_state
 from ..core.workspace.settings import COMPRESSIONS, VARIANT_TYPES
 from .resources import JustDnaFolders, output_file
 
@@ -76,7 +77,7 @@ def annotate(context: dg.OpExecutionContext, folders: JustDnaFolders, config: An
         context.log.warning(f"partial: the reference cache has no file for chromosome(s) "
                             f"{', '.join(missing)}; {result.metadata.get('alleles_not_looked_up')} "
                             "allele(s) were not looked up")
-    return dg.Output(output, metadata={"state": "partial" if missing else "annotated",
+    return dg.Output(output, metadata={"state": result_state(result.metadata),
                                        **dagster_metadata(result)})
 
 

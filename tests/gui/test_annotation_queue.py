@@ -38,29 +38,30 @@ class FakeScheduler:
 
     def __init__(self):
         self.queue: list[Waiting] = []
-        self.wait = 0.0  # seconds until the next automatic run may start
-        self.once: dict[str, dict] = {}
-        self.runs: list[tuple[str, str, dict]] = []  # (key, trigger, this run's options)
+        self.wait: dict[str, float] = {}  # seconds until a sample may run again (its interval)
+        self.runs: list[tuple[str, str, dict]] = []  # (key, trigger, the run's options)
         self.gates: dict[str, threading.Event] = {}
         self.outcomes: dict[str, RunResult] = {}
 
     def queued(self):
         return list(self.queue)
 
-    def seconds_until_next(self):
-        return self.wait if self.queue else None
+    def waits(self):
+        return {item.key: self.wait.get(item.key, 0.0) for item in self.queue}
 
-    def run_now(self, sample, *, progress, cancel, on_event, on_start):
-        return self._run(sample.key, "manual", progress, cancel, on_event, on_start)
+    def run_now(self, sample, *, options=None, progress, cancel, on_event, on_start):
+        return self._run(sample.key, "manual", progress, cancel, on_event, on_start, options)
 
     def run_next(self, *, progress, cancel, on_event, on_start):
-        return self._run(self.queue.pop(0).key, "auto", progress, cancel, on_event, on_start)
+        due = next(item for item in self.queue if not self.wait.get(item.key))
+        self.queue.remove(due)
+        return self._run(due.key, "auto", progress, cancel, on_event, on_start)
 
     def let_end(self, key: str) -> None:
         self.gates.setdefault(key, threading.Event()).set()
 
-    def _run(self, key, trigger, progress, cancel, on_event, on_start):
-        self.runs.append((key, trigger, dict(self.once.get(key, {}))))
+    def _run(self, key, trigger, progress, cancel, on_event, on_start, options=None):
+        self.runs.append((key, trigger, dict(options or {})))
         on_start(os.getpid())
         on_event("info", f"annotating {key}")
         progress(0.5, "half way")
@@ -116,7 +117,6 @@ def test_annotate_now_runs_once_shows_its_progress_and_metrics_then_says_annotat
     assert (entry.state, entry.progress) == ("annotated", None)
     assert entry.detail == "132 allele rows, 120 matched to an rsID"
     assert queue.metrics.live_title.text() == "Finished alice/a"
-    assert scheduler.once == {}  # the options were for that run only
 
 
 def test_cancel_ends_the_run_and_says_so(qtbot, parts):
@@ -144,31 +144,36 @@ def test_a_failed_run_is_said_in_plain_words(qtbot, parts):
 
 
 def test_the_queue_starts_one_due_run_at_a_time_and_shows_who_waits(qtbot, parts):
+    """Runs go back to back; only a sample annotated a moment ago waits out its own interval,
+    and the samples behind it start first (issue 21: each waited a minute after the one before)."""
     queue, scheduler = parts
     scheduler.queue = [Waiting("alice", "a"), Waiting("alice", "b")]
-    scheduler.wait = 42.0
-    assert queue.run_due() is None  # not yet: the minimum interval has not passed
+    scheduler.wait = {"alice/a": 42.0, "alice/b": 42.0}
+    assert queue.run_due() is None  # not yet: both ran a moment ago
+    scheduler.wait = {"alice/a": 42.0}  # a ran 18 s ago; b is new
     queue.show_queue()
     rows = queue.jobs_panel.queue_rows
-    assert rows["alice/a"].text.text() == "alice/a: queued, starts in 42 s"
-    assert rows["alice/b"].text.text() == "alice/b: queued, after 1 other"
-    assert queue.queued_in("alice/b") == (1, None) and queue.queued_in("alice/c") is None
-    scheduler.wait = 0.0
+    assert list(rows) == ["alice/b", "alice/a"]  # in the order they will start
+    assert rows["alice/b"].description() == "alice/b: queued, starting"
+    assert rows["alice/a"].description() == "alice/a: queued, starts in 42 s"
+    assert queue.queued_in("alice/a") == (1, 42.0) and queue.queued_in("alice/c") is None
     first = queue.run_due()
-    assert first is not None and first.key == "alice/a"
+    assert first is not None and first.key == "alice/b"
     assert queue.run_due() is None  # one automatic run at a time
-    qtbot.waitUntil(lambda: state(queue, "alice/a") == "running", timeout=10_000)
+    qtbot.waitUntil(lambda: state(queue, "alice/b") == "running", timeout=10_000)
     queue.show_queue()
-    assert list(rows) == ["alice/b"]
-    assert rows["alice/b"].text.text() == "alice/b: queued, next"  # after the running one
-    assert queue.queued_in("alice/b") == (0, None)
+    assert list(rows) == ["alice/a"] and rows["alice/a"].description() == \
+        "alice/a: queued, starts in 42 s"  # its own interval, not the running one's
+    scheduler.wait = {}
+    queue.show_queue()
+    assert rows["alice/a"].description() == "alice/a: queued, next"  # after the running one
+    assert queue.queued_in("alice/a") == (0, None)
     with qtbot.waitSignal(queue.annotated, timeout=10_000):
-        scheduler.let_end("alice/a")
-    qtbot.waitUntil(lambda: first.done, timeout=10_000)
-    assert queue.run_due().key == "alice/b"
+        scheduler.let_end("alice/b")
+    # the next due sample starts as the previous one ends, without waiting for a clock
     qtbot.waitUntil(lambda: len(scheduler.runs) == 2, timeout=10_000)
-    assert [(key, trigger) for key, trigger, _ in scheduler.runs] == [("alice/a", "auto"),
-                                                                       ("alice/b", "auto")]
+    assert [(key, trigger) for key, trigger, _ in scheduler.runs] == [("alice/b", "auto"),
+                                                                       ("alice/a", "auto")]
 
 
 def test_samples_annotated_in_turn_start_one_after_the_other(qtbot, parts):

@@ -150,14 +150,14 @@ def test_a_long_queue_lists_the_first_samples_and_counts_the_rest(qtbot):
     waiting = [(f"person{i % 50:03}/sample{i:04}", 30.0 if i == 0 else None) for i in range(500)]
     panel.set_queue(waiting)
     assert list(panel.queue_rows) == [key for key, _ in waiting[:MAX_QUEUE_ROWS]]
-    assert panel.queue_rows["person000/sample0000"].text.text() == \
+    assert panel.queue_rows["person000/sample0000"].description() == \
         "person000/sample0000: queued, starts in 30 s"
     assert panel.more.isVisibleTo(panel)
     assert panel.more.text() == f"… and {500 - MAX_QUEUE_ROWS} more queued (the samples list shows each)"
     panel.set_queue(waiting[1:MAX_QUEUE_ROWS])  # the first has started; the rest fit
     assert list(panel.queue_rows) == [key for key, _ in waiting[1:MAX_QUEUE_ROWS]]
     assert not panel.more.isVisibleTo(panel)
-    assert panel.queue_rows["person001/sample0001"].text.text() == "person001/sample0001: queued, next"
+    assert panel.queue_rows["person001/sample0001"].description() == "person001/sample0001: queued, next"
 
 
 def test_jobs_are_freed_on_the_gui_thread(qtbot):

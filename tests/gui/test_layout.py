@@ -98,7 +98,7 @@ def test_the_jobs_dock_closes_from_view_is_remembered_and_returns_for_a_job(qtbo
     qtbot.wait(50)
     assert window.jobs_dock.isHidden() and not toggle.isChecked()
     rows_after = table.viewport().height() // table.verticalHeader().defaultSectionSize()
-    assert rows_after > rows_before + 5
+    assert rows_after >= rows_before + 2  # (idle, the panel was a line already)
     window.ui_state.sync()
 
     again = make_window(auto_annotate=False)  # the next start: still closed

@@ -1,5 +1,6 @@
 """The window end to end: drop a VCF, annotate it in a child process, see state, history, results."""
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ from PySide6.QtGui import QDropEvent
 
 from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR, DEMO_VCF
 from just_dna_desktop.gui.import_dialog import ImportDialog
+
+from window_helpers import rescan
 
 # Qt warnings fail the tests; the offscreen platform's note about size hints is not ours.
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
@@ -125,12 +128,12 @@ def test_a_file_copied_into_the_input_folder_is_found_and_annotated(qtbot, make_
     assert window.history_view.model.runs[0].trigger == "auto"
 
 
-def test_open_the_demo_without_the_real_reference(qtbot, make_window, tmp_path):
+def test_the_demo_added_to_a_workspace_without_the_real_reference(qtbot, make_window, tmp_path):
     window = make_window(reference_dir=tmp_path / "cache" / "ensembl_variations")
     assert window.reference_panel.status.status == "missing"
     annotated = []
     window.sample_annotated.connect(annotated.append)
-    window.welcome.open_demo.emit()
+    window.actions["add_demo"].trigger()  # the person asked for it in their own workspace
     # the VCF first, then the same calls as a 23andMe-layout file (matched by rsID)
     qtbot.waitUntil(lambda: len(annotated) == 2, timeout=90_000)
     assert annotated == ["demo/HG00096_chr21", "demo/HG00096_chr21_23andme"]
@@ -196,7 +199,8 @@ def test_a_broken_vcf_fails_with_its_reason_and_the_menu_offers_a_retry(qtbot, m
     assert actions["Annotate now"] and not actions["Cancel"] and not actions["Show results"]
     assert "Reveal input file" in actions and "Show history" in actions
     user_actions = [a.text() for a in window.sample_actions.sample_menu(index.parent()).actions()]
-    assert user_actions == ["Add a genome file for erin…", "Show history"]
+    assert user_actions == ["Add a genome file for erin…", "Show history", "",
+                            "Remove erin and their samples…"]
 
 
 def test_missing_reference_says_so_above_the_samples(qtbot, make_window, tmp_path):
@@ -218,9 +222,12 @@ def test_waiting_samples_show_as_queued_from_the_queue_not_the_history(qtbot, ma
 
     settings = core_settings.load_settings()
     core_settings.write_settings(settings.settings_file, {"min_interval_seconds": 3600})
-    with History(settings.history_file) as history:  # an automatic run just started: all wait
-        run = history.record(trigger="auto", status="running")
-        history.update(run, status="succeeded")
+    with History(settings.history_file) as history:  # each started a moment ago: all wait
+        runs = []
+        for name in ("a", "b", "c"):
+            runs.append(history.record(trigger="auto", partition_key=f"alice/{name}",
+                                       user="alice", sample=name, status="running"))
+            history.update(runs[-1], status="succeeded")
     for name in ("a", "b", "c"):
         path = settings.input_dir / "alice" / f"{name}.vcf"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -231,7 +238,8 @@ def test_waiting_samples_show_as_queued_from_the_queue_not_the_history(qtbot, ma
     assert [q.key for q in window.scheduler.queued()] == ["alice/a", "alice/b", "alice/c"]
     window.shutdown()
     with History(settings.history_file) as history:
-        assert [r.id for r in history.list_runs()] == [run]  # nothing queued, nothing cancelled
+        # nothing queued, nothing cancelled
+        assert sorted(r.id for r in history.list_runs()) == sorted(runs)
 
 
 def test_new_settings_reach_the_import_and_the_annotation(qtbot, make_window, monkeypatch, tmp_path):
@@ -260,3 +268,45 @@ def test_new_settings_reach_the_import_and_the_annotation(qtbot, make_window, mo
         window.annotate("zoe/g")
     run = window.history.list_runs(partition_key="zoe/g", limit=1)[0]
     assert run.status == "succeeded" and run.config["vcf"] == str(moved / "zoe" / "g.vcf")
+
+
+def test_open_the_demo_opens_a_window_of_its_own_and_adds_nothing_here(qtbot, make_window,
+                                                                        monkeypatch):
+    """Issue 21: Open the demo on the first-run page planted a permanent "demo" person in the
+    real workspace."""
+    from PySide6.QtCore import QProcess
+
+    started = []
+    monkeypatch.setattr(QProcess, "startDetached",
+                        staticmethod(lambda program, arguments: started.append(
+                            (program, arguments)) or True))
+    window = make_window()
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.welcome, timeout=10_000)
+    window.welcome.open_demo.emit()
+    assert started == [(sys.executable, ["-m", "just_dna_desktop", "--demo"])]
+    window.actions["open_demo"].trigger()  # the File menu's does the same
+    assert len(started) == 2
+    rescan(qtbot, window)
+    assert window.samples.entries() == []
+    assert not (window.settings.input_dir / "demo").exists()
+    assert "window of its own" in window.statusBar().currentMessage()
+
+
+def test_the_live_charts_peak_memory_is_the_run_cards_after_a_real_run(qtbot, make_window):
+    """Issue 21: the chart (the window's own samples) and the run card (the run's record) said
+    two peaks for one run."""
+    import re
+
+    window = make_window(auto_annotate=False)
+    path = window.settings.input_dir / "alice" / "genome.vcf"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(DEMO_VCF.read_bytes())
+    rescan(qtbot, window)
+    with qtbot.waitSignal(window.sample_annotated, timeout=90_000):
+        window.annotate("alice/genome")
+    card = window.metrics.values["peak_memory_mb"].text()
+    legend = window.metrics.chart.memory_series.name()
+    assert re.fullmatch(r"\d+ MB", card) and legend.endswith(f"(peak {card.split()[0]})"), \
+        (card, legend)
+    run = window.history.list_runs(partition_key="alice/genome", limit=1)[0]
+    assert card == f"{run.metadata['peak_memory_mb']:.0f} MB"  # the Runs tab's figure too

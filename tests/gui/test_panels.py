@@ -43,8 +43,13 @@ def test_history_filters_and_details(qtbot, tmp_path):
     assert [r.id for r in view.model.runs] == [bad]
     view.text_filter.setText("")
     view.table.selectRow(1)
-    assert "reading g1.vcf" in view.details.toPlainText()
-    assert '"alleles_matched": 1234' in view.details.toPlainText()
+    shown = view.details.text()
+    assert "reading g1.vcf" in shown
+    # labelled fields, not raw JSON (issue 21)
+    assert "Matched to an rsID: 1,234" in shown and "Peak memory: 88.00 MB" in shown
+    assert "{" not in shown and '"alleles_matched"' not in shown
+    sections = [section for section, _, _ in view.details.rows]
+    assert sections.index("Run") < sections.index("Result") < sections.index("Resources")
     assert not view.open_button.isEnabled()  # its output file does not exist
     partial = history.record(partition_key="carol/c1", user="carol", sample="c1", status="running")
     history.update(partial, status="succeeded", metadata={
@@ -74,6 +79,7 @@ def test_settings_dialog_writes_the_settings_file(qtbot):
 def test_export_runs_as_a_job(qtbot, tmp_path):
     path = tmp_path / "r.parquet"
     pl.DataFrame({"chrom": ["1", "1", "2"], "start": [1, 2, 3], "rsid": ["rs1", None, "rs3"],
+                  "ref": ["A", "C", "G"], "alt": ["G", "T", "A"], "ma": ["G", "T", "G"],
                   "maf": [0.5, 0.001, 0.2], "clin_pathogenic": [False, True, None]}).write_parquet(path)
     jobs = JobManager()
     view = ResultsView(jobs)
@@ -107,6 +113,28 @@ def test_metrics_panel_and_probe(qtbot):
     qtbot.waitUntil(lambda: probe.samples >= 3, timeout=5_000)
     probe.stop()
     assert probe.max_delay_ms >= 0
+
+
+def test_the_live_charts_peak_is_the_run_cards_peak(qtbot):
+    """Issue 21: the chart (sampled every 0.25 s by the window) and the run card (the run's record,
+    sampled more often) gave two different peaks for one run."""
+    from just_dna_desktop.core.engine.metrics import Sample
+
+    panel = MetricsPanel()
+    qtbot.addWidget(panel)
+    panel.start("Annotate a/b")
+    for i in range(5):
+        panel.add_sample(Sample(elapsed_sec=i * 0.25, cpu_percent=50.0, rss_mb=100.0 + i))
+    assert panel.chart.memory_series.name() == "memory 104 MB (peak 104)"  # while it runs
+    panel.stop("Finished a/b")
+    panel.show_run({"partition_key": "a/b", "peak_memory_mb": 131.6})
+    card = panel.values["peak_memory_mb"].text()
+    assert card == "132 MB"
+    assert panel.chart.memory_series.name() == "memory 104 MB (peak 132)"
+    assert panel.chart.memory_axis.max() >= 131.6
+    panel.start("Annotate a/c")  # the next run's chart starts from its own samples
+    panel.add_sample(Sample(elapsed_sec=0.0, cpu_percent=1.0, rss_mb=50.0))
+    assert panel.chart.memory_series.name() == "memory 50 MB (peak 50)"
 
 
 def test_settings_are_checked_before_anything_is_saved(qtbot, tmp_path):

@@ -113,3 +113,26 @@ def test_a_chosen_subset_and_the_demo_slice_are_named_as_such(qtbot, hub, panel)
     assert demo.fields["status"].text().startswith("The bundled demo slice")
     assert demo.short_status == "the bundled demo slice"
     assert demo.fields["files"].text() == "1" and "release 84" in demo.fields["revision"].text()
+
+
+def test_a_long_download_error_wraps_and_never_widens_the_page(qtbot, panel, monkeypatch):
+    """Issue 21: an offline download error widened the Reference page at 1024x640, with a
+    horizontal scroll bar."""
+    from PySide6.QtWidgets import QScrollArea
+
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9/a/very/long/mirror/path/of/the/hub/"
+                                      "that/a/lab/configured/for/its/own/network")
+    page = QScrollArea()
+    page.setWidgetResizable(True)
+    page.setWidget(panel)
+    qtbot.addWidget(page)
+    page.resize(700, 600)  # the Reference tab's width in a 1024 px window
+    page.show()
+    panel.download_button.click()
+    qtbot.waitUntil(lambda: panel.progress_label.text().startswith("Failed:"), timeout=20_000)
+    assert "cannot reach http://127.0.0.1:9/a/very/long/mirror" in panel.progress_label.text()
+    qtbot.wait(50)
+    assert panel.minimumSizeHint().width() <= page.viewport().width()
+    assert not page.horizontalScrollBar().isVisible()
+    assert panel.progress_label.height() > panel.progress_label.fontMetrics().height() * 1.5
+    page.takeWidget()  # the fixture's panel: the fixture ends it

@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
 from just_dna_desktop.core.engine.annotate import annotate_vcf
-from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR, DEMO_VCF
+from just_dna_desktop.core.reference.demo import DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_VCF
 from just_dna_desktop.gui.results_view import ResultsView
 
 from window_helpers import as_shown
@@ -201,3 +201,67 @@ def test_headers_sort_from_the_keyboard(qtbot, demo_output):
     qtbot.keyClick(view.table, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
     assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
     assert column_values(view, "rsid")[0] == "rs10576"
+
+
+# -- what the rows mean (issue 21) ------------------------------------------------------------------
+
+def test_clinically_flagged_lists_the_alleles_you_carry_unless_you_ask_for_every_site(
+        qtbot, demo_output):
+    """Ticking Clinically flagged listed hom-ref rows labelled "likely pathogenic": flags on
+    alleles the person does not carry."""
+    from just_dna_desktop.core.results.summary import summarize
+
+    view = make_view(qtbot)
+    view.open(demo_output, "alice/HG00096")
+    frame = pl.read_parquet(demo_output)
+    flags = [c for c in frame.columns if c.startswith("clin_")]
+    every_site = frame.filter(pl.any_horizontal(flags)).height
+    carried = summarize(demo_output).clinical["any"]
+    assert every_site > carried  # flagged sites the person does not carry are there to hide
+    view.clinical.setChecked(True)
+    assert view.carried.isChecked()
+    assert view.model.rowCount() == carried
+    assert "hom_ref" not in column_values(view, "zygosity")
+    view.carried.setChecked(False)  # the person asks for every site
+    assert view.clinical.isChecked() and view.model.rowCount() == every_site
+
+
+def test_rows_not_looked_up_are_found_by_the_files_own_chromosome_and_position(qtbot, tmp_path):
+    """A partial result: the markers on chromosome X (not in the cache) have no GRCh38 position;
+    filtering `chrX` said "No rows match"."""
+    chip = tmp_path / "chip.txt"
+    chip.write_text(DEMO_CHIP.read_text() + "rs5000001\tX\t100200\tAA\nrs5000002\tX\t100300\tAG\n")
+    output = tmp_path / "out.parquet"
+    meta = annotate_vcf(chip, DEMO_REFERENCE_DIR, output)
+    assert meta["reference_chromosomes_missing"] == ["X"]
+    view = make_view(qtbot)
+    view.open(output, "alice/chip")
+    for text, rows in (("chrX", 2), ("chrX:100200", 1), ("X:100000-100300", 2), ("chr21", 132)):
+        view.search.setText(text)
+        view.apply_filter()
+        assert view.model.rowCount() == rows, text
+    # a placed marker is found by the position its file gives too (here GRCh38 as well)
+    first = pl.read_parquet(output).row(0, named=True)
+    view.search.setText(f"{first['source_chrom']}:{first['source_pos']}")
+    view.apply_filter()
+    assert view.model.rowCount() >= 1
+    # and its positions say which build they are on
+    headers = [view.model.headerData(i, Qt.Orientation.Horizontal)
+               for i in range(view.model.columnCount())]
+    assert "start (GRCh38)" in headers and "chrom (GRCh38)" in headers
+
+
+def test_each_row_of_a_multi_allelic_record_matched_by_rsid_shows_its_allele(qtbot, tmp_path):
+    """Two rows of one record looked the same (rs868320886 twice): the reference row's `alt`
+    lists both alleles, and the row's own allele was only under Columns."""
+    from reference_factory import write_vcf
+
+    vcf = write_vcf(tmp_path / "old.vcf", ["21\t25001025\trs189842435\tA\tG,T\t.\tPASS\t.\tGT\t1/2"],
+                    header="##fileformat=VCFv4.2\n##reference=GRCh37\n")
+    output = tmp_path / "out.parquet"
+    annotate_vcf(vcf, DEMO_REFERENCE_DIR, output)
+    view = make_view(qtbot)
+    view.open(output, "alice/old")
+    assert "allele" in view.model.visible_columns  # without opening the Columns menu
+    assert column_values(view, "alt") == ["G|T", "G|T"]
+    assert column_values(view, "allele") == ["G", "T"]

@@ -41,9 +41,9 @@ def test_a_chromosome_bar_opens_the_table_on_that_chromosome(qtbot, annotated):
     window.summary_view.chromosomes.bar_clicked.emit(0)
     assert window.tabs.currentWidget() is window.sample_area  # the Results tab, showing the table
     assert window.sample_area.currentWidget() is window.results
-    assert window.results.search.text() == "chr21:1-46709983"
+    assert window.results.search.text() == "chr21"
     assert window.results.carried.isChecked()  # the bar counts carried alleles: so does the table
-    qtbot.waitUntil(lambda: window.results.model.query.spec.text == "chr21:1-46709983")
+    qtbot.waitUntil(lambda: window.results.model.query.spec.text == "chr21")
     assert window.results.model.rowCount() == window.summary_view.summary.per_chromosome["21"] == 2
 
 
@@ -98,13 +98,19 @@ def test_a_sample_without_results_clears_the_previous_summary(qtbot, annotated):
 
 def test_a_file_whose_rsids_doubt_its_build_is_offered_annotation_by_rsid(qtbot, make_window,
                                                                           tmp_path):
-    """The demo's calls moved as another build moves them, the header saying nothing: matched by
-    position, its own rsIDs are not the reference's; the Summary says so and offers the other way."""
-    from test_build_from_own_rsids import shifted_without_build
+    """The demo's calls at GRCh37 positions, the header saying nothing, matched by position
+    because a person asked: its own rsIDs are not the reference's; the Summary says so and
+    offers the other way, which is then kept for the sample."""
+    from workspace_helpers import grch37_without_build
+
+    from just_dna_desktop.core.workspace import choices
 
     window = make_window()
+    vcf = grch37_without_build(tmp_path / "old-build.vcf", shift=7)
+    window.history.set_choice("carol/old-chip", match_by="position", ignore_build_mismatch=True,
+                              chosen_by="person")
     with qtbot.waitSignal(window.sample_annotated, timeout=90_000):
-        window.start_import([(shifted_without_build(tmp_path), "carol", "old-chip")])
+        window.start_import([(vcf, "carol", "old-chip")])
     view = window.summary_view
     qtbot.waitUntil(lambda: view.summary is not None, timeout=20_000)
     # the few positions that hit a variant hit another one (none is the file's own rsID)
@@ -119,6 +125,7 @@ def test_a_file_whose_rsids_doubt_its_build_is_offered_annotation_by_rsid(qtbot,
     assert view.summary.matched == 132 and not view.rsid_button.isVisibleTo(view)
     latest = window.history.list_runs(partition_key="carol/old-chip", limit=1)[0]
     assert latest.status == "succeeded" and latest.trigger == "manual"
+    assert choices.kept(window.history, "carol/old-chip").match_by == "rsid"
 
 
 def test_the_demo_is_not_offered_annotation_by_rsid(annotated):

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from just_dna_desktop.core.engine.annotate import OUTPUT_METADATA_KEY, annotate_vcf
+from just_dna_desktop.core.reference.cache import sort_key
 from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR, DEMO_VCF
 from just_dna_desktop.core.results.summary import summarize
 from just_dna_desktop.gui.app import dark_palette
@@ -79,14 +80,25 @@ def test_the_numbers_are_core_summary_s(qtbot, view, flagged_output):
     assert view.cards["flagged"].value.text() == f"{expected.clinical['any']:,}"
     assert view.cards["rare"].value.text() == f"{expected.rare_carried:,}"
     chromosomes = view.chromosomes
-    assert chromosomes.labels == list(expected.per_chromosome)
+    # chromosome X was not looked up: it is on the chart, marked, not left out
+    assert "X" not in expected.per_chromosome and expected.chromosomes_not_looked_up == ["X"]
+    assert chromosomes.labels == sorted({*expected.per_chromosome, "X"}, key=sort_key)
+    x = chromosomes.labels.index("X")
     assert [chromosomes.bars.at(i) for i in range(chromosomes.bars.count())] == \
-        [float(v) for v in expected.per_chromosome.values()]
+        [float(expected.per_chromosome.get(c, 0)) for c in chromosomes.labels]
+    assert chromosomes.gaps == ["X"] and chromosomes.gap_bars.at(x) == chromosomes.value_axis.max()
+    assert [chromosomes.gap_bars.at(i) for i in range(len(chromosomes.labels)) if i != x] == \
+        [0.0] * (len(chromosomes.labels) - 1)
+    assert chromosomes.gap_bars.brush().style() == Qt.BrushStyle.BDiagPattern
+    assert "not looked up" in chromosomes.tooltips[x]
     assert [view.maf.bars.at(i) for i in range(view.maf.bars.count())] == \
         [float(b["count"]) for b in expected.maf_histogram]
-    # horizontal charts list the first category on top: Qt's bar 0 is the last one
-    assert view.zygosity.labels == list(expected.zygosity)
-    assert view.zygosity.bars.at(0) == float(list(expected.zygosity.values())[-1])
+    # the zygosity of the carried alleles: its bars add up to the "alleles you carry" card
+    # (horizontal charts list the first category on top: Qt's bar 0 is the last one)
+    assert view.zygosity.labels == list(expected.carried_by_zygosity)
+    assert view.zygosity.bars.at(0) == float(list(expected.carried_by_zygosity.values())[-1])
+    assert sum(view.zygosity.bars.at(i) for i in range(view.zygosity.bars.count())) \
+        == float(view.cards["carried"].value.text().replace(",", ""))
     assert view.types.labels == list(expected.tsa)
     assert view.flagged_model.rowCount() == expected.flagged.height >= 1
     assert view.flagged_model.row(0)["rsid"] == expected.flagged["rsid"][0]
@@ -116,7 +128,7 @@ def test_clicking_a_bar_a_card_or_a_variant_asks_for_the_filtered_table(qtbot, v
     with qtbot.waitSignal(view.filter_requested) as blocker:
         qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=bar_point(chart, 0))
     assert blocker.args == [chromosome_filter(chart.labels[0]), False, False, True]
-    assert chromosome_filter("1") == "chr1:1-248956422"  # the whole GRCh38 chromosome
+    assert chromosome_filter("1") == "chr1"  # the whole chromosome, by either position
     with qtbot.waitSignal(view.filter_requested) as blocker:
         qtbot.mouseClick(view.cards["flagged"], Qt.MouseButton.LeftButton)
     assert blocker.args == ["", True, False, True]
@@ -131,10 +143,50 @@ def test_clicking_a_bar_a_card_or_a_variant_asks_for_the_filtered_table(qtbot, v
                          pos=bar_point(types, len(types.labels) - 1 - word))
     assert blocker.args == ["SNV", False, False, True]
     zygosity = view.zygosity
-    with qtbot.waitSignal(view.filter_requested) as blocker:  # every row, carried or not
+    with qtbot.waitSignal(view.filter_requested) as blocker:  # the carried rows of that kind
         qtbot.mouseClick(zygosity.viewport(), Qt.MouseButton.LeftButton,
                          pos=bar_point(zygosity, len(zygosity.labels) - 1))
-    assert blocker.args == [zygosity.labels[0], False, False, False]
+    assert blocker.args == [zygosity.labels[0], False, False, True]
+
+
+def test_cards_and_bars_are_reached_and_used_by_the_keyboard(qtbot, view, flagged_output):
+    """Issue 21: the Summary's cards and bars answered the mouse only."""
+    shown(qtbot, view, flagged_output)
+    carried = view.cards["carried"]
+    carried.setFocus()
+    qtbot.waitUntil(carried.hasFocus)
+    with qtbot.waitSignal(view.filter_requested) as blocker:
+        qtbot.keyClick(carried, Qt.Key.Key_Return)
+    assert blocker.args == ["", False, False, True]
+    # Tab goes on to the next card that leads somewhere; Space follows it
+    qtbot.keyClick(carried, Qt.Key.Key_Tab)
+    assert view.cards["flagged"].hasFocus()
+    with qtbot.waitSignal(view.filter_requested) as blocker:
+        qtbot.keyClick(view.cards["flagged"], Qt.Key.Key_Space)
+    assert blocker.args == ["", True, False, True]
+    assert view.cards["allele_rows"].focusPolicy() == Qt.FocusPolicy.NoFocus  # leads nowhere
+    # a chart: the arrows walk its bars (highlighted, said in its description), Enter opens one
+    chart = view.chromosomes
+    chart.setFocus()
+    qtbot.waitUntil(chart.hasFocus)
+    qtbot.keyClick(chart, Qt.Key.Key_End)
+    qtbot.keyClick(chart, Qt.Key.Key_Left)
+    last_but_one = len(chart.labels) - 2
+    assert chart.current == last_but_one and chart.bars.isBarSelected(last_but_one)
+    assert chart.accessibleDescription() == chart.tooltips[last_but_one]
+    with qtbot.waitSignal(view.filter_requested) as blocker:
+        qtbot.keyClick(chart, Qt.Key.Key_Return)
+    assert blocker.args == [chromosome_filter(chart.labels[last_but_one]), False, False, True]
+    # a horizontal chart walks down with Down, from its first row
+    types = view.types
+    types.setFocus()
+    qtbot.waitUntil(types.hasFocus)
+    qtbot.keyClick(types, Qt.Key.Key_Down)
+    assert types.current == 0
+    word = types.labels[0]
+    with qtbot.waitSignal(view.filter_requested) as blocker:
+        qtbot.keyClick(types, Qt.Key.Key_Space)
+    assert blocker.args == [word, False, False, True]
 
 
 def test_a_newer_sample_wins_over_a_slower_one(qtbot, view, flagged_output, tmp_path):

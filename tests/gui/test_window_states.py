@@ -91,7 +91,11 @@ def test_a_build_mismatch_offers_annotating_by_rsid_not_a_flag(qtbot, make_windo
     run = window.history.list_runs(partition_key="carol/old", limit=1)[0]
     assert run.status == "succeeded" and run.config["match_by"] == "rsid"
     assert run.metadata["match_by"] == "rsid"
-    assert window.scheduler.once == {}  # the option was for that run only
+    # kept for the sample: its next run, manual or automatic, is by rsID too (issue 21)
+    from just_dna_desktop.core.workspace import choices
+
+    kept = choices.kept(window.history, "carol/old")
+    assert (kept.match_by, kept.chosen_by) == ("rsid", "person")
 
 
 def visible_buttons(page) -> list[str]:
@@ -236,9 +240,11 @@ def test_queued_samples_show_a_countdown_and_run_now(qtbot, make_window):
 
     settings = core_settings.load_settings()
     core_settings.write_settings(settings.settings_file, {"min_interval_seconds": 3600})
-    with History(settings.history_file) as history:  # an automatic run just ended: both wait
-        run = history.record(trigger="auto", status="running")
-        history.update(run, status="succeeded")
+    with History(settings.history_file) as history:  # both started a moment ago: both wait
+        for name in ("a", "b"):
+            run = history.record(trigger="auto", partition_key=f"alice/{name}", user="alice",
+                                 sample=name, status="running")
+            history.update(run, status="succeeded")
     for name in ("a", "b"):
         path = settings.input_dir / "alice" / f"{name}.vcf"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -247,11 +253,12 @@ def test_queued_samples_show_a_countdown_and_run_now(qtbot, make_window):
     panel = window.jobs_panel
     qtbot.waitUntil(lambda: set(panel.queue_rows) == {"alice/a", "alice/b"}, timeout=20_000)
     assert not panel.empty.isVisibleTo(panel)  # never "No jobs running" while samples wait
-    assert re.fullmatch(r"alice/a: queued, starts in 3[56]\d\d s", panel.queue_rows["alice/a"].text.text())
-    assert panel.queue_rows["alice/b"].text.text() == "alice/b: queued, after 1 other"
+    for key in ("alice/a", "alice/b"):
+        assert re.fullmatch(rf"{key}: queued, starts in 3[56]\d\d s",
+                            panel.queue_rows[key].description())
     select(window, "alice/b")
     assert window.sample_area.currentWidget() is window.status_page
-    assert "waits for 1 other sample before it" in window.status_page.text.text()
+    assert re.search(r"starts in 3[56]\d\d s", window.status_page.text.text())
     assert window.status_page.annotate_button.text() == "Run now"
     with qtbot.waitSignal(window.sample_annotated, timeout=60_000,
                           check_params_cb=lambda key: key == "alice/b"):
@@ -269,8 +276,91 @@ def test_the_first_in_the_queue_waits_for_the_running_annotation_not_a_clock(qtb
     row = QueueRow("alice/a", None)
     qtbot.addWidget(row)
     row.set_wait(0, None)
-    assert row.text.text() == "alice/a: queued, next"
+    assert row.description() == "alice/a: queued, next"
     entry = SampleEntry("alice", "a", "queued", None, None, "")
     page = describe_state(entry, queued_in=(0, None))
     assert "starts when the running annotation ends" in page["text"]
     assert "starts in 42 s" in describe_state(entry, queued_in=(0, 42.0))["text"]
+
+
+def test_a_grch37_file_that_names_no_build_is_matched_by_rsid_and_a_doubt_is_never_a_check(
+        qtbot, make_window, tmp_path):
+    """Issue 21: such a file was matched by position under a green check ("succeeded", 1,389
+    carried, all wrong); after Annotate by rsID, the next Ctrl+R went back to positions."""
+    from workspace_helpers import grch37_without_build
+
+    window = make_window()
+    vcf = grch37_without_build(tmp_path / "old-lab-export.vcf")
+    with qtbot.waitSignal(window.sample_annotated, timeout=90_000):
+        window.start_import([(vcf, "carol", "old")])
+    rescan(qtbot, window)
+    run = window.history.list_runs(partition_key="carol/old", limit=1)[0]
+    assert run.trigger == "auto" and run.metadata["match_by"] == "rsid"
+    assert "0 of 132" in run.metadata["match_by_reason"]
+    index = window.samples.index_of("carol/old")
+    assert window.samples.entry(index).state == "annotated"  # now rightly: matched by rsID
+    # Ctrl+R keeps the check's choice
+    select(window, "carol/old")
+    with qtbot.waitSignal(window.sample_annotated, timeout=90_000):
+        window.actions["annotate"].trigger()
+    rescan(qtbot, window)
+    run = window.history.list_runs(partition_key="carol/old", limit=1)[0]
+    assert run.trigger == "manual" and run.metadata["match_by"] == "rsid"
+    # matched by position all the same (a person chose it): doubtful, never the green check
+    with qtbot.waitSignal(window.sample_annotated, timeout=90_000):
+        window.annotate("carol/old", match_by="position", ignore_build_mismatch=True)
+    assert window.samples.entry(window.samples.index_of("carol/old")).state == "doubtful"
+    rescan(qtbot, window)
+    index = window.samples.index_of("carol/old")
+    assert window.samples.entry(index).state == "doubtful"
+    tooltip = window.samples.data(index, Qt.ItemDataRole.ToolTipRole)
+    assert "<br>Doubtful: its matches may be wrong" in tooltip
+    assert STATES["doubtful"][1] != STATES["annotated"][1]  # its own mark, not the check
+
+
+def test_a_sample_or_a_person_is_removed_from_the_window_after_saying_what_goes(
+        qtbot, make_window):
+    """Issue 21: there was no way to remove a sample or a person from the window."""
+    from just_dna_desktop.gui.sample_actions import removal_question
+
+    window = make_window(auto_annotate=False)
+    add_sample(window, "alice/first", DEMO_VCF)
+    add_sample(window, "alice/second", DEMO_VCF)
+    add_sample(window, "bob/only", DEMO_VCF)
+    rescan(qtbot, window)
+    actions = window.sample_actions
+    asked = []
+    actions.confirm_removal = lambda plan: asked.append(plan) or answer
+    # from the sample's context menu; the person says no first, then yes
+    select(window, "alice/first")
+    menu = actions.sample_menu(window.samples.index_of("alice/first"))
+    remove = next(a for a in menu.actions() if a.text() == "Remove this sample…")
+    assert remove.isEnabled()
+    answer = False
+    remove.trigger()
+    assert asked[-1].what == "sample alice/first"
+    assert (window.settings.input_dir / "alice" / "first.vcf").is_file()  # nothing on "no"
+    title, text, details = removal_question(asked[-1])
+    assert title == "Remove sample alice/first?" and "cannot be undone" in text
+    deleted, kept = details.split("\n\nKept:\n")
+    assert "first.vcf: the genome file in the input folder" in deleted
+    assert "the results (annotated table, exports and reports saved there)" in deleted
+    assert "The run history: past runs stay listed." in kept
+    answer = True
+    with qtbot.waitSignal(window.samples_refreshed, timeout=10_000):
+        remove.trigger()
+    assert not window.samples.index_of("alice/first").isValid()
+    assert not (window.settings.input_dir / "alice" / "first.vcf").exists()
+    assert not window.workspace.output_file("alice", "first").parent.exists()
+    assert window.history.list_runs(partition_key="alice/first")  # its runs stay listed
+    assert window.statusBar().currentMessage() == "Removed sample alice/first"
+    # a person, with every sample of theirs, from their row's menu
+    user_row = window.samples.index_of("bob")
+    menu = actions.sample_menu(user_row)
+    remove_person = next(a for a in menu.actions() if a.text() == "Remove bob and their samples…")
+    with qtbot.waitSignal(window.samples_refreshed, timeout=10_000):
+        remove_person.trigger()
+    assert asked[-1].what == "bob and their 1 sample"
+    assert "bob" not in window.samples.users
+    assert not (window.settings.input_dir / "bob").exists()
+    assert window.samples.index_of("alice/second").isValid()  # nobody else's

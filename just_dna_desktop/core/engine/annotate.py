@@ -32,6 +32,8 @@ from ..reference.demo import reference_revision
 from ..errors import BuildMismatchError, ReferenceMissingError, UserError, write_failure
 from ..reference import prepared
 from . import rsid_match
+from .build_check import SAMPLE_RSIDS, check_positions
+from .ploidy import Ploidy
 from ..readers.genotypes import InputFormat, detect_format, iter_markers, own_chromosome
 from ..housekeeping import discard, temp_dir, temp_file
 from ..publish import replace_output
@@ -57,6 +59,12 @@ SKIPPED_REFERENCE_COLUMNS = {"chrom", "start", "ref", "alt", "alts"}
 # The run's metadata travels inside the output file too (parquet footer, JSON under this key), so a
 # result read anywhere (the report, another computer) still says what it could not do.
 OUTPUT_METADATA_KEY = "just_dna_desktop"
+# Keys of the run's metadata that hold a place on this computer. The local run history keeps them
+# whole; the output file, which a person may share, names the input and itself by file name only
+# (a full path names the account: /home/alice/...) and leaves the reference's folder out. Results
+# written before hold full paths: readers take the name of either (core/results/summary.py).
+FILE_NAME_KEYS = ("source_vcf", "output_file")
+LOCAL_ONLY_KEYS = ("reference_dir",)
 
 Progress = Callable[[float, str], None]
 
@@ -286,15 +294,36 @@ def match_method(fmt: InputFormat, build: str | None, match_by: str, path: Path,
     return match_by
 
 
+def method_reason(fmt: InputFormat, build: str | None, match_by: str,
+                  ignore_build_mismatch: bool) -> str:
+    """Why match_method chose what it chose, in words for the run's record (a position run of
+    `auto` gets the build check's words instead, build_check.BuildCheck.reason)."""
+    if match_by != "auto":
+        return f"matched by {'rsID' if match_by == 'rsid' else 'position'}, as asked"
+    if not fmt.is_vcf:
+        return (f"a genotyping file ({fmt.name}): its positions are on another build than the "
+                f"reference's {REFERENCE_BUILD}, so it is matched by rsID")
+    if ignore_build_mismatch:
+        return "matched by position, as asked (the build mismatch ignored)"
+    return f"its header says {build}: matched by rsID"
+
+
 def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: Path | str, *,
                  user: str | None = None, sample: str | None = None,
                  variant_type: str = "all", vcf_sample: str | None = None,
                  ignore_build_mismatch: bool = False, match_by: str = "auto",
+                 match_reason: str | None = None,
                  compression: str = "zstd", progress: Progress | None = None,
                  cancel: CancelToken | None = None,
                  monitor: ResourceMonitor | None = None) -> dict[str, Any]:
     """Annotate one sample file (a VCF or a genotyping file, told apart by content) into
-    `output_path` (written atomically) and return the run's metadata."""
+    `output_path` (written atomically) and return the run's metadata.
+
+    `match_by` `auto` decides the method from the file (match_method); a VCF it would match by
+    position is first checked against the reference with a sample of its own rsIDs
+    (core/engine/build_check.py) and matched by rsID when its positions are another build's.
+    The metadata's `match_by_reason` says why (`match_reason` when the caller chose the method
+    for a reason of its own, such as a choice remembered for the sample)."""
     vcf_path, reference_dir, output_path = Path(vcf_path), Path(reference_dir), Path(output_path)
     progress = progress or (lambda fraction, message: None)
     cancel = cancel or CancelToken()
@@ -312,6 +341,8 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
         # The header alone tells the build: refuse a mismatch before reading a whole genome.
         build = read_header(vcf_path).build if fmt.is_vcf else fmt.build
         method = match_method(fmt, build, match_by, vcf_path, ignore_build_mismatch)
+        # auto on a VCF headed for positions: its own rsIDs have the last word (build_check)
+        check = match_by == "auto" and method == "position" and not ignore_build_mismatch
         run: dict[str, Any] = {
             "user_name": user,
             "sample_name": sample,
@@ -320,16 +351,24 @@ def annotate_vcf(vcf_path: Path | str, reference_dir: Path | str, output_path: P
             "output_file": str(output_path),
             "input_format": fmt.name,
             "match_by": method,
+            "match_by_reason": match_reason or method_reason(fmt, build, match_by,
+                                                             ignore_build_mismatch),
             "genome_build": build,
             "variant_type": variant_type,
             "reference_dir": str(reference_dir),
             "reference_revision": reference_revision(reference_dir),
             "program_version": __version__,
         }
-        annotate = _annotate_by_rsid if method == "rsid" else _annotate_by_position
-        metadata = annotate(vcf_path, fmt, files, reference_dir, output_path, run,
-                            variant_type=variant_type, vcf_sample=vcf_sample,
-                            compression=compression, progress=progress, cancel=cancel)
+        options = dict(variant_type=variant_type, vcf_sample=vcf_sample, compression=compression,
+                       progress=progress, cancel=cancel)
+        metadata = None
+        if method == "position":
+            metadata = _annotate_by_position(vcf_path, fmt, files, reference_dir, output_path,
+                                             run, check_positions_first=check, **options)
+        if metadata is None:  # by rsID from the start, or the check found another build
+            run["match_by"] = "rsid"
+            metadata = _annotate_by_rsid(vcf_path, fmt, files, reference_dir, output_path, run,
+                                         **options)
     finally:
         usage = monitor.stop() if own_monitor else None
     progress(1.0, "Done")
@@ -352,8 +391,13 @@ def _reading_progress(path: Path, progress: Progress, cancel: CancelToken) -> Ca
 def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, list[Path]],
                           reference_dir: Path, output_path: Path, run: dict[str, Any], *,
                           variant_type: str, vcf_sample: str | None, compression: str,
-                          progress: Progress, cancel: CancelToken) -> dict[str, Any]:
-    """A VCF's allele rows joined on (chrom, start, ref, alt); returns `run` plus its counts."""
+                          progress: Progress, cancel: CancelToken,
+                          check_positions_first: bool = False) -> dict[str, Any] | None:
+    """A VCF's allele rows joined on (chrom, start, ref, alt); returns `run` plus its counts.
+
+    With `check_positions_first`, a sample of the file's own rsIDs is looked up once the file is
+    read and before anything is joined: None (nothing written) when its positions are another
+    build's, and the check's words in `run` either way."""
     read_progress = _reading_progress(vcf_path, progress, cancel)
     columns = reference_columns([p for paths in files.values() for p in paths][:1])
     empty = pl.DataFrame(schema={**ALLELE_SCHEMA, **columns})
@@ -364,6 +408,17 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
             alleles.add(frame)
         cancel.raise_if_cancelled()
         chroms = alleles.chromosomes()
+        if check_positions_first:
+            progress(0.1, "Checking the file's rsIDs against the reference's positions")
+            check = check_positions(
+                lambda chrom: alleles.rows_with_ids(chrom, SAMPLE_RSIDS),
+                [c for c in chroms if c in files],
+                lambda chrom: reference_sources(files[chrom], reference_dir))
+            run["build_check"] = check.to_dict()
+            run["match_by_reason"] = check.reason()
+            if check.other_build:
+                progress(0.1, "Its positions are another build's: matching by rsID instead")
+                return None
         # A big input goes out one chromosome at a time through temporary part files, so
         # memory holds one chromosome's result, not the genome's.
         spill = alleles.spilled
@@ -371,6 +426,7 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
         part_files: list[Path] = []
         rows_out = matched = own_checked = own_confirmed = 0
         gaps = ReferenceGaps()
+        ploidy = Ploidy.of_positions(run["genome_build"])
         for index, chrom in enumerate(chroms):
             cancel.raise_if_cancelled()
             progress(0.1 + 0.8 * index / max(len(chroms), 1), f"Chromosome {chrom}")
@@ -388,6 +444,7 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
                     own_confirmed += confirmed
                 else:
                     gaps.add(chrom, part.height)
+                ploidy.count(part)
                 rows_out += part.height
                 matched += part.height - (part["rsid"].null_count()
                                           if "rsid" in part.columns else part.height)
@@ -409,13 +466,14 @@ def _annotate_by_position(vcf_path: Path, fmt: InputFormat, files: dict[str, lis
             "chromosomes": chroms,
             **gaps.metadata(),
             **header.gvcf_metadata(),
+            **ploidy.metadata(),
         }
         progress(0.9, f"Writing {output_path.name}")
         if spill:
-            _combine_atomic(part_files, output_path, compression, metadata)
+            _combine_atomic(part_files, output_path, compression, metadata, ploidy.apply)
         else:
             result = pl.concat([empty, *parts], how="diagonal_relaxed").select(empty.columns)
-            write_parquet_atomic(result, output_path, compression, metadata)
+            write_parquet_atomic(ploidy.apply(result), output_path, compression, metadata)
     return metadata
 
 
@@ -475,6 +533,7 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
 
     sources = {chrom: sources_of(chrom, paths) for chrom, paths in files.items()}
     counts, gaps, chroms = rsid_match.MatchCounts(), ReferenceGaps(), set()
+    ploidy = Ploidy.of_markers(run["genome_build"] or fmt.build)
     example = None  # a marker ID, to show if none is an rsID
     parts: list[pl.DataFrame] = []
     part_files: list[Path] = []
@@ -506,6 +565,7 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
             payload = payload.rename({n: _output_name(n) for n in payload.columns})
             part = result.hstack(payload).with_columns(alts=pl.col("alt").str.split("|"))
             del result, payload
+            ploidy.count(part)
             if number or parts:  # a second batch: results wait on disk
                 for done in parts + [part]:
                     part_files.append(_spill(done, empty, output_path,
@@ -522,17 +582,18 @@ def _annotate_by_rsid(path: Path, fmt: InputFormat, files: dict[str, list[Path]]
             "chromosomes": sorted(chroms, key=sort_key),
             **counts.metadata(),
             **gaps.metadata(),
+            **ploidy.metadata(),
         }
         cancel.raise_if_cancelled()
         progress(0.9, f"Writing {output_path.name}")
         if part_files:
-            _combine_atomic(part_files, output_path, compression, metadata)
+            _combine_atomic(part_files, output_path, compression, metadata, ploidy.apply)
         else:  # one batch: its columns put in order, without copying them (~150 MB for a chip)
             result = parts[0].select([
                 pl.col(n).cast(t) if n in parts[0].columns else pl.lit(None, t).alias(n)
                 for n, t in empty.schema.items()])
             del parts
-            write_parquet_atomic(result, output_path, compression, metadata)
+            write_parquet_atomic(ploidy.apply(result), output_path, compression, metadata)
     finally:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
@@ -683,6 +744,19 @@ class _AllelesByChromosome:
         self._frames.clear()
         self._buffered = 0
 
+    def rows_with_ids(self, chrom: str, rows: int) -> pl.DataFrame:
+        """Up to `rows` of a chromosome's allele rows that have an ID (`id`, `start`), from its
+        first rows in memory or on disk: a sample for the build check."""
+        frames = [f.select("id", "start").drop_nulls("id") for f in self._frames.get(chrom, [])]
+        for path in self._files.get(chrom, []):
+            if sum(f.height for f in frames) >= rows:
+                break
+            frames.append(pl.scan_parquet(path).select("id", "start").drop_nulls("id")
+                          .head(rows).collect())
+        if not frames:
+            return pl.DataFrame(schema={"id": pl.String, "start": pl.UInt32})
+        return pl.concat(frames).head(rows)
+
     def temp_path(self, name: str) -> Path:
         """A path in the temporary folder beside the output (created on first use)."""
         if self._dir is None:
@@ -718,14 +792,27 @@ class _AllelesByChromosome:
         self.close()
 
 
+def shareable_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """The run's metadata as the output file carries it: no path of this computer in it."""
+    shared = {key: value for key, value in metadata.items() if key not in LOCAL_ONLY_KEYS}
+    for key in FILE_NAME_KEYS:
+        if isinstance(shared.get(key), str):
+            shared[key] = Path(shared[key]).name
+    return shared
+
+
 def _footer(metadata: dict[str, Any] | None) -> dict[str, str] | None:
-    return None if metadata is None else {OUTPUT_METADATA_KEY: json.dumps(metadata, default=str)}
+    if metadata is None:
+        return None
+    return {OUTPUT_METADATA_KEY: json.dumps(shareable_metadata(metadata), default=str)}
 
 
 def _combine_atomic(part_files: list[Path], path: Path, compression: str,
-                    metadata: dict[str, Any] | None = None) -> None:
-    """Stream the part files into one parquet file (bounded memory), written atomically."""
-    write_atomic(path, metadata, lambda tmp: pl.scan_parquet(part_files).sink_parquet(
+                    metadata: dict[str, Any] | None = None,
+                    transform: Callable[[pl.LazyFrame], pl.LazyFrame] = lambda rows: rows) -> None:
+    """Stream the part files into one parquet file (bounded memory), written atomically;
+    `transform` changes the rows on the way (haploid calls, once every part was counted)."""
+    write_atomic(path, metadata, lambda tmp: transform(pl.scan_parquet(part_files)).sink_parquet(
         tmp, compression=compression, statistics=True, metadata=_footer(metadata)))
 
 

@@ -124,7 +124,7 @@ def _zygosity(genotype: list[str | None], ref: str) -> str:
     return "hom_alt" if len(set(genotype)) == 1 else "het"
 
 
-def _candidates(sources: list, wanted: pl.Series, variant_type: str) -> pl.DataFrame:
+def candidates(sources: list, wanted: pl.Series, variant_type: str) -> pl.DataFrame:
     """Rows of one chromosome's reference files whose rs number is wanted (all columns but
     `chrom`/`alts`, plus `rs`). Only these rows are decoded beyond the `rs` (or `id`) column."""
     frames = []
@@ -168,7 +168,7 @@ def match(markers: pl.DataFrame, sources_by_chrom: dict[str, Callable[[], list]]
             progress(chrom, index, len(sources_by_chrom))
         if not wanted.len():
             break
-        found = _candidates(sources(), wanted, variant_type)
+        found = candidates(sources(), wanted, variant_type)
         keys.append(found.select(
             pl.int_range(offset, offset + found.height, dtype=pl.UInt32).alias("_row"),
             pl.lit(chrom, pl.String).alias("chrom"), pl.col("start").cast(pl.UInt32),

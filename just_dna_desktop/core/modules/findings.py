@@ -191,7 +191,8 @@ def find(output: Path, modules: list[InstalledModule],
     run = read_output_metadata(output)
     match_by = "rsid" if run.get("match_by") == "rsid" else "position"
     result = Findings(_empty_frame(), match_by=match_by, input_format=run.get("input_format"),
-                      refused=[{"name": m.name, "title": m.title, "why": why} for m, why in refused])
+                      refused=[{"name": m.name, "title": m.title, "why": _shareable(why, m)}
+                               for m, why in refused])
     frames = []
     columns = set(pl.read_parquet_schema(output))
     # Where every module's rows are first (cheap), then one pass over the output for all of them.
@@ -437,6 +438,12 @@ def _status(match_by: str) -> pl.Expr:
             .when(pl.col("chrom").is_null() & pl.col("_complete")).then(pl.lit(NOT_LOOKED_UP))
     return status.when(pl.col("_complete")).then(pl.lit(CALLED)) \
         .otherwise(pl.lit(NOT_IN_FILE)).alias("status")
+
+
+def _shareable(why: str, module: InstalledModule) -> str:
+    """A refusal's reason as a findings file may carry it: the module's folder (a path in the
+    person's cache, with their account name) named by the module instead."""
+    return why.replace(str(module.folder), f"module {module.name}")
 
 
 def _first_rsid(column: pl.Expr) -> pl.Expr:

@@ -8,7 +8,9 @@ line naming the file:
 - MAX_LINE_BYTES: a line longer than this (`line_blocks` checks each line, the unfinished too);
 - MAX_EXPANSION: compressed input (gzip, zip) that expands to more than this many times its own
   size (`BoundedStream` counts what it hands out);
-- MAX_MARKERS: a genotyping file with more markers than this (core/readers/genotypes.py).
+- MAX_MARKERS: a genotyping file with more markers than this (core/readers/genotypes.py);
+- MAX_HEADER_BYTES: a genotyping file whose comment lines go on longer than this before its data
+  (the format is told from the first lines, held in memory: core/readers/genotypes.py).
 
 `line_blocks` hands out whole lines in blocks of BLOCK_BYTES, long runs of blank lines left out:
 memory follows the block, not the file.
@@ -32,6 +34,7 @@ MAX_LINE_BYTES = 1 * MB  # a real line is under a few kB
 MAX_EXPANSION = 100  # a genome file compresses 3-20x; a zip bomb ~1000x
 MIN_EXPANDED_BYTES = 256 * MB  # a small compressed file may expand this far, whatever its ratio
 MAX_MARKERS = 10_000_000  # five times the largest chip (~2 M markers)
+MAX_HEADER_BYTES = 8 * MB  # comment lines before a genotyping file's data; real ones take a few kB
 
 
 def open_binary(path: Path) -> BinaryIO:

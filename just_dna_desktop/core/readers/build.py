@@ -97,3 +97,19 @@ def own_rsids_doubt_build(metadata: dict) -> bool:
     if not isinstance(checked, int) or not isinstance(confirmed, int):
         return False
     return checked >= OWN_RSIDS_TO_JUDGE and confirmed < OWN_RSIDS_CONFIRMED_SHARE * checked
+
+
+def result_doubt(metadata: dict) -> str | None:
+    """Why a finished run's matches may be wrong as to its genome build, in a few words (None: no
+    doubt): a file on another build matched by position (a person asked for it), or a file whose
+    own rsIDs are mostly not the reference's at their positions. Such a result is shown as
+    doubtful, never as plainly annotated."""
+    if metadata.get("match_by", "position") != "position":
+        return None
+    build = metadata.get("genome_build")
+    if build and build != REFERENCE_BUILD:
+        return f"a {build} file matched by position against the {REFERENCE_BUILD} reference"
+    if own_rsids_doubt_build(metadata):
+        return (f"only {metadata['own_rsids_confirmed']:,} of its {metadata['own_rsids_checked']:,} "
+                f"rsIDs are where the {REFERENCE_BUILD} reference has them: probably another build")
+    return None

@@ -29,6 +29,7 @@ import polars as pl
 from . import bounded as limits
 from .bounded import bounded, line_blocks, open_binary
 from .build import build_from_text
+from .text import Utf8Text
 from ..errors import VcfError
 from .vcf import _FOREIGN_MAGIC
 
@@ -112,8 +113,9 @@ class InputFormat:
 # -- opening --------------------------------------------------------------------------------------
 
 def open_text(path: Path | str) -> tuple[BinaryIO, str]:
-    """The file's text as a binary stream (plain, gzip, or the one file in a zip) and the
-    compression's name; other archives and compressions are refused by their first bytes."""
+    """The file's text as a binary stream of UTF-8 (plain, gzip, or the one file in a zip; UTF-16
+    and CR line ends translated, core/readers/text.py) and the compression's name; other archives
+    and compressions are refused by their first bytes."""
     path = Path(path)
     raw = open_binary(path)
     magic = raw.read(6)
@@ -121,18 +123,18 @@ def open_text(path: Path | str) -> tuple[BinaryIO, str]:
     try:
         # compressed text is read no further than MAX_EXPANSION times the file's size
         if magic[:2] == b"\x1f\x8b":
-            return bounded(path, gzip.GzipFile(fileobj=raw, mode="rb"), raw), "gzip"
+            return Utf8Text(bounded(path, gzip.GzipFile(fileobj=raw, mode="rb"), raw)), "gzip"
         if magic[:4] in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip archive (or an empty one)
             size = os.fstat(raw.fileno()).st_size
             raw.close()
-            return bounded(path, _zip_member(path), size), "zip"
+            return Utf8Text(bounded(path, _zip_member(path), size)), "zip"
         for prefix, reason in _FOREIGN_MAGIC:
             if magic.startswith(prefix):
                 raise GenotypeFileError(path, f"this is not text but a file {reason}")
     except BaseException:
         raw.close()
         raise
-    return raw, "none"
+    return Utf8Text(raw), "none"
 
 
 def _zip_member(path: Path) -> BinaryIO:
@@ -178,59 +180,97 @@ def _read_some(path: Path, stream: BinaryIO, size: int) -> bytes:
 # -- detecting -------------------------------------------------------------------------------------
 
 def detect_format(path: Path | str) -> InputFormat:
-    """Name the file's format from its first lines, or raise GenotypeFileError saying why not."""
+    """Name the file's format from its first lines, or raise GenotypeFileError saying why not.
+
+    The first SNIFF_BYTES nearly always hold the comments, the header and data lines; when they
+    hold comments only, the file is read further (in reads twice as long each time) until its
+    data starts, up to MAX_HEADER_BYTES."""
     path = Path(path)
     stream, compression = open_text(path)
     with stream:
         head = _read_some(path, stream, SNIFF_BYTES)
-    return _detect(path, head, compression)
+        whole = len(head) < SNIFF_BYTES
+        while not whole and len(head) < limits.MAX_HEADER_BYTES and not _data_started(head):
+            wanted = min(len(head), limits.MAX_HEADER_BYTES - len(head))
+            more = _read_some(path, stream, wanted)
+            head += more
+            whole = len(more) < wanted
+    return _detect(path, head, compression, whole)
 
 
-def _detect(path: Path, head: bytes, compression: str) -> InputFormat:
+# A whole line that is neither blank nor a comment: a header or a data line.
+_DATA_LINE = re.compile(rb"(?m)^(?!#)[ \t\r\f\v]*[^\s][^\n]*\n")
+
+
+def _data_started(head: bytes) -> bool:
+    """Whether `head` holds what detecting needs: a VCF's `##` header, or two whole lines after
+    the comments (a header and a first data line, or two data lines)."""
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head.startswith(b"##"):
+        return True
+    lines = _DATA_LINE.finditer(head)
+    return next(lines, None) is not None and next(lines, None) is not None
+
+
+# The first line with anything on it; the first that is neither blank nor a comment (the data, or
+# its header); a comment line of VCF's own (`##` meta lines, the `#CHROM` line).
+_FIRST_LINE = re.compile(r"(?m)^[^\S\n]*\S[^\n]*")
+_BODY_LINE = re.compile(r"(?m)^(?!#)[^\S\n]*\S")
+_VCF_LINE = re.compile(r"(?mi)^(?:##|#chrom)")
+
+
+def _detect(path: Path, head: bytes, compression: str, whole: bool = False) -> InputFormat:
+    """The format told from `head`, the file's first bytes (`whole`: all of them).
+
+    The comment block is searched as one text, never split into lines: a hostile file's
+    megabytes of one-character comments would be millions of strings."""
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     if not head:
         raise GenotypeFileError(path, "the file is empty")
+    blank = GenotypeFileError(path, "no #CHROM header line and no genotype calls: the file "
+                                    "holds only blank lines")
     if not head.strip():
-        raise GenotypeFileError(path, "no #CHROM header line and no genotype calls: the file "
-                                      "holds only blank lines")
+        raise blank
     if b"\x00" in head:
         raise GenotypeFileError(path, "binary data, not a genotyping file or a VCF")
-    text = head.decode("utf-8", errors="replace")
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if len(head) == SNIFF_BYTES and len(lines) > 1:
-        lines.pop()  # cut mid-line
-    first = next(i for i, line in enumerate(lines) if line.strip())
+    text = head.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    if not whole and "\n" in text and text[: text.rfind("\n")].strip():
+        text = text[: text.rfind("\n") + 1]  # cut mid-line
+    first = _FIRST_LINE.search(text)
+    if first is None:  # (separator characters Unicode counts as white space)
+        raise blank
     # `##` meta lines and the `#CHROM` line are VCF's own; genotype files comment with one `#`
-    if any(line.startswith("##") or line[:6].upper() == "#CHROM"
-           for line in lines[first:] if line.startswith("#")):
+    if _VCF_LINE.search(text, first.start()):
         if compression == "zip":
             raise GenotypeFileError(path, "a VCF inside a zip archive; extract it (or compress "
                                           "it with bgzip) first")
         return InputFormat("vcf", compression)
-    if lines[first].startswith("[Header]"):
+    if first.group().startswith("[Header]"):
         raise GenotypeFileError(path, "an Illumina GenomeStudio report: not supported; ask the "
                                       "lab for a VCF or an rsid/chromosome/position/genotype table")
-    if lines[first].startswith(">"):
+    if first.group().startswith(">"):
         raise GenotypeFileError(path, "a FASTA sequence, not genotype calls")
-    body = first
-    while body < len(lines) and (lines[body].startswith("#") or not lines[body].strip()):
-        body += 1
-    comments = [line for line in lines[first:body] if line.strip()]
-    if body >= len(lines):
-        raise GenotypeFileError(path, "only comment lines: no genotype calls")
-    vendor = _vendor(lines[first], comments)
-    layout, header_is_data_line = _layout(path, lines, body, comments, vendor)
+    body = _BODY_LINE.search(text, first.start())
+    if body is None:
+        raise GenotypeFileError(path, "only comment lines: no genotype calls" if whole else
+                                f"only comment lines in its first {len(head) / limits.MB:,.0f} "
+                                "MB: no genotype calls (a real file's comments take a few kB)")
+    comments = text[first.start(): body.start()].strip()  # "" when the data starts at once
+    body_line = text.count("\n", 0, body.start())
+    vendor = _vendor(first.group(), comments)
+    layout, header_is_data_line = _layout(path, text[body.start():].split("\n"), body_line,
+                                          comments.rpartition("\n")[2], vendor)
     if vendor is None and layout.header == "RSID,CHROMOSOME,POSITION,RESULT" \
             and not comments:
         vendor = "ftdna"
-    build = build_from_text("\n".join(comments)) if comments else None
+    build = build_from_text(comments) if comments else None
     return InputFormat(vendor or "generic", compression, layout, build,
-                       data_line=body + 1 + (0 if header_is_data_line else 1))
+                       data_line=body_line + 1 + (0 if header_is_data_line else 1))
 
 
-def _vendor(first_line: str, comments: list[str]) -> str | None:
-    for text in (first_line, "\n".join(comments)):
+def _vendor(first_line: str, comments: str) -> str | None:
+    for text in (first_line, comments):
         for name, pattern in VENDORS:
             if pattern.search(text):
                 return name
@@ -255,19 +295,20 @@ def _role_key(name: str) -> str:
     return re.sub(r"[\s._\-\"'#]+", "", name).lower()
 
 
-def _layout(path: Path, lines: list[str], body: int, comments: list[str],
+def _layout(path: Path, lines: list[str], body: int, last_comment: str,
             vendor: str | None) -> tuple[Layout, bool]:
-    """The layout and whether the data starts at line `body` (else a header line comes first).
+    """The layout and whether the data starts at `lines[0]`, line `body` counted from 0 (else a
+    header line comes first).
 
     The header is the first line after the comments, or the last comment line (23andMe and
     others write `# rsid chromosome position genotype`); without either, the columns are taken
     by position when the data starts with an rsID or an internal ID.
     """
-    data = lines[body].rstrip()
+    data = lines[0].rstrip()
     # AncestryDNA separates fields by runs of tabs and spaces in some files
     separator = " " if vendor == "ancestrydna" else _separator(data)
     fields = _split(data, separator)
-    following = next((line for line in lines[body + 1:] if line.strip()
+    following = next((line for line in lines[1:] if line.strip()
                       and not line.startswith("#")), None)
     if following is not None and not _MARKER_ID.match(fields[0]):
         # the data line after a header tells the width (a header is sometimes spaced otherwise)
@@ -276,11 +317,22 @@ def _layout(path: Path, lines: list[str], body: int, comments: list[str],
         layout = _from_header(path, data, data_separator, width, body)
         if layout is not None:
             return layout, False
-    if comments:
-        layout = _from_header(path, comments[-1].lstrip("#").strip(), separator, len(fields), body)
+    next_width = None if following is None else len(_split(following.rstrip(), separator))
+    if last_comment:
+        header = last_comment.lstrip("#").strip()
+        layout = _from_header(path, header, separator, len(fields), body)
         if layout is not None:
             return layout, True
+        if next_width not in (None, len(fields)) \
+                and _from_header(path, header, separator, next_width, body) is not None:
+            # the header fits the data after the first line: the first line is the odd one
+            raise GenotypeFileError(path, f"found {len(fields)} fields, expected {next_width} as "
+                                          "in the header", body + 1)
     if _MARKER_ID.match(fields[0]) and len(fields) in (4, 5):
+        if next_width not in (None, len(fields)):
+            # without a header, the first line's width would decide the layout of all
+            raise GenotypeFileError(path, f"found {len(fields)} fields, but {next_width} on the "
+                                          "next line: the lines do not agree", body + 1)
         roles = dict(id=0, chrom=1, pos=2)
         roles.update(dict(genotype=3) if len(fields) == 4 else dict(allele1=3, allele2=4))
         return Layout(separator, len(fields), **roles), True
@@ -418,6 +470,7 @@ def _parse_block(path: Path, layout: Layout, data_line: int, first_line: int,
     if bad.height:
         raise GenotypeFileError(path, f"position {bad['value'][0]!r} is not a number",
                                 bad["_line"][0])
+    _refuse_cut_short(path, layout, df, text)
     if layout.genotype is not None:
         gt, alleles = text["genotype"], {}
     else:
@@ -431,6 +484,31 @@ def _parse_block(path: Path, layout: Layout, data_line: int, first_line: int,
         gt=gt,
         **alleles,
     )
+
+
+AUTOSOMES = [str(n) for n in range(1, 23)]
+
+
+def _refuse_cut_short(path: Path, layout: Layout, df: pl.DataFrame,
+                      text: dict[str, pl.Expr]) -> None:
+    """Refuse a single called allele on an autosome (chromosomes 1-22 come in pairs): a line cut
+    short (`AG` -> `A`, or the second allele column missing), not a haploid call, which only X,
+    Y and MT have. A single no-call (`-`) says nothing either way and is kept."""
+    if layout.genotype is not None:
+        one = text["genotype"].fill_null("")
+        single = (one.str.len_chars() == 1) & ~one.is_in(NO_CALL_ALLELES)
+    else:
+        one = text["allele1"].fill_null("")
+        single = (text["allele2"].fill_null("") == "") & ~one.is_in(NO_CALL_ALLELES)
+    singles = df.filter(single)  # rare (a man's X and Y calls): only these are looked at
+    if not singles.height:
+        return
+    cut = singles.select("_line", allele=one, chrom=text["chrom"]) \
+        .filter(own_chromosome(pl.col("chrom")).is_in(AUTOSOMES))
+    if cut.height:
+        line, allele, chrom = cut.row(0)
+        raise GenotypeFileError(path, f"one allele ({allele!r}) on chromosome {chrom}, which "
+                                      "comes in pairs: the line looks cut short", line)
 
 
 def _calls(markers: pl.DataFrame) -> pl.DataFrame:

@@ -1,4 +1,5 @@
-"""Reading VCF files (4.0-4.3; plain, gzip or bgzip; LF or CRLF) into normalised allele rows.
+"""Reading VCF files (4.0-4.3; plain, gzip or bgzip; LF, CRLF or CR; UTF-8 or UTF-16) into
+normalised allele rows.
 
 The body is parsed by polars' CSV reader in blocks of a few tens of MB, so a whole genome is read
 at native speed with bounded memory; only the columns the annotation needs are kept. Anything a
@@ -19,6 +20,7 @@ import polars as pl
 
 from .bounded import bounded, line_blocks, open_binary
 from .build import detect_build
+from .text import Utf8Text
 from ..errors import UserError, VcfError
 
 FIXED_COLUMNS = ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
@@ -79,7 +81,8 @@ _FOREIGN_MAGIC = [
 
 
 def open_vcf(path: Path | str) -> BinaryIO:
-    """Open plain, gzip or bgzip VCF text; refuse BCF and other binary files by their first bytes."""
+    """Open plain, gzip or bgzip VCF text as UTF-8 (UTF-16 and CR line ends translated,
+    core/readers/text.py); refuse BCF and other binary files by their first bytes."""
     path = Path(path)
     raw = open_binary(path)
     magic = raw.read(6)
@@ -104,7 +107,7 @@ def open_vcf(path: Path | str) -> BinaryIO:
         if magic.startswith(prefix):
             raw.close()
             raise VcfError(path, f"this is not VCF text but a file {reason}")
-    return stream
+    return Utf8Text(stream)
 
 
 def _decode_line(path: Path, line_no: int, data: bytes) -> str:

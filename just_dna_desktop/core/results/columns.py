@@ -11,11 +11,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ..engine.rsid_match import FLIPPED
 from ..reference.cache import CHROMOSOMES
 from ..reference.schema import CLINICAL_SIGNIFICANCES
 
 GROUPS = ("Position", "Genotype", "Clinical", "Frequency", "Evidence", "Other")
 CLINICAL_SIGNIFICANCE = "clinical_significance"
+# The allele a row of a VCF matched by rsID is about: its rows share a reference row, whose `alt`
+# lists every allele, so without it two rows of one record look the same.
+ROW_ALLELE = "allele"
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,10 @@ _SOURCES = {
 }
 
 COLUMNS: dict[str, ColumnInfo] = {c.name: c for c in [
-    ColumnInfo("chrom", "Position", "Chromosome", always_visible=True),
-    ColumnInfo("start", "Position", "Position on the chromosome (GRCh38, 1-based)",
-               always_visible=True),
+    ColumnInfo("chrom", "Position", "Chromosome (GRCh38)", always_visible=True),
+    ColumnInfo("start", "Position", "Position on the chromosome (GRCh38, 1-based). A file on "
+                                    "another build, matched by rsID, has its own position in "
+                                    "source_pos", always_visible=True),
     ColumnInfo("end", "Position", "Last position of the variant in your file"),
     ColumnInfo("ref", "Position", "Reference allele: the base(s) in the reference genome"),
     ColumnInfo("alt", "Position", "Alternative allele of this row (one row per alternative)"),
@@ -66,6 +71,9 @@ COLUMNS: dict[str, ColumnInfo] = {c.name: c for c in [
     ColumnInfo("rsid", "Position", "The dbSNP rsID the reference gives this allele: the "
                                    "variant's name in databases and papers", always_visible=True),
     ColumnInfo("marker_id", "Position", "The marker's ID in your genotyping file"),
+    ColumnInfo(ROW_ALLELE, "Genotype", "The alternative allele this row is about (your VCF's "
+                                       "ALT, on the reference's strand): a record with several "
+                                       "has a row for each", always_visible=True),
     ColumnInfo("gt", "Genotype", "Genotype as written in your file (0 = reference allele, "
                                  "1 = first alternative; 0/1 one copy, 1/1 two)"),
     ColumnInfo("genotype", "Genotype", "Your two alleles at this position"),
@@ -96,7 +104,8 @@ COLUMNS: dict[str, ColumnInfo] = {c.name: c for c in [
 
 PRESETS: dict[str, tuple[str, ...] | None] = {
     # A genotyping file's result adds its own marker ID and how each call was matched.
-    "Essentials": ("marker_id", "gt", "chrom", "start", "ref", "alt", "genotype", "zygosity",
+    "Essentials": ("marker_id", "gt", "chrom", "start", "ref", "alt", ROW_ALLELE, "genotype",
+                   "zygosity",
                    "allele_check", "rsid", CLINICAL_SIGNIFICANCE, "maf"),
     "Clinical": ("chrom", "start", "rsid", "genotype", "zygosity", CLINICAL_SIGNIFICANCE,
                  *(f"clin_{name}" for name in SIGNIFICANCE_ORDER), "clinvar_202502"),
@@ -119,6 +128,18 @@ def column_info(name: str) -> ColumnInfo:
     return ColumnInfo(name, "Other", name)
 
 
+def column_label(name: str, schema: dict[str, pl.DataType]) -> str:
+    """The header a column shows. A file matched by rsID has two positions: the reference's
+    (`chrom`, `start`: where GRCh38 has the rsID) and the file's own (`source_chrom`,
+    `source_pos`, on its build), so each says which it is."""
+    if "source_pos" in schema:
+        if name in ("chrom", "start"):
+            return f"{name} (GRCh38)"
+        if name in ("source_chrom", "source_pos"):
+            return f"{name} (your file)"
+    return name
+
+
 def preset_columns(preset: str, available: list[str]) -> list[str]:
     """The preset's columns among `available`, in `available`'s order, always-visible ones kept."""
     chosen = PRESETS[preset]
@@ -137,14 +158,39 @@ def grouped(available: list[str]) -> dict[str, list[str]]:
 # -- derived columns and sort keys ----------------------------------------------------------------
 
 def derived_columns(schema: dict[str, pl.DataType]) -> dict[str, pl.Expr]:
-    """Columns the view computes from the file's (name -> expression)."""
+    """Columns the view computes from the file's (name -> expression): the allele a row of a VCF
+    matched by rsID is about, and the clinical significance in words."""
+    derived: dict[str, pl.Expr] = {}
+    if "source_alt" in schema:
+        derived[ROW_ALLELE] = row_allele(schema)
     flags = [(name, f"clin_{name}") for name in SIGNIFICANCE_ORDER
              if schema.get(f"clin_{name}") == pl.Boolean]
-    if not flags:
-        return {}
-    words = pl.concat_str([pl.when(pl.col(column)).then(pl.lit(name.replace("_", " ")))
-                           for name, column in flags], separator=", ", ignore_nulls=True)
-    return {CLINICAL_SIGNIFICANCE: pl.when(words == "").then(None).otherwise(words)}
+    if flags:
+        words = pl.concat_str([pl.when(pl.col(column)).then(pl.lit(name.replace("_", " ")))
+                               for name, column in flags], separator=", ", ignore_nulls=True)
+        derived[CLINICAL_SIGNIFICANCE] = pl.when(words == "").then(None).otherwise(words)
+    return derived
+
+
+def row_allele(schema: dict[str, pl.DataType]) -> pl.Expr | None:
+    """The alternative allele a row is about, on the reference's forward strand, or None for a
+    genotyping-chip marker (one row per marker: its genotype names its alleles).
+
+    `alt` for a VCF matched by position (a record's ALT alleles are rows of their own);
+    `source_alt` for a VCF matched by rsID (its ALT alleles are rows placed on the same reference
+    row, whose `alt` may list several), complemented where the call was restated on the other
+    strand."""
+    if "source_alt" in schema:
+        source_alt = pl.col("source_alt").str.to_uppercase()
+        if "allele_check" not in schema:
+            return source_alt
+        return (pl.when(pl.col("allele_check") == FLIPPED)
+                .then(source_alt.str.reverse().str.replace_many(["A", "C", "G", "T"],
+                                                                ["T", "G", "C", "A"]))
+                .otherwise(source_alt))
+    if "allele_check" in schema or "alt" not in schema:
+        return None
+    return pl.col("alt")
 
 
 # Also as a genotyping file writes them (source_chrom: "chr1"), so no regex runs per row.

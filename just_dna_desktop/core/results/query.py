@@ -18,16 +18,19 @@ from typing import Any, Sequence
 import polars as pl
 
 from ..errors import UserError
-from ..engine.rsid_match import FLIPPED
-from .columns import derived_columns, sort_keys
+from ..readers.genotypes import own_chromosome
+from .columns import ROW_ALLELE, derived_columns, row_allele, sort_keys
 
 ROW = "__row"
 EXPORT_FORMATS = ("csv", "tsv", "parquet")
 
-# `rs12345` (an rsID) and `1:12345`, `chr1:12345`, `X:100-200` (a position or a range).
+# `rs12345` (an rsID), `1:12345`, `chr1:12345`, `X:100-200` (a position or a range) and `chrX`
+# (a whole chromosome).
 _RSID = re.compile(r"^rs\d+$", re.I)
 _POSITION = re.compile(r"^(?:chr)?([0-9]{1,2}|X|Y|MT?)\s*:\s*([\d,]+)(?:\s*-\s*([\d,]+))?$", re.I)
-# Rows whose nearest-match allele frequency is below this count as rare.
+_CHROMOSOME = re.compile(r"^chr(?:omosome)?\s*([0-9]{1,2}|X|Y|MT?)$", re.I)
+# An allele whose frequency (the site's minor allele frequency, when it is the minor allele)
+# is below this counts as rare.
 RARE_MAF = 0.01
 # Zygosities that carry an alternative allele.
 CARRIED_ZYGOSITY = ("het", "hom_alt", "haploid_alt")
@@ -59,10 +62,14 @@ class ResultsQuery:
         self.derived = derived_columns(self.file_schema)
         self.schema: dict[str, pl.DataType] = dict(self.file_schema)
         self.columns: list[str] = list(self.file_schema)
-        after = self.columns.index("rsid") + 1 if "rsid" in self.columns else len(self.columns)
-        for offset, name in enumerate(self.derived):
+        for name in self.derived:
             self.schema[name] = pl.String()
-            self.columns.insert(after + offset, name)
+            if name == ROW_ALLELE and "alt" in self.columns:  # beside the alleles it picks from
+                self.columns.insert(self.columns.index("alt") + 1, name)
+            else:  # after `rsid`, in order
+                last = max((self.columns.index(n) for n in ("rsid", *self.derived)
+                            if n in self.columns and n != ROW_ALLELE), default=len(self.columns) - 1)
+                self.columns.insert(last + 1, name)
         self.total_rows: int = pl.scan_parquet(self.path).select(pl.len()).collect().item()
         self.spec = ViewSpec()
         self._row_ids: pl.Series | None = None  # None = the file's own order, unfiltered
@@ -110,7 +117,7 @@ class ResultsQuery:
             parts.append(pl.any_horizontal([pl.col(c).fill_null(False) for c in flags])
                          if flags else pl.lit(False))
         if spec.rare_only:
-            parts.append(pl.col("maf") < RARE_MAF if self.has_maf else pl.lit(False))
+            parts.append(rare_expression(self.file_schema))
         if spec.carried_only:
             parts.append(self._carried_expression())
         if not parts:
@@ -130,18 +137,35 @@ class ResultsQuery:
             return pl.any_horizontal([pl.col(c).str.to_lowercase() == text.lower()
                                       for c in rsid_columns]).fill_null(False)
         position = _POSITION.match(text)
-        if position and "chrom" in self.schema and "start" in self.schema:
-            chrom = position.group(1).upper()
+        whole = _CHROMOSOME.match(text)
+        if (position or whole) and "chrom" in self.schema and "start" in self.schema:
+            found = position or whole
+            chrom = found.group(1).upper()
             chrom = "MT" if chrom == "M" else chrom.lstrip("0")
-            first = int(position.group(2).replace(",", ""))
-            last = int((position.group(3) or position.group(2)).replace(",", ""))
-            return ((pl.col("chrom") == chrom) & (pl.col("start") >= first)
-                    & (pl.col("start") <= last)).fill_null(False)
+            if whole:
+                first, last = 0, None
+            else:
+                first = int(position.group(2).replace(",", ""))
+                last = int((position.group(3) or position.group(2)).replace(",", ""))
+            return self._at(chrom, first, last)
         strings = [c for c, t in self.schema.items() if t == pl.String]  # derived ones too
         if not strings:
             return pl.lit(False)
         pattern = "(?i)" + re.escape(text)
         return pl.any_horizontal([pl.col(c).str.contains(pattern).fill_null(False) for c in strings])
+
+    def _at(self, chrom: str, first: int, last: int | None) -> pl.Expr:
+        """Rows on `chrom` between `first` and `last` (None: to its end), by the reference's
+        position or by the file's own: a marker not looked up (its chromosome's reference file
+        was missing) has only the file's, and a file on another build is searched as it reads."""
+        def within(chromosome: pl.Expr, position: pl.Expr) -> pl.Expr:
+            inside = (chromosome == chrom) & (position >= first)
+            return (inside if last is None else inside & (position <= last)).fill_null(False)
+
+        expr = within(pl.col("chrom"), pl.col("start"))
+        if "source_chrom" in self.schema and "source_pos" in self.schema:
+            expr = expr | within(own_chromosome(pl.col("source_chrom")), pl.col("source_pos"))
+        return expr
 
     def _scan(self) -> pl.LazyFrame:
         """The file with the derived columns (computed only if a step uses them)."""
@@ -275,33 +299,47 @@ def carried_expression(schema: dict[str, pl.DataType]) -> pl.Expr:
     """True for an allele row the person carries: zygosity het, hom_alt or haploid_alt, and the
     row's own allele in the genotype (the "Carried only" filter; core.results.summary counts the same).
 
-    The row's own allele must be in the genotype: `alt` for a VCF matched by position (a record's
-    ALT alleles are rows of their own); `source_alt` for a VCF matched by rsID (its ALT alleles
-    are rows placed on the same reference row, whose `alt` may list several), complemented where
-    the call was restated on the other strand. A chip marker is one row: its zygosity, relative
-    to the reference row's REF, says it alone.
+    The row's own allele (core.results.columns.row_allele) must be in the genotype: a record's
+    ALT alleles are rows of their own, and a `0/1` call at `A -> C,G` carries C, not G. A chip
+    marker is one row: its zygosity, relative to the reference row's REF, says it alone.
     """
     has_genotype = "genotype" in schema and isinstance(schema["genotype"], pl.List)
     if "zygosity" in schema:
         carried = pl.col("zygosity").is_in(CARRIED_ZYGOSITY).fill_null(False)
     else:  # a table without zygosity: the genotype alone tells
         carried = pl.lit(has_genotype)
-    if not has_genotype:
+    own = row_allele(schema)
+    if not has_genotype or own is None:
         return carried
-    if "source_alt" in schema:
-        source_alt = pl.col("source_alt").str.to_uppercase()
-        own = (pl.when(pl.col("allele_check") == FLIPPED)
-               .then(source_alt.str.reverse().str.replace_many(["A", "C", "G", "T"],
-                                                               ["T", "G", "C", "A"]))
-               .otherwise(source_alt)) if "allele_check" in schema else source_alt
-    elif "allele_check" in schema:
-        return carried
+    return carried & _in_genotype(own)
+
+
+def rare_expression(schema: dict[str, pl.DataType]) -> pl.Expr:
+    """True for a row whose allele is itself rare: it is the site's minor allele (`ma`) and that
+    allele's frequency (`maf`) is below RARE_MAF. The table's Rare filter; the Summary's
+    rare_carried counts the carried ones.
+
+    A site's `maf` is its minor allele's: a person who carries the other, common allele at a
+    rare site (most often where the reference genome itself holds the rare one) carries nothing
+    rare. A chip marker's allele is any allele of its genotype that is not the reference's.
+    """
+    if "maf" not in schema or "ma" not in schema:
+        return pl.lit(False)
+    minor = pl.col("ma").str.to_uppercase()
+    own = row_allele(schema)
+    if own is not None:
+        is_minor = own == minor
+    elif "genotype" in schema and isinstance(schema["genotype"], pl.List) and "ref" in schema:
+        is_minor = _in_genotype(minor) & (minor != pl.col("ref").str.to_uppercase())
     else:
-        own = pl.col("alt")
-    # The first two alleles compared directly (a diploid call), the rest through `contains`:
-    # 1.5x faster than `contains` on every row of a genome.
+        return pl.lit(False)
+    return (is_minor & (pl.col("maf") < RARE_MAF)).fill_null(False)
+
+
+def _in_genotype(allele: pl.Expr) -> pl.Expr:
+    """`allele` is one of the genotype's. The first two alleles compared directly (a diploid
+    call), the rest through `contains`: 1.5x faster than `contains` on every row of a genome."""
     genotype = pl.col("genotype")
-    in_genotype = ((genotype.list.get(0, null_on_oob=True) == own)
-                   | (genotype.list.get(1, null_on_oob=True) == own)
-                   | genotype.list.slice(2).list.contains(own))
-    return carried & in_genotype.fill_null(False)
+    return ((genotype.list.get(0, null_on_oob=True) == allele)
+            | (genotype.list.get(1, null_on_oob=True) == allele)
+            | genotype.list.slice(2).list.contains(allele)).fill_null(False)

@@ -27,6 +27,7 @@ from typing import Any, Iterable
 from ... import __version__
 from ..errors import UserError, write_failure
 from ..housekeeping import discard, temp_file
+from ..reference.cache import sort_key
 from .links import clinvar_url, dbsnp_url, pubmed_url
 from .plain_words import (EVIDENCE_LADDER, EVIDENCE_MEANING, NOT_A_DIAGNOSIS, NOT_STATED,
                           SITE_MEANING, SITE_WORDS, UNVERIFIED, evidence_rank,
@@ -65,14 +66,18 @@ figure { margin: 0; }
 figcaption { font-weight: 600; margin-bottom: 4px; }
 svg.chart { max-width: 100%; height: auto; }
 svg .bar { fill: var(--bar); }
+svg .gap { fill: none; stroke: var(--muted); stroke-dasharray: 3 3; }
 svg .grid { stroke: var(--line); stroke-dasharray: 2 3; }
 svg .axis { stroke: var(--muted); }
 svg .label { fill: var(--text); }
 svg .axis-title { fill: var(--muted); }
+h1, code, dd { overflow-wrap: anywhere; }
+.table-box { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--card); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.flags { min-width: 16em; }
 .flag { display: inline-block; margin: 0 4px 2px 0; padding: 0 6px; border-radius: 9px;
         background: var(--card); border: 1px solid var(--line); font-size: 12px; white-space: nowrap; }
 .flag.serious { border-color: var(--warn); color: var(--warn); }
@@ -114,6 +119,14 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12.5px; }
 dl.about { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0; }
 dl.about dt { color: var(--muted); }
 dl.about dd { margin: 0; }
+/* A chart is drawn twice: wide (columns) for screens and paper, narrow (one row per bar, at its
+   full size) for a phone, where the wide one would shrink its labels to a few pixels. */
+.narrow { display: none; }
+@media screen and (max-width: 600px) {
+  body { padding: 14px 12px 32px; }
+  .wide { display: none; }
+  .narrow { display: block; }
+}
 dl.legend { margin-top: 8px; font-size: 13px; }
 @media print {
   :root { --text: #000; --muted: #444; --line: #bbb; --card: #f1f1f1; --bar: #555;
@@ -246,47 +259,58 @@ def _cards(summary: SampleSummary) -> str:
                                    f"{_percent(summary.matched, summary.allele_rows)}"),
         (_number(summary.carried), "alleles you carry (het, hom-alt or haploid alt)"),
         (_number(summary.clinical.get("any", 0)), "carried alleles with a clinical flag"),
-        (_number(summary.rare_carried), "carried alleles at rare sites (MAF < 1 %)"),
+        (_number(summary.rare_carried), "carried alleles that are rare (the minor allele, "
+                                        "MAF < 1 %)"),
     ]
     body = "".join(f"<div class='card'><div class='value'>{value}</div>"
                    f"<div class='what'>{escape(what)}</div></div>" for value, what in cards)
-    return f"<section><h2>In numbers</h2><div class='cards'>{body}</div>{_rare_note(summary)}</section>"
-
-
-def _rare_note(summary: SampleSummary) -> str:
-    if not summary.rare_carried_ref_is_minor:
-        return ""
-    return (f"<p class='muted'>At {_number(summary.rare_carried_ref_is_minor)} of the rare sites "
-            "the reference genome itself carries the rare allele: there you carry the common one."
-            "</p>")
+    return f"<section><h2>In numbers</h2><div class='cards'>{body}</div></section>"
 
 
 def _charts(summary: SampleSummary) -> str:
-    chromosomes = list(summary.per_chromosome)
-    per_chromosome = column_chart(
-        chromosomes, [summary.per_chromosome[c] for c in chromosomes],
-        title="Carried alleles per chromosome", x_label="chromosome", y_label="carried alleles")
+    gaps = summary.chromosomes_not_looked_up
+    chromosomes = sorted({*summary.per_chromosome, *gaps}, key=sort_key)
+    carried = [summary.per_chromosome.get(c, 0) for c in chromosomes]
+    title = "Carried alleles per chromosome"
+    per_chromosome = _both(
+        column_chart(chromosomes, carried, title=title, x_label="chromosome",
+                     y_label="carried alleles", gaps=gaps),
+        row_chart(chromosomes, carried, title=title, value_label="carried alleles",
+                  row_height=20, gaps=gaps))
+    gap_note = (f"<p class='muted'>Dashed: not looked up (the reference cache lacked "
+                f"chromosome{'s' if len(gaps) > 1 else ''} {', '.join(gaps)}).</p>" if gaps else "")
     labels = [maf_bin_label(b["from"], b["to"]) for b in summary.maf_histogram]
-    maf = column_chart(labels, [b["count"] for b in summary.maf_histogram],
-                       title="Minor allele frequency of carried alleles",
-                       x_label="minor allele frequency of the site (MAF)", y_label="carried alleles",
-                       width=460)
-    zygosity = row_chart(list(summary.zygosity), list(summary.zygosity.values()),
-                         title="Allele rows by zygosity", value_label="allele rows")
+    counts = [b["count"] for b in summary.maf_histogram]
+    title = "Minor allele frequency of carried alleles"
+    maf = _both(
+        column_chart(labels, counts, title=title,
+                     x_label="minor allele frequency of the site (MAF)",
+                     y_label="carried alleles", width=460),
+        row_chart(labels, counts, title=title, value_label="carried alleles"))
+    zygosity = row_chart(list(summary.carried_by_zygosity),
+                         list(summary.carried_by_zygosity.values()),
+                         title="Carried alleles by zygosity", value_label="carried alleles")
     tsa = row_chart(list(summary.tsa), list(summary.tsa.values()),
                     title="Carried alleles by variant type", value_label="carried alleles")
     unknown = (f"<p class='muted'>{_alleles(summary.maf_unknown)} carried "
                f"{'has' if summary.maf_unknown == 1 else 'have'} no frequency in the reference.</p>"
                if summary.maf_unknown else "")
     return ("<section><h2>Where and what</h2>"
-            f"<figure><figcaption>Carried alleles per chromosome</figcaption>{per_chromosome}</figure>"
+            f"<figure><figcaption>Carried alleles per chromosome</figcaption>{per_chromosome}"
+            f"{gap_note}</figure>"
             "<div class='charts'>"
             f"<figure><figcaption>How common are the sites you carry?</figcaption>{maf}{unknown}"
             "</figure>"
-            f"<figure><figcaption>Zygosity (all allele rows)</figcaption>{zygosity}</figure>"
+            f"<figure><figcaption>Zygosity of the alleles you carry</figcaption>{zygosity}"
+            "</figure>"
             f"<figure><figcaption>Variant types (carried; “{UNMATCHED}”: no annotation)"
             f"</figcaption>{tsa}</figure>"
             "</div></section>")
+
+
+def _both(wide: str, narrow: str) -> str:
+    """A chart for screens and paper, and its narrow drawing for a phone (the CSS shows one)."""
+    return f"<div class='wide'>{wide}</div><div class='narrow'>{narrow}</div>"
 
 
 def _clinical_table(summary: SampleSummary) -> str:
@@ -299,9 +323,9 @@ def _clinical_table(summary: SampleSummary) -> str:
     return ("<section><h2>Clinical flags of the alleles you carry</h2>"
             "<p class='muted'>Ensembl's clinical significance flags (from ClinVar and other "
             "sources) of the carried alleles; one allele can have several.</p>"
-            "<table><thead><tr><th>flag</th><th class='num'>carried alleles</th></tr></thead>"
-            f"<tbody>{rows}<tr><th>any flag</th><th class='num'>"
-            f"{_number(summary.clinical.get('any', 0))}</th></tr></tbody></table></section>")
+            "<div class='table-box'><table><thead><tr><th>flag</th><th class='num'>carried "
+            f"alleles</th></tr></thead><tbody>{rows}<tr><th>any flag</th><th class='num'>"
+            f"{_number(summary.clinical.get('any', 0))}</th></tr></tbody></table></div></section>")
 
 
 def _flagged_table(summary: SampleSummary) -> str:
@@ -315,10 +339,22 @@ def _flagged_table(summary: SampleSummary) -> str:
         return head + "<p>None of the alleles you carry has a clinical flag.</p></section>"
     rows = [_flagged_row(row) for row in flagged.iter_rows(named=True)]
     return (head + f"<details class='pro'><summary>The {_alleles(flagged.height)}, for a "
-            "professional</summary><div class='scroll'><table><thead><tr><th>rsID</th>"
-            "<th>position</th><th>change</th><th>genotype</th><th>zygosity</th><th>flags</th>"
+            "professional</summary>" + _positions_note(summary)
+            + "<div class='table-box'><table><thead><tr><th>rsID</th><th>position (GRCh38)</th>"
+            "<th>change</th><th>genotype</th><th>zygosity</th><th>flags</th>"
             "<th class='num'>MAF</th><th>links</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div></details></section>")
+
+
+def _positions_note(summary: SampleSummary) -> str:
+    """Matched by rsID, the positions shown are where GRCh38 has each rsID, not the file's."""
+    if summary.run.get("match_by") != "rsid":
+        return ""
+    build = summary.run.get("genome_build")
+    own = f"its own build ({build})" if build else "its own build"
+    return ("<p class='muted'>This file was matched by rsID: each position is where the GRCh38 "
+            f"reference has that rsID. Your file gives positions on {own}, which can differ "
+            "by thousands of bases.</p>")
 
 
 def _flagged_row(row: dict[str, Any]) -> str:
@@ -336,7 +372,7 @@ def _flagged_row(row: dict[str, Any]) -> str:
             f"<td>{escape(_position(row.get('chrom'), row.get('start')))}</td>"
             f"<td>{escape(_short(row['ref']))}&gt;{escape(_short(row['alt']))}</td>"
             f"<td>{escape(genotype_text)}</td><td>{escape(str(row.get('zygosity') or ''))}</td>"
-            f"<td>{flags}</td><td class='num'>{'' if maf is None else f'{maf:.4g}'}</td>"
+            f"<td class='flags'>{flags}</td><td class='num'>{'' if maf is None else f'{maf:.4g}'}</td>"
             f"<td>{link_html}</td></tr>")
 
 
@@ -352,6 +388,15 @@ def _short(allele: str | None, limit: int = 12) -> str:
     return allele if len(allele) <= limit else f"{allele[:limit]}…"
 
 
+def _haploid(run: dict[str, Any]) -> str | None:
+    count = run.get("calls_read_as_haploid")
+    if not count:
+        return None
+    where = "MT, and X and Y outside the PARs (one X: a male's file)" if run.get("haploid_x_y") \
+        else "MT"
+    return f"{count:,}, on {where}"
+
+
 def _about(summary: SampleSummary, generated: datetime) -> str:
     run = summary.run
     items: Iterable[tuple[str, Any]] = (
@@ -359,6 +404,8 @@ def _about(summary: SampleSummary, generated: datetime) -> str:
         ("input file", run.get("source_file")),
         ("input format", run.get("input_format")),
         ("matched by", run.get("match_by")),
+        ("why", run.get("match_by_reason")),
+        ("calls read as one allele", _haploid(run)),
         ("genome build of the input", run.get("genome_build")),
         ("variant types looked up", run.get("variant_type")),
         ("reference", "Ensembl variation (just-dna-seq/ensembl_variations), GRCh38"),

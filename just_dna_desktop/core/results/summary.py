@@ -12,9 +12,15 @@ Definitions (issue 13):
   table's "Carried only" filter uses too): zygosity `het`, `hom_alt` or `haploid_alt`, and, for a
   record with several ALT alleles, only the alleles in the person's genotype (a `0/1` call at
   `A -> C,G` carries C, not G; every ALT allele of a record shares the record's zygosity);
+- carried_by_zygosity: the carried rows by zygosity (het, hom_alt, haploid_alt), summing to
+  `carried` (`zygosity` counts every row, carried or not: a `0/1` call at `A -> C,G` is one het
+  row for C and one for G, of which only C is carried);
 - clinical: per Ensembl `clin_*` flag, the carried rows where it is true, and `any` of them;
-- rare_carried: carried rows whose site's minor allele frequency (`maf`) is below 1 %;
-- per_chromosome, the MAF histogram and the variant types (`tsa`) are of carried rows too.
+- rare_carried: carried rows whose allele is itself rare: the site's minor allele (`ma`), with
+  its frequency (`maf`) below 1 % (core.results.query.rare_expression); carrying the common
+  allele of a rare site is not carrying something rare;
+- per_chromosome, the MAF histogram and the variant types (`tsa`) are of carried rows too;
+  chromosomes the run could not look up are listed apart (`chromosomes_not_looked_up`).
 The run's own record (the output's footer, core.engine.annotate.read_output_metadata) says what could not
 be looked up. The annotation modules' findings, when they have run for the sample (the findings
 file beside the output), come along arranged for a person (core.results.sample_findings).
@@ -37,11 +43,11 @@ from ..layout import sample_name
 from ..reference.cache import sort_key
 from ..reference.schema import CLINICAL_SIGNIFICANCES
 # The table's Rare and Carried only filters: a click on a number shows the rows it counted.
-from .query import RARE_MAF, carried_expression
+from .query import carried_expression, rare_expression
 from .sample_findings import SampleFindings, read_sample_findings
 
-# Histogram bins of the minor allele frequency (0.5 at most, by definition); RARE_MAF is an edge,
-# so the bins below it add up to rare_carried.
+# Histogram bins of the minor allele frequency of the carried alleles' sites (0.5 at most, by
+# definition).
 MAF_EDGES = (0.0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 # The order a person reads clinical flags in: what may matter most first.
 FLAG_ORDER = ("pathogenic", "likely_pathogenic", "risk_factor", "drug_response",
@@ -70,9 +76,9 @@ class SampleSummary:
     matched: int
     zygosity: dict[str, int]
     carried: int
+    carried_by_zygosity: dict[str, int]
     clinical: dict[str, int]
     rare_carried: int
-    rare_carried_ref_is_minor: int
     per_chromosome: dict[str, int]
     maf_histogram: list[dict[str, Any]]
     maf_unknown: int
@@ -87,19 +93,26 @@ class SampleSummary:
     def partial(self) -> bool:
         return bool(self.run.get("reference_chromosomes_missing"))
 
+    @property
+    def chromosomes_not_looked_up(self) -> list[str]:
+        """The sample's chromosomes the reference cache lacked when it was annotated."""
+        return list(self.run.get("reference_chromosomes_missing") or [])
+
     def to_dict(self) -> dict[str, Any]:
-        """The numbers as JSON-ready data (`report --json`, the smoke test)."""
+        """The numbers as JSON-ready data (`report --json`, the smoke test). The result file by
+        its name only: what a person shares must not carry the folders (and account) it sat in."""
         return {
             "sample": self.sample,
-            "file": str(self.path),
+            "file": self.path.name,
             "allele_rows": self.allele_rows,
             "matched": self.matched,
             "zygosity": self.zygosity,
             "carried": self.carried,
+            "carried_by_zygosity": self.carried_by_zygosity,
             "clinical": self.clinical,
             "rare_carried": self.rare_carried,
-            "rare_carried_ref_is_minor": self.rare_carried_ref_is_minor,
             "per_chromosome": self.per_chromosome,
+            "chromosomes_not_looked_up": self.chromosomes_not_looked_up,
             "maf_histogram": {"bins": self.maf_histogram, "unknown": self.maf_unknown},
             "tsa": self.tsa,
             "partial": self.partial,
@@ -152,16 +165,12 @@ class _Tally:
         self.schema = schema
         carried = pl.col("_carried")
         maf = pl.col("maf") if "maf" in schema else pl.lit(None, pl.Float32)
-        rare = carried & (maf < RARE_MAF)
-        ref_is_minor = ((pl.col("ma") == pl.col("ref")).fill_null(False) if "ma" in schema
-                        else pl.lit(False))
         last = len(MAF_EDGES) - 2
         self.sums = {
             "allele_rows": pl.len(),
             "matched": pl.col("rsid").is_not_null().sum(),
             "carried": carried.sum(),
-            "rare_carried": rare.sum(),
-            "rare_carried_ref_is_minor": (rare & ref_is_minor).sum(),
+            "rare_carried": (carried & rare_expression(schema)).sum(),
             "maf_unknown": (carried & maf.is_null()).sum(),
             **{f"bin{i}": (carried & (maf >= low) & (True if i == last else maf < high)).sum()
                for i, (low, high) in enumerate(zip(MAF_EDGES, MAF_EDGES[1:]))},
@@ -172,6 +181,7 @@ class _Tally:
                     else pl.repeat(UNMATCHED, pl.len())).alias("tsa")
         self.totals = {key: 0 for key in self.sums}
         self.zygosity: dict[str | None, int] = {}
+        self.carried_zygosity: dict[str | None, int] = {}
         self.per_chromosome: dict[str, int] = {}
         self.types: dict[str, int] = {}
         self.flagged: list[pl.DataFrame] = []
@@ -180,7 +190,10 @@ class _Tally:
         chunk = chunk.with_columns(_carried=carried_expression(self.schema))
         for key, value in chunk.select(**self.sums).row(0, named=True).items():
             self.totals[key] += int(value or 0)
-        _add_counts(self.zygosity, chunk.group_by("zygosity").len().rows())
+        by_zygosity = chunk.group_by("zygosity").agg(pl.len(), pl.col("_carried").sum())
+        _add_counts(self.zygosity, by_zygosity.select("zygosity", "len").rows())
+        _add_counts(self.carried_zygosity, by_zygosity.filter(pl.col("_carried") > 0)
+                    .select("zygosity", "_carried").rows())
         # Markers placed on no chromosome (an rsID the reference lacks) are never carried.
         _add_counts(self.per_chromosome, chunk.drop_nulls("chrom").group_by("chrom")
                     .agg(pl.col("_carried").sum()).rows())
@@ -201,9 +214,10 @@ class _Tally:
             allele_rows=totals["allele_rows"], matched=totals["matched"],
             zygosity=_largest_first({NOT_JUDGED if k is None else k: v
                                      for k, v in self.zygosity.items()}),
-            carried=totals["carried"], clinical=clinical,
+            carried=totals["carried"],
+            carried_by_zygosity=_largest_first(self.carried_zygosity),
+            clinical=clinical,
             rare_carried=totals["rare_carried"],
-            rare_carried_ref_is_minor=totals["rare_carried_ref_is_minor"],
             per_chromosome={c: self.per_chromosome[c] for c in sorted(self.per_chromosome,
                                                                         key=sort_key)},
             maf_histogram=[{"from": low, "to": high, "count": totals[f"bin{i}"]}
@@ -278,7 +292,8 @@ def _first_line(exc: BaseException) -> str:
 
 # What of the run's metadata a summary carries: how it was made, and what it could not do. Paths
 # stay out (the report is a document a person may share); the input's file name is enough.
-RUN_KEYS = ("partition_key", "vcf_sample", "input_format", "match_by", "genome_build",
+RUN_KEYS = ("partition_key", "vcf_sample", "input_format", "match_by", "match_by_reason",
+            "haploid_x_y", "calls_read_as_haploid", "genome_build",
             "variant_type", "rows_in", "rows_out", "alleles_matched",
             "reference_chromosomes_missing", "alleles_not_looked_up", "contigs_not_in_reference",
             "alleles_on_other_contigs", "own_rsids_checked", "own_rsids_confirmed", "markers_in",
@@ -293,9 +308,9 @@ RUN_KEYS = ("partition_key", "vcf_sample", "input_format", "match_by", "genome_b
 COUNT_KEYS = ("rows_in", "rows_out", "alleles_matched", "alleles_not_looked_up",
               "alleles_on_other_contigs", "own_rsids_checked", "own_rsids_confirmed", "markers_in",
               "no_calls", "without_rsid", "strand_flipped", "mismatched",
-              "reference_blocks_skipped", "symbolic_alleles_skipped")
+              "reference_blocks_skipped", "symbolic_alleles_skipped", "calls_read_as_haploid")
 NAME_LIST_KEYS = ("reference_chromosomes_missing", "contigs_not_in_reference")
-FLAG_KEYS = ("gvcf",)
+FLAG_KEYS = ("gvcf", "haploid_x_y")
 
 
 def _checked(key: str, value: Any) -> Any:
@@ -319,7 +334,7 @@ def _run_record(run: dict[str, Any], path: Path) -> dict[str, Any]:
     record = {key: _checked(key, run[key]) for key in RUN_KEYS if key in run}
     record = {key: value for key, value in record.items() if value is not None}
     source = run.get("source_vcf") or run.get("source_file")
-    if isinstance(source, str) and source:
+    if isinstance(source, str) and source:  # a name, or a full path in results written before
         record["source_file"] = Path(source).name
     try:
         written = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)

@@ -1,7 +1,7 @@
 """Bar charts as inline SVG text, for the HTML report: no library, no script, nothing to load.
 
-Colours are CSS classes (`bar`, `axis`, `grid`, `label`) the report's stylesheet paints, so one
-chart serves the screen, dark mode and print. Each bar has a `<title>`: the browser's tooltip.
+Colours are CSS classes (`bar`, `gap`, `axis`, `grid`, `label`) the report's stylesheet paints, so
+one chart serves the screen, dark mode and print. Each bar has a `<title>`: the browser's tooltip.
 """
 
 from __future__ import annotations
@@ -32,8 +32,11 @@ def _number(value: float) -> str:
 
 def column_chart(labels: Sequence[str], values: Sequence[float], *, title: str, x_label: str,
                  y_label: str, width: int = 720, height: int = 260,
-                 tooltips: Sequence[str] | None = None) -> str:
-    """Vertical bars with a value axis on the left and a category under each bar."""
+                 tooltips: Sequence[str] | None = None,
+                 gaps: Sequence[str] = (), gap_note: str = "not looked up") -> str:
+    """Vertical bars with a value axis on the left and a category under each bar. Categories in
+    `gaps` (chromosomes not looked up) get a dashed frame the plot's height, and `gap_note` in
+    their tooltip."""
     ticks = nice_ticks(max(values, default=0))
     left = 12 + FONT_PX + CHAR_PX * max(len(_number(t)) for t in ticks)
     rotate = max((len(label) for label in labels), default=0) * CHAR_PX > (width - left) / max(len(labels), 1)
@@ -48,6 +51,10 @@ def column_chart(labels: Sequence[str], values: Sequence[float], *, title: str, 
         x = left + i * slot + (slot - bar_w) / 2
         h = plot_h * value / ticks[-1]
         tip = tooltips[i] if tooltips else f"{label}: {_number(value)}"
+        if label in gaps:
+            tip = f"{label}: {gap_note}"
+            parts.append(f'<rect class="gap" x="{x:.1f}" y="{top:.1f}" width="{bar_w:.1f}" '
+                         f'height="{plot_h:.1f}"><title>{escape(tip)}</title></rect>')
         parts.append(f'<rect class="bar" x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" '
                      f'height="{h:.1f}"><title>{escape(tip)}</title></rect>')
         cx, cy = left + i * slot + slot / 2, top + plot_h + 14
@@ -67,8 +74,11 @@ def column_chart(labels: Sequence[str], values: Sequence[float], *, title: str, 
 
 
 def row_chart(labels: Sequence[str], values: Sequence[float], *, title: str, value_label: str,
-              width: int = 460, row_height: int = 24) -> str:
-    """Horizontal bars, one row per category, the value written at the end of each bar."""
+              width: int = 360, row_height: int = 24, gaps: Sequence[str] = (),
+              gap_note: str = "not looked up") -> str:
+    """Horizontal bars, one row per category, the value written at the end of each bar (for a
+    category in `gaps`, a dashed frame and `gap_note` instead). 360 wide: drawn at full size on a
+    phone too."""
     ticks = nice_ticks(max(values, default=0))
     left = 10 + CHAR_PX * max((len(label) for label in labels), default=4)
     right = 14 + CHAR_PX * max((len(_number(v)) for v in values), default=1)
@@ -83,12 +93,19 @@ def row_chart(labels: Sequence[str], values: Sequence[float], *, title: str, val
     for i, (label, value) in enumerate(zip(labels, values)):
         y = top + i * row_height + row_height * 0.15
         w = plot_w * value / ticks[-1]
-        parts.append(f'<rect class="bar" x="{left:.1f}" y="{y:.1f}" width="{w:.1f}" '
-                     f'height="{row_height * 0.7:.1f}"><title>{escape(label)}: {_number(value)}'
-                     f'</title></rect>')
         middle = y + row_height * 0.35 + FONT_PX * 0.35
         parts.append(f'<text class="label" x="{left - 6:.1f}" y="{middle:.1f}" '
                      f'text-anchor="end">{escape(label)}</text>')
+        if label in gaps:
+            parts.append(f'<rect class="gap" x="{left:.1f}" y="{y:.1f}" width="{plot_w:.1f}" '
+                         f'height="{row_height * 0.7:.1f}"><title>{escape(label)}: '
+                         f'{escape(gap_note)}</title></rect>')
+            parts.append(f'<text class="label axis-title" x="{left + 6:.1f}" y="{middle:.1f}">'
+                         f'{escape(gap_note)}</text>')
+            continue
+        parts.append(f'<rect class="bar" x="{left:.1f}" y="{y:.1f}" width="{w:.1f}" '
+                     f'height="{row_height * 0.7:.1f}"><title>{escape(label)}: {_number(value)}'
+                     f'</title></rect>')
         parts.append(f'<text class="label" x="{left + w + 4:.1f}" y="{middle:.1f}">'
                      f'{_number(value)}</text>')
     parts.append(f'<text class="label axis-title" x="{left + plot_w / 2:.1f}" y="{height - 4}" '

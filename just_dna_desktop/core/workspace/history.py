@@ -78,6 +78,18 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX events_run ON events (run_id, id);
     """,
+    # 1 -> 2: how a sample is matched, kept until changed (core/workspace/choices.py).
+    """
+    CREATE TABLE sample_choices (
+        partition_key         TEXT PRIMARY KEY,
+        match_by              TEXT NOT NULL,
+        ignore_build_mismatch INTEGER NOT NULL DEFAULT 0,
+        chosen_by             TEXT NOT NULL,
+        reason                TEXT,
+        input_fingerprint     TEXT,
+        chosen_at             REAL NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -714,15 +726,37 @@ class History:
             grouped.setdefault(run.partition_key, []).append(run)
         return grouped
 
-    def last_started(self, trigger: str | None = None) -> float | None:
-        """When the most recent run (of this trigger) started, as a Unix time."""
-        sql = "SELECT MAX(started_at) FROM runs"
-        params: list[Any] = []
-        if trigger is not None:
-            sql += " WHERE trigger = ?"
-            params.append(trigger)
-        value = self._read(sql, params)[0][0]
-        return float(value) if value is not None else None
+    def last_started_by_partition(self) -> dict[str, float]:
+        """When each partition's latest run started (any trigger), as Unix times."""
+        rows = self._read("SELECT partition_key, MAX(started_at) FROM runs WHERE partition_key "
+                          "IS NOT NULL AND started_at IS NOT NULL GROUP BY partition_key")
+        return {row[0]: float(row[1]) for row in rows}
+
+    # -- what was chosen for a sample --------------------------------------------------------------
+
+    def choice(self, partition_key: str) -> dict[str, Any] | None:
+        """The matching method kept for a partition, or None."""
+        rows = self._read("SELECT * FROM sample_choices WHERE partition_key = ?", (partition_key,))
+        if not rows:
+            return None
+        row = dict(rows[0])
+        row["ignore_build_mismatch"] = bool(row["ignore_build_mismatch"])
+        row["input_fingerprint"] = json.loads(row["input_fingerprint"] or "null")
+        return row
+
+    def set_choice(self, partition_key: str, *, match_by: str, ignore_build_mismatch: bool,
+                   chosen_by: str, reason: str | None = None,
+                   input_fingerprint: dict[str, Any] | None = None) -> None:
+        self._write(lambda conn: conn.execute(
+            "INSERT OR REPLACE INTO sample_choices (partition_key, match_by, "
+            "ignore_build_mismatch, chosen_by, reason, input_fingerprint, chosen_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (partition_key, match_by, int(ignore_build_mismatch), chosen_by, reason,
+             None if input_fingerprint is None else json.dumps(input_fingerprint), time.time())))
+
+    def forget_choice(self, partition_key: str) -> None:
+        self._write(lambda conn: conn.execute(
+            "DELETE FROM sample_choices WHERE partition_key = ?", (partition_key,)))
 
     def events(self, run_id: int) -> list[Event]:
         """A run's event log, oldest first."""

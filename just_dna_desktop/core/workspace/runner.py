@@ -10,6 +10,7 @@ even a run that is killed has its peak recorded. `run_job` blocks: call it from 
 from __future__ import annotations
 
 import _thread
+import logging
 import multiprocessing
 import os
 import signal
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 
+from . import choices
+from .history import HistoryError
 from ..cancel import CancelToken
 from ..housekeeping import sweep
 from ..engine.metrics import ResourceMonitor
@@ -30,6 +33,7 @@ from ..engine.metrics import ResourceMonitor
 if TYPE_CHECKING:
     from .history import History
 
+log = logging.getLogger(__name__)
 ProgressCallback = Callable[[float, str], None]
 EventCallback = Callable[[str, str], None]  # (level, message)
 # A job body, run in the child: (job, progress, event) -> metadata. Must be importable by name.
@@ -52,6 +56,7 @@ class AnnotationJob:
     ignore_build_mismatch: bool = False
     compression: str = "zstd"
     match_by: str = "auto"  # auto | position | rsid (core/annotate.match_method)
+    match_by_reason: str | None = None  # why, when not the engine's choice (a kept choice)
     cache_dir: Path | None = None  # where the annotation modules are installed (core/modules/store)
     annotated: Path | None = None  # a findings job: the annotated output it reads (`output`: the
                                    # findings file it writes)
@@ -96,7 +101,8 @@ def annotate_target(job: AnnotationJob, progress: ProgressCallback, event: Event
     return annotate_vcf(job.vcf, job.reference_dir, job.output, user=job.user, sample=job.sample,
                         variant_type=job.variant_type, vcf_sample=job.vcf_sample,
                         ignore_build_mismatch=job.ignore_build_mismatch,
-                        match_by=job.match_by, compression=job.compression, progress=progress)
+                        match_by=job.match_by, match_reason=job.match_by_reason,
+                        compression=job.compression, progress=progress)
 
 
 def findings_target(job: AnnotationJob, progress: ProgressCallback, event: EventCallback) -> dict:
@@ -257,6 +263,14 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
         if on_event is not None:
             on_event(level, message)
 
+    chosen, engine_decides = None, job.match_by == "auto"
+    if history is not None and partition_key is not None:
+        # a method given is kept for the sample; `auto` takes the one kept (core/workspace/choices)
+        try:
+            job, chosen = choices.decide(history, partition_key, job)
+        except HistoryError as exc:  # the run goes on with the method it was given
+            log.warning("%s: the kept matching method could not be read or kept (%s)",
+                        partition_key, exc)
     config = job_config(job, trigger)
     if history is not None:
         if run_id is None:  # one run per partition and per output file, across processes
@@ -266,6 +280,8 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
         else:
             history.update(run_id, status="running", config=config)
     sweep(job.output.parent)  # what killed runs left here (ours are owner-tagged)
+    if chosen is not None:
+        event("info", chosen.describe())
 
     ctx = multiprocessing.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
@@ -348,6 +364,13 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
         if outcome[2]:
             event("debug", outcome[2])
     _finish(history, result, event)
+    if result.ok and engine_decides and chosen is None and history is not None \
+            and partition_key is not None:
+        try:  # what the check judged is kept; a busy history only means the next run checks too
+            choices.keep_checked(history, partition_key, result.metadata,
+                                 config.get("input_fingerprint"))
+        except HistoryError as exc:
+            log.warning("%s: the matching method was not kept (%s)", partition_key, exc)
     return result
 
 

@@ -12,6 +12,9 @@ runs in the history:
 - partial    the same, but the reference cache lacked some of the sample's chromosomes (a chosen
              subset, a missing file): those alleles were not looked up; it becomes stale as soon
              as one of those chromosome files arrives, so it is redone
+- doubtful   the same, but the program doubts its matches (core.readers.build.result_doubt: a
+             file on another build matched by position, or whose own rsIDs disagree with the
+             reference's positions); never shown as plainly annotated
 - failed     its last attempt failed or was cancelled, and the file has not changed since
 - stale      the file changed after its last good run, or that run used another revision of the
              reference than the one now in the cache (a reference update re-annotates everyone)
@@ -37,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError, VcfError
+from ..readers.build import result_doubt
 from ..readers.genotypes import InputFormat, detect_format
 from ..housekeeping import discard, temp_file
 from .names import InvalidNameError, check_name, name_problem, normal_form
@@ -51,8 +55,9 @@ VCF_SUFFIXES = (".vcf.gz", ".vcf")
 # sample (core/readers/genotypes.py): a `notes.txt` is listed as failed, with the reason.
 GENOTYPE_SUFFIXES = (".txt.gz", ".tsv.gz", ".csv.gz", ".txt", ".tsv", ".csv", ".zip")
 SAMPLE_SUFFIXES = VCF_SUFFIXES + GENOTYPE_SUFFIXES
-STATES = ("new", "queued", "running", "annotated", "partial", "failed", "stale", "damaged")
-NEW, QUEUED, RUNNING, ANNOTATED, PARTIAL, FAILED, STALE, DAMAGED = STATES
+STATES = ("new", "queued", "running", "annotated", "partial", "failed", "stale", "damaged",
+          "doubtful")
+NEW, QUEUED, RUNNING, ANNOTATED, PARTIAL, FAILED, STALE, DAMAGED, DOUBTFUL = STATES
 
 
 class SampleExistsError(UserError):
@@ -61,6 +66,14 @@ class SampleExistsError(UserError):
 
 class OutsideWorkspaceError(UserError):
     """A path that would lead out of the workspace (through `..` or a symlink)."""
+
+
+def result_state(metadata: dict[str, Any]) -> str:
+    """The state a good run's result gives its sample (while the file and reference stay as they
+    were): annotated, partial (chromosomes not looked up) or doubtful (its matches may be wrong)."""
+    if result_doubt(metadata):
+        return DOUBTFUL
+    return PARTIAL if metadata.get("reference_chromosomes_missing") else ANNOTATED
 
 
 def sample_name_of(file_name: str) -> str:
@@ -112,6 +125,19 @@ class Fingerprint:
 
     def to_dict(self) -> dict[str, Any]:
         return {"size": self.size, "mtime_ns": self.mtime_ns, "sha256": self.sha256}
+
+
+def same_content(path: Path, current: Fingerprint, recorded: Fingerprint | None,
+                 sha256=None) -> bool:
+    """Whether `path` (now `current`) still holds what `recorded` describes: same size and mtime,
+    or same size and SHA-256 when only the mtime moved (`sha256()` gives the file's, hashed once)."""
+    if recorded is None:
+        return False
+    if (recorded.size, recorded.mtime_ns) == (current.size, current.mtime_ns):
+        return True
+    if recorded.size != current.size or recorded.sha256 is None:
+        return False
+    return (sha256() if sha256 is not None else file_sha256(path)) == recorded.sha256
 
 
 @dataclass
@@ -367,10 +393,10 @@ class Workspace:
                 if not self.same_content(path, current, recorded):
                     return STALE
                 missing = set((run.metadata or {}).get("reference_chromosomes_missing") or ())
-                if not missing:
-                    return ANNOTATED
                 # Redo it once the cache can look up more of it.
-                return STALE if missing & (reference_chromosomes or set()) else PARTIAL
+                if missing & (reference_chromosomes or set()):
+                    return STALE
+                return result_state(run.metadata or {})
             if run.status in ("failed", "cancelled"):
                 if self.same_content(path, current, recorded):
                     return FAILED
@@ -382,13 +408,7 @@ class Workspace:
 
     def same_content(self, path: Path, current: Fingerprint, recorded: Fingerprint | None) -> bool:
         """Whether `path` (now `current`) still holds what `recorded` describes."""
-        if recorded is None:
-            return False
-        if (recorded.size, recorded.mtime_ns) == (current.size, current.mtime_ns):
-            return True
-        if recorded.size != current.size or recorded.sha256 is None:
-            return False
-        return self.sha256(path, current) == recorded.sha256
+        return same_content(path, current, recorded, lambda: self.sha256(path, current))
 
     def content_problem(self, path: Path, current: Fingerprint) -> str | None:
         """Why a file named like a genotyping file is neither one nor a VCF (None when it is one),

@@ -4,8 +4,11 @@
   in this object's memory, not in the run history: a run is recorded when it starts, so a session
   with 500 waiting samples writes nothing for them (and leaves nothing to cancel when it closes).
   `mark_queued` shows the queue in a scan; `queued()` lists it for a window or `watch`.
-- At most one automatic run starts per `min_interval_seconds`, counted start to start across
-  every process sharing the history.
+- Runs go one at a time: each due sample starts as soon as the previous run ends. The minimum
+  interval (`min_interval_seconds`, the seed sensor's tick) only spaces the runs of one sample:
+  a sample started less than that ago (by anyone, in any process sharing the history) waits,
+  so a file that keeps changing is not annotated over and over, while three new files dropped
+  at once run back to back.
 - A partition never has two runs at once, across processes too: starting a run is an exclusive
   insert in the history's transaction, and a sample that another process is running, or has dealt
   with meanwhile, leaves the queue when its turn comes.
@@ -28,7 +31,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
@@ -162,25 +165,30 @@ class Scheduler:
 
     def seconds_until_next(self) -> float | None:
         """How long until an automatic run may start; None when nothing is queued."""
-        with self._lock:
-            if not self.queue:
-                return None
-            if any(q.reason == MODULES for q in self.queue):
-                return 0.0  # findings alone: seconds of work, never kept waiting
-        last = self.history.last_started(trigger=AUTO)
-        if last is None:
-            return 0.0
-        return max(0.0, last + self.min_interval_seconds - self.clock())
+        waits = self.waits()
+        return min(waits.values()) if waits else None
+
+    def waits(self) -> dict[str, float]:
+        """Each queued sample's wait, in queue order: 0 for a sample that may start now, else
+        the rest of the minimum interval since its own last run started. A sample queued for its
+        findings alone never waits: seconds of work, and no reference join."""
+        queued = self.queued()
+        if not queued:
+            return {}
+        started = self.history.last_started_by_partition()
+        now = self.clock()
+        return {q.key: max(0.0, started[q.key] + self.min_interval_seconds - now)
+                if q.key in started and q.reason != MODULES else 0.0 for q in queued}
 
     # -- running -----------------------------------------------------------------------------------
 
     def run_next(self, *, progress: ProgressCallback | None = None,
                  cancel: CancelToken | None = None, on_event: EventCallback | None = None,
                  on_start: Callable[[int], None] | None = None) -> RunResult | None:
-        """Start the first queued sample still due if the interval allows; blocks until its run
-        ends. None if nothing was due."""
-        wait = self.seconds_until_next()
-        if wait is None or wait > 0:
+        """Start the first queued sample that is still due and whose own interval has passed;
+        blocks until its run ends. None if nothing was due."""
+        waits = self.waits()
+        if not any(wait == 0 for wait in waits.values()):
             return None
         samples = {s.key: s for s in self.workspace.scan()}  # one scan, however many are skipped
         for item in [q for q in self.queued() if q.reason == MODULES]:
@@ -189,9 +197,9 @@ class Scheduler:
             if sample is not None and sample.findings_due and sample.state not in DUE_STATES:
                 return self.run_findings(sample, trigger=AUTO, progress=progress, cancel=cancel,
                                          on_event=on_event, on_start=on_start)
-        if self.seconds_until_next() is None or self.seconds_until_next() > 0:
-            return None
         for item in self.queued():
+            if waits.get(item.key, 0.0) > 0:
+                continue  # ran a moment ago: waits its turn in the queue
             self.dequeue(item.key)
             sample = samples.get(item.key)
             if sample is None or sample.state not in DUE_STATES:
@@ -208,16 +216,19 @@ class Scheduler:
             return self._run(sample, run_id, AUTO, progress, cancel, on_event, on_start)
         return None
 
-    def run_now(self, sample: Sample, *, progress: ProgressCallback | None = None,
+    def run_now(self, sample: Sample, *, options: dict | None = None,
+                progress: ProgressCallback | None = None,
                 cancel: CancelToken | None = None, on_event: EventCallback | None = None,
                 on_start: Callable[[int], None] | None = None) -> RunResult:
-        """Annotate one sample now (a person asked); PartitionBusyError if it is already running."""
+        """Annotate one sample now (a person asked); PartitionBusyError if it is already running.
+        `options` change the job (`match_by`, `ignore_build_mismatch`): a method chosen so is
+        kept for the sample and used by its later runs (core/workspace/choices.py)."""
         run_id = self.history.record(
             trigger=MANUAL, partition_key=sample.key, user=sample.user, sample=sample.sample,
             status="running", exclusive=True,
             config={"output": str(self.workspace.output_file(sample.user, sample.sample))})
         self.dequeue(sample.key)
-        return self._run(sample, run_id, MANUAL, progress, cancel, on_event, on_start)
+        return self._run(sample, run_id, MANUAL, progress, cancel, on_event, on_start, options)
 
     def job_for(self, sample: Sample) -> AnnotationJob:
         return AnnotationJob(vcf=sample.path, reference_dir=self.reference_dir,
@@ -243,9 +254,11 @@ class Scheduler:
                        target=findings_target, kind="findings")
 
     def _run(self, sample: Sample, run_id: int, trigger: str, progress, cancel, on_event,
-             on_start) -> RunResult:
+             on_start, options: dict | None = None) -> RunResult:
         try:
             job = self.job_for(sample)
+            if options:
+                job = replace(job, **options)
         except Exception as exc:
             self.history.update(run_id, status="failed", error=str(exc))
             return RunResult("failed", run_id, {}, str(exc))

@@ -228,6 +228,15 @@ def _require_folders(**folders: Path) -> None:
                             f"{label.replace('_', ' ').replace('app state', 'app-state')}")
 
 
+def folders_inside(data_dir: Path) -> dict[str, Path]:
+    """Folder flags that put a whole workspace (input, output, settings and history) in
+    `data_dir`, whatever the environment says: a throw-away demo workspace must not reach into
+    the person's own through JUST_DNA_DESKTOP_HOME or JUST_DNA_PIPELINES_INPUT_DIR."""
+    data_dir = Path(data_dir)
+    return {"data_dir": data_dir, "state_dir": data_dir / "interim",
+            "input_dir": data_dir / "input" / "users", "output_dir": data_dir / "output" / "users"}
+
+
 def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
                   create: bool = True, problems: list[str] | None = None) -> Settings:
     """Resolve every path and option. `flags` holds explicit values (None = not given).
