@@ -498,3 +498,28 @@ def test_a_vcf_on_another_build_by_rsid_counts_its_filtered_calls(tmp_path):
     assert sorted(result.frame.select("rsid", "genotype").rows()) == [("rs1", "A/G"),
                                                                       ("rs3", "A/A")]
     assert (result.modules[0].sites, result.modules[0].filtered) == (3, 1)
+
+
+def test_a_site_without_coordinates_is_found_by_the_references_rsid(tmp_path):
+    """Most callers write "." as a record's ID: a module row named by rsID only is found through
+    the rsID the reference has at that position."""
+    output = one_site_output(tmp_path, "1\t100\t.\tA\tG\t.\tPASS\t.\tGT\t0/1",
+                             [(100, "rs1", "A", "G")])
+    module = installed(tmp_path, [row("rs1", None, None, None, None, "A/G", -1, "risk")])
+    result = F.find(output, [module])
+    assert result.frame["genotype"].to_list() == ["A/G"]
+    assert (result.modules[0].sites, result.modules[0].not_in_file) == (1, 0)
+
+
+def test_a_drug_tables_own_pubmed_id_is_its_citation(tmp_path):
+    from module_factory import write_pharm_module
+
+    output = one_site_output(tmp_path, "1\t100\trs1\tA\tG\t.\tPASS\t.\tGT\t0/1",
+                             [(100, "rs1", "A", "G")])
+    store = ModuleStore(tmp_path / "cache")
+    module = store.add_folder(write_pharm_module(tmp_path / "authored" / "drugs", [
+        {"rsid": "rs1", "chrom": "1", "start": 100, "ref": "A", "alts": "G", "genotype": g,
+         "drug": "warfarin", "conclusion": f"{g} says", "pmid": pmid}
+        for g, pmid in (("A/G", "PMID:23698643"), ("G/G", "not a pmid"))]))
+    result = F.find(output, [module])
+    assert result.frame["pmids"].to_list() == [["23698643"]]

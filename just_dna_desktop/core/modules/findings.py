@@ -284,10 +284,16 @@ def _calls(output: Path, columns: set[str], sites: list[pl.DataFrame], match_by:
     if match_by == "position":
         starts = _starts(every.filter(pl.col("start").is_not_null()))
         named = every.filter(pl.col("start").is_null())["rsid"].drop_nulls().unique()
-        own_id = _first_rsid(pl.col("id")) if "id" in columns else pl.lit(None, pl.Utf8)
+        # A site without coordinates is named by rsID: the file's own ID, else the reference's
+        # rsID at that position (most callers write "." as the ID).
+        own_id = pl.coalesce(
+            _first_rsid(pl.col("id")) if "id" in columns else pl.lit(None, pl.Utf8),
+            pl.col("rsid").str.to_lowercase() if "rsid" in columns else pl.lit(None, pl.Utf8))
         wanted = pl.col("start").is_in(starts.implode())
         if named.len() and "id" in columns:
             wanted = wanted | _may_name(pl.col("id"), named)
+        if named.len() and "rsid" in columns:
+            wanted = wanted | pl.col("rsid").str.to_lowercase().is_in(named.implode())
         calls = scan.filter(wanted).select(
             own_id.alias("rsid"), "chrom", pl.col("start").cast(pl.Int64), "ref",
             _column("gt", columns), _column("filter", columns), "genotype", "zygosity",
@@ -398,14 +404,18 @@ def _with_studies(found: pl.DataFrame, module: InstalledModule) -> pl.DataFrame:
     found = found.with_columns(_by_rsid=pl.col("rsid"), _by_position=position)
     keys = pl.concat([found["_by_rsid"], found["_by_position"]]).drop_nulls().unique()
     studies = None if found.is_empty() else read_studies(module.folder, keys=keys)
+    # A drug table cites in its own `pmid` column; studies.parquet, where there is one, first.
+    own = pl.when(pl.col("pmid").str.contains(r"^\d{1,8}$")).then(pl.concat_list("pmid")) \
+        if "pmid" in found.columns else pl.lit(None, pl.List(pl.Utf8))
     if studies is None:
-        return found.with_columns(pmids=pl.lit([], pl.List(pl.Utf8))) \
+        return found.with_columns(pmids=own.fill_null(pl.lit([], pl.List(pl.Utf8)))) \
             .drop("_by_rsid", "_by_position")
     found = found.join(studies.rename({"pmids": "_p1"}), left_on="_by_rsid", right_on="key",
                        how="left")
     found = found.join(studies.rename({"pmids": "_p2"}), left_on="_by_position", right_on="key",
                        how="left")
-    return found.with_columns(pmids=pl.coalesce("_p1", "_p2").fill_null(pl.lit([], pl.List(pl.Utf8)))) \
+    return found.with_columns(pmids=pl.coalesce("_p1", "_p2", own)
+                              .fill_null(pl.lit([], pl.List(pl.Utf8)))) \
         .drop("_by_rsid", "_by_position", "_p1", "_p2")
 
 

@@ -55,6 +55,7 @@ LEAD_COLUMNS = {
     "conclusion": "str", "clin_sig": "str", "direction": "str", "stat_significance": "str",
     "evidence_level": "str", "drug": "str", "response": "str", "phenotype_category": "str",
     "requires_callable": "bool", "gene": "str",
+    "pmid": "str",  # a drug table's own citation (weights cite through studies.parquet)
 }
 
 
@@ -200,7 +201,10 @@ def read_lead_table(folder: Path, sites: Any = None) -> Any:
     exprs = []
     for name, kind in LEAD_COLUMNS.items():
         dtype = {"str": pl.Utf8, "int": pl.Int64, "float": pl.Float64, "bool": pl.Boolean}[kind]
-        if name in schema:
+        if name == "pmid" and name in schema:  # `PMID:123` as `123`, as studies are read
+            exprs.append(pl.col(name).cast(pl.Utf8).str.replace(r"(?i)^\s*pmid:\s*", "")
+                         .str.strip_chars())
+        elif name in schema:
             exprs.append(pl.col(name).cast(dtype, strict=False))
         else:
             exprs.append(pl.lit(None, dtype=dtype).alias(name))
