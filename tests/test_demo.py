@@ -218,3 +218,21 @@ def test_demo_vcf_reads_as_the_file_says():
     header, alleles = read_alleles(DEMO_VCF)
     assert header.samples == ["HG00096"] and header.build == "GRCh38"
     assert alleles["id"].to_list() == vcf_ids()
+
+
+def test_the_demo_shows_findings_from_its_own_modules_and_installs_none_for_the_person(
+        tmp_path, capsys):
+    """The demo installs its bundled test modules in its throw-away workspace only: the person's
+    own cache (JUST_DNA_PIPELINES_CACHE_DIR, set by conftest) gets no module."""
+    import os
+
+    from just_dna_desktop.core.modules.store import ModuleStore
+
+    assert cli.main(["demo", "--json"]) == 0
+    run = json.loads(capsys.readouterr().out)
+    by_name = {m["name"]: m for m in run["findings"]["modules"]}
+    assert sorted(by_name) == ["clinvar_app_demo", "pgx_cpic", "traits_demo"]
+    assert (by_name["clinvar_app_demo"]["findings"], by_name["clinvar_app_demo"]["verified"]) == \
+        (3, True)
+    assert run["chip_sample"]["findings"]["findings"] == run["findings"]["findings"] == 3
+    assert ModuleStore(Path(os.environ["JUST_DNA_PIPELINES_CACHE_DIR"])).installed() == []

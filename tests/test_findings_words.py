@@ -21,6 +21,8 @@ from just_dna_desktop.core.results.plain_words import (
 from just_dna_desktop.core.results.sample_findings import (
     arrange, findings_document, priority_rank, read_sample_findings)
 
+from just_dna_desktop.core.reference.demo import DEMO_MODULES_DIR
+
 from findings_words_data import (annotated_sample, install, run_findings, standard_modules,
                                  trait, write_weights_module)
 
@@ -317,14 +319,13 @@ def test_what_became_of_a_modules_sites_in_words():
 def test_the_demo_with_the_compiled_test_modules(tmp_path, source):
     """The bundled demo sample (a VCF, and its 23andMe-layout twin read by rsID) with the three
     modules the real compiler made (tests/data/modules): the same words either way."""
-    from pathlib import Path
 
     from just_dna_desktop.core.engine.annotate import annotate_vcf
     from just_dna_desktop.core.reference.demo import DEMO_CHIP, DEMO_REFERENCE_DIR, DEMO_VCF
     from just_dna_desktop.core.results.report import render_report
     from just_dna_desktop.core.results.summary import summarize
 
-    compiled = Path(__file__).parent / "data" / "modules" / "compiled"
+    compiled = DEMO_MODULES_DIR
     output = tmp_path / "output" / "demo" / "HG00096" / "user_annotated_vcf.parquet"
     annotate_vcf(DEMO_VCF if source == "vcf" else DEMO_CHIP, DEMO_REFERENCE_DIR, output,
                  user="demo", sample="HG00096")

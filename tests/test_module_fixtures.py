@@ -1,4 +1,4 @@
-"""The test modules in tests/data/modules are what they claim to be: intact, on GRCh38's forward
+"""The test modules (authored in tests/data/modules/src, compiled into the demo's resources) are what they claim to be: intact, on GRCh38's forward
 strand, and worded for a person. Only the data is checked here; loading them is core/modules' job."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from just_dna_desktop.core.reference.demo import DEMO_REFERENCE_DIR, DEMO_VCF
+from just_dna_desktop.core.reference.demo import DEMO_MODULES_DIR, DEMO_REFERENCE_DIR, DEMO_VCF
 
 MODULES = Path(__file__).resolve().parent / "data" / "modules"
-COMPILED = sorted(p for p in (MODULES / "compiled").iterdir() if p.is_dir() and not p.name.startswith("."))
+COMPILED = sorted(p for p in DEMO_MODULES_DIR.iterdir() if p.is_dir() and not p.name.startswith("."))
 DEMO_SLICE = DEMO_REFERENCE_DIR / "data" / "homo_sapiens-chr21.parquet"
 LEAD_TABLES = ("weights.parquet", "pharm_variants.parquet")  # the two lead tables these modules use
 
@@ -105,7 +105,7 @@ def test_the_clinvar_panel_covers_carried_hom_ref_and_absent_demo_sites():
         if not line.startswith("#"):
             fields = line.split("\t")
             calls[fields[2]] = fields[9]
-    sites = set(_lead_table(MODULES / "compiled" / "clinvar_app_demo")["rsid"])
+    sites = set(_lead_table(DEMO_MODULES_DIR / "clinvar_app_demo")["rsid"])
     carried = {s for s in sites if s in calls and calls[s] != "0|0"}
     hom_ref = {s for s in sites if calls.get(s) == "0|0"}
     absent = sites - set(calls)
@@ -123,7 +123,7 @@ def test_conclusions_never_tell_a_person_to_avoid_or_stop_anything(module):
 
 
 def test_drug_rows_with_a_variant_send_the_person_to_a_doctor_or_pharmacist():
-    rows = pl.read_parquet(MODULES / "compiled" / "pgx_cpic" / "pharm_variants.parquet")
+    rows = pl.read_parquet(DEMO_MODULES_DIR / "pgx_cpic" / "pharm_variants.parquet")
     with_variant = rows.filter(pl.col("genotype") != pl.col("ref") + "/" + pl.col("ref"))
     assert with_variant.height == 16
     for row in with_variant.iter_rows(named=True):

@@ -104,9 +104,15 @@ def run_demo(args: argparse.Namespace) -> int:
         for name, folder in folders_inside(demo_dir()).items():
             setattr(args, name, folder)
     settings = settings_from_flags(args)
+    if throw_away:  # its own modules too, so it shows findings with no download
+        from ..core.modules.store import ModuleStore, install_demo_modules
+
+        installed = install_demo_modules(ModuleStore(settings.cache_dir))
     if not args.json and throw_away:
         print(f"demo workspace (throw-away; the next start of the program removes it): "
               f"{settings.data_dir}")
+        print(f"demo modules (test data, not medical advice): "
+              f"{', '.join(m.name for m in installed)}")
     runs = [_annotate_recorded(args, settings, path, DEMO_REFERENCE_DIR,
                                settings.output_file(DEMO_USER, sample), DEMO_USER, sample)
             for path, sample in ((DEMO_VCF, demo_sample_name()),

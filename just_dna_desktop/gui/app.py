@@ -109,6 +109,10 @@ def create_window(args: argparse.Namespace, ask: startup.Ask | None = None):
     sweep_workspace(settings.input_dir, settings.output_dir,
                     [prepared_dir(settings.reference_dir),
                      *ModuleStore(settings.cache_dir).trees()])
+    if args.demo:  # its own modules too (test data), so it shows findings with no download
+        from ..core.modules.store import install_demo_modules
+
+        install_demo_modules(ModuleStore(settings.cache_dir))
     window = MainWindow(settings, reference_dir=DEMO_REFERENCE_DIR if args.demo else None,
                         demo=args.demo)
     if moved_to is not None:

@@ -7,7 +7,6 @@ call, 2 not in the file; tests/data/modules/README.md)."""
 import logging
 import os
 import shutil
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -15,9 +14,10 @@ import polars as pl
 from pipeline_helpers import requested, tick
 from just_dna_desktop.core.modules.findings import read_findings
 from just_dna_desktop.core.modules.store import ModuleStore
+from just_dna_desktop.core.reference.demo import DEMO_MODULES_DIR
 from just_dna_desktop.pipelines import defs
 
-MODULES = Path(__file__).parents[1] / "data" / "modules" / "compiled"
+MODULES = DEMO_MODULES_DIR
 PARTITION = "anton/my-sample"
 
 

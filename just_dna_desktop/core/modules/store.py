@@ -323,3 +323,12 @@ def _from_entry(name: str, entry: dict[str, Any]) -> InstalledModule:
     values["folder"] = Path(values["folder"])
     return InstalledModule(name=name, **values)
 
+
+def install_demo_modules(store: ModuleStore) -> list[InstalledModule]:
+    """The demo's bundled modules (test data compiled by the reference compiler), installed in
+    the demo's own throw-away cache, so the demo shows findings with no download."""
+    from ..reference.demo import DEMO_MODULES_DIR
+    from .format import is_module
+
+    return [store.add_folder(folder) for folder in sorted(DEMO_MODULES_DIR.iterdir())
+            if is_module(folder)]

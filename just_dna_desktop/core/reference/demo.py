@@ -11,6 +11,9 @@ DEMO_DIR = RESOURCES_DIR / "demo"
 DEMO_VCF = DEMO_DIR / "HG00096_chr21.vcf"
 DEMO_CHIP = DEMO_DIR / "HG00096_chr21_23andme.txt"  # scripts/make_demo_chip.py
 DEMO_REFERENCE_DIR = DEMO_DIR / "ensembl_variations"
+# Annotation modules compiled from tests/data/modules/src (scripts/compile_test_modules.sh): test
+# data that the demo installs in its throw-away workspace, so it shows findings with no download.
+DEMO_MODULES_DIR = DEMO_DIR / "modules"
 DEMO_USER = "demo"
 # What a run against the bundled slice records as its reference revision (the slice has no Hub
 # manifest: without this, a demo result said "reference revision unknown").

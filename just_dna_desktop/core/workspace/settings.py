@@ -229,12 +229,13 @@ def _require_folders(**folders: Path) -> None:
 
 
 def folders_inside(data_dir: Path) -> dict[str, Path]:
-    """Folder flags that put a whole workspace (input, output, settings and history) in
+    """Folder flags that put a whole workspace (input, output, settings, history, modules) in
     `data_dir`, whatever the environment says: a throw-away demo workspace must not reach into
     the person's own through JUST_DNA_DESKTOP_HOME or JUST_DNA_PIPELINES_INPUT_DIR."""
     data_dir = Path(data_dir)
     return {"data_dir": data_dir, "state_dir": data_dir / "interim",
-            "input_dir": data_dir / "input" / "users", "output_dir": data_dir / "output" / "users"}
+            "input_dir": data_dir / "input" / "users", "output_dir": data_dir / "output" / "users",
+            "cache_dir": data_dir / "cache"}  # its modules too (the reference: the bundled slice)
 
 
 def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
