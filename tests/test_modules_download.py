@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from just_dna_desktop.core import hub as hub_transfer
+
 from just_dna_desktop.core import hub as transfer
 from just_dna_desktop.core.cancel import CancelToken
 from just_dna_desktop.core.errors import Cancelled, UserError
@@ -426,7 +428,7 @@ def test_one_download_at_a_time(hub, store):
     from filelock import FileLock
 
     store.root.mkdir(parents=True)
-    with FileLock(str(store.root / download.LOCK_NAME)):
+    with FileLock(str(store.root / hub_transfer.LOCK_NAME)):
         with pytest.raises(transfer.DownloadError, match="another module download"):
             get(store, available(["pharmgkb"]))
     assert get(store, available(["pharmgkb"]))["pharmgkb"].module is not None

@@ -23,6 +23,7 @@ message; the token is never put in a message or a log.
 from __future__ import annotations
 
 import collections
+import contextlib
 import errno
 import hashlib
 import os
@@ -48,6 +49,7 @@ PROGRESS_INTERVAL = 0.1  # at most this often a progress callback (GUI signals a
 CANCEL_POLL = 0.1
 HASH_CHUNK = 1 << 20
 PARTIAL_SUFFIX = ".incomplete"
+LOCK_NAME = ".just-dna-download.lock"
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -190,6 +192,24 @@ def sha256_of(path: Path, on_bytes: Callable[[int], None] | None = None,
             if on_bytes is not None:
                 on_bytes(len(chunk))
     return hasher.hexdigest()
+
+
+@contextlib.contextmanager
+def download_lock(folder: Path, what: str = "download") -> Iterator[None]:
+    """One download into `folder` at a time (the window and the command line may both try)."""
+    from filelock import FileLock, Timeout
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(folder / LOCK_NAME), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise DownloadError(f"another {what} into {folder} is running: wait for it to finish or "
+                            f"cancel it") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # --- progress -------------------------------------------------------------------------------------

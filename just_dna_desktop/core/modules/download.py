@@ -11,17 +11,16 @@ folder source, the module is copied. Either way the store installs it only once 
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from ..cancel import CancelToken
 from ..errors import UserError
 from ..hub import (MAX_ATTEMPTS, RETRY_WAIT, DiskSpaceError, DownloadError, Progress,
                    ProgressMeter, RemoteFile, RemoteListing, auth_headers, disk_free_bytes,
-                   fetch_file, file_url, format_bytes, partial_size)
+                   download_lock, fetch_file, file_url, format_bytes, partial_size)
 from .format import MANIFEST_NAME, check_module_name
 from .sources import AvailableModule
 from ..housekeeping import remove, temp_dir
@@ -29,7 +28,6 @@ from .store import InstalledModule, ModuleStore, copy_module
 from .verify import ModuleRefused, verify_module
 
 INCOMING = ".incoming"
-LOCK_NAME = ".just-dna-download.lock"
 
 
 @dataclass
@@ -50,7 +48,7 @@ def get_modules(store: ModuleStore, modules: list[AvailableModule], *,
     cancel = cancel or CancelToken()
     for module in modules:
         check_module_name(module.name)
-    with _download_lock(store.root):
+    with download_lock(store.root, "module download"):
         hub_modules = [m for m in modules if m.source.kind == "hub"]
         _check_space(store, hub_modules)
         meter = ProgressMeter(progress, sum(m.size for m in hub_modules),
@@ -180,21 +178,3 @@ def _check_space(store: ModuleStore, modules: list[AvailableModule]) -> None:
     if needed > free:
         raise DiskSpaceError(f"not enough free disk space in {store.root}: the modules need "
                              f"{format_bytes(needed)} more, only {format_bytes(free)} is free")
-
-
-@contextlib.contextmanager
-def _download_lock(root: Path) -> Iterator[None]:
-    """One module download per cache at a time (the window and the command line may both try)."""
-    from filelock import FileLock, Timeout
-
-    root.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(root / LOCK_NAME), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise DownloadError(f"another module download into {root} is running: wait for it to "
-                            f"finish or cancel it") from None
-    try:
-        yield
-    finally:
-        lock.release()

@@ -9,9 +9,8 @@ re-hashing), and the prepared copies built right after the files arrive.
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,11 +23,11 @@ from ..cancel import CancelToken
 from ..hub import (MAX_ATTEMPTS, RETRY_WAIT, AuthError, ChecksumError,  # noqa: F401
                    ConnectionFailedError, DiskSpaceError, DownloadError, NotFoundError,
                    OfflineError, Progress, ProgressMeter, RemoteFile, RemoteListing, auth_headers,
-                   disk_free_bytes, fetch_file, file_url, format_bytes, format_duration,
-                   hub_endpoint, is_offline, list_dataset, partial_size, sha256_of)
+                   disk_free_bytes, download_lock, fetch_file, file_url, format_bytes,
+                   format_duration, hub_endpoint, is_offline, list_dataset, partial_size,
+                   sha256_of)
 
 DEFAULT_REPO = "just-dna-seq/ensembl_variations"
-LOCK_NAME = ".just-dna-download.lock"
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -149,26 +148,9 @@ def download_reference(reference_dir: Path, *, repo_id: str = DEFAULT_REPO, revi
     selected = select_files(listing, reference.parse_chromosomes(chromosomes))
     cancel.raise_if_cancelled()
     reference_dir.mkdir(parents=True, exist_ok=True)
-    with _download_lock(reference_dir):
+    with download_lock(reference_dir):
         return _sync(reference_dir, listing, selected, progress, cancel, token, max_attempts,
                      retry_wait, started)
-
-
-@contextlib.contextmanager
-def _download_lock(reference_dir: Path) -> Iterator[None]:
-    """One download per cache at a time (the window and the command line may both try)."""
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(str(reference_dir / LOCK_NAME), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise DownloadError(f"another download into {reference_dir} is running: wait for it "
-                            f"to finish or cancel it") from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def _sync(reference_dir: Path, listing: RemoteListing, selected: list[RemoteFile],
