@@ -65,6 +65,32 @@ NO_EFFECT_KNOWN = "no effect known"
 EFFECTS = (RAISES, LOWERS, NO_EFFECT_KNOWN)
 
 NOT_A_DIAGNOSIS = "This is not a diagnosis."
+# The sentences around the findings, the same in the report and the Summary tab.
+FINDINGS_INTRO = ("curated tables that say what a genotype means. Each finding says first what "
+                  "you have, then what it means; the details for a professional (the variant's "
+                  "ID, position and studies) are folded under it. A finding is what a module "
+                  "says about a genotype like yours, not a judgement about you.")
+LADDER_INTRO = "How sure each finding is, always in one of four words, from the module's own grading:"
+MEDICINES_INTRO = ("What the modules say about how your genes may shape a medicine's effect, by "
+                   "medicine, surest first, one row per module. A genotype is one of many things "
+                   "that shape how a medicine works for you: only your doctor or pharmacist can "
+                   "weigh them together.")
+NO_MEDICINE_FINDING = "None of the modules has a finding about a medicine for your genotypes."
+NO_EXPLANATION = "The module gives no explanation."
+DETAILS_FOLD = "Details for a professional"
+SCORING = "In this module's scoring"
+# The details for a professional, by the findings table's column (and the module that made it).
+DETAIL_LABELS = {
+    "rsid": "rsID", "genotype": "genotype", "position": "position (GRCh38)", "gene": "gene",
+    "phenotype": "phenotype", "category": "category", "pmids": "studies", "weight": "weight",
+    "state": "state", "direction": "direction", "clin_sig": "clinical significance",
+    "evidence_level": "evidence level (ClinPGx)",
+    "stat_significance": "statistical significance", "drug": "drug", "response": "response",
+    "phenotype_category": "phenotype category", "priority": "priority",
+    "matched_by": "matched by", "module": "module",
+}
+MATCHED_BY_WORDS = {"rsid": "rsID", "position": "position"}
+
 NOT_STATED = "not stated"  # an empty field in the details
 UNVERIFIED = "unverified"  # beside every module without a manifest that vouched for its files
 
@@ -211,6 +237,46 @@ def medicines_of(row: Mapping[str, Any]) -> list[tuple[str, bool]]:
     if isinstance(gene, str) and gene.strip():
         return [(f"Medicines linked to {gene.strip()}", False)]
     return [("A medicine the module does not name", False)]
+
+
+def findings_count(count: int, modules: int) -> str:
+    """`3 findings from 2 annotation modules`."""
+    return (f"{count:,} finding{'' if count == 1 else 's'} from {modules} annotation "
+            f"module{'' if modules == 1 else 's'}")
+
+
+def weight_in_words(weight: Any) -> str | None:
+    """A finding's weight with what its sign means; None when the module gives none."""
+    if not isinstance(weight, (int, float)) or isinstance(weight, bool):
+        return None
+    return f"{weight:g} (the module's own scale: below 0 counts against you, above 0 for you)"
+
+
+def reference_allele_in_words(ref: Any) -> str:
+    return f", reference allele {ref}" if ref else ""
+
+
+def not_in_file_in_words(match_by: str | None) -> str:
+    """Why a module site can be "not in your file", for the way the file was read."""
+    if match_by == "rsid":
+        return ("Your file was read by rsID (a genotyping chip, or a file on another genome "
+                "build). A module site \u201cnot in your file\u201d is one the file did not call: "
+                "the chip does not test it, or gave no call there.")
+    return ("Your file was read by position (a VCF on GRCh38). A VCF usually lists only the "
+            "places where you differ from the reference genome, so a module site \u201cnot in "
+            "your file\u201d was not read: you may have the reference version there, or it was "
+            "not sequenced. It is never taken for the usual genotype.")
+
+
+def nothing_about(drug: str) -> str:
+    """A module that covers medicines, about one it said nothing about for this person."""
+    return f"no finding about {drug} for your genotypes"
+
+
+def about_medicines(count: int) -> str:
+    """A module's section, about its findings said under Medicines instead."""
+    return (f"{count:,} of its findings {'is' if count == 1 else 'are'} about medicines: see "
+            "Medicines above.")
 
 
 def drug_advice(drug: str | None) -> str:

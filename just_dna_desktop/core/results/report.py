@@ -29,9 +29,12 @@ from ..errors import UserError, write_failure
 from ..housekeeping import discard, temp_file
 from ..reference.cache import sort_key
 from .links import clinvar_url, dbsnp_url, pubmed_url
-from .plain_words import (EVIDENCE_LADDER, EVIDENCE_MEANING, NOT_A_DIAGNOSIS, NOT_STATED,
-                          SITE_MEANING, SITE_WORDS, UNVERIFIED, evidence_rank,
-                          sites_in_words)
+from .plain_words import (DETAIL_LABELS, DETAILS_FOLD, EVIDENCE_LADDER, EVIDENCE_MEANING,
+                          FINDINGS_INTRO, LADDER_INTRO, MATCHED_BY_WORDS, MEDICINES_INTRO,
+                          NO_EXPLANATION, NO_MEDICINE_FINDING, NOT_A_DIAGNOSIS, NOT_STATED,
+                          SCORING, SITE_MEANING, SITE_WORDS, UNVERIFIED, about_medicines,
+                          evidence_rank, findings_count, not_in_file_in_words, nothing_about,
+                          reference_allele_in_words, sites_in_words, weight_in_words)
 from .sample_findings import DrugGroup, Finding, ModuleSection, SampleFindings
 from .summary import UNMATCHED, SampleSummary, maf_bin_label
 from .svg_charts import column_chart, row_chart
@@ -445,21 +448,16 @@ def _findings_intro(found: SampleFindings) -> str:
     ladder = "".join(f"<dt>{_evidence(word)}</dt><dd>{escape(EVIDENCE_MEANING[word])}</dd>"
                      for word in EVIDENCE_LADDER)
     return ("<section id='findings'><h2>What your genome says</h2>"
-            f"<p>{_number(found.count)} finding{'' if found.count == 1 else 's'} from "
-            f"{modules} annotation module{'' if modules == 1 else 's'}: curated tables that say "
-            "what a genotype means. Each finding says first what you have, then what it means; "
-            "the details for a professional (the variant's ID, position and studies) are folded "
-            "under it. A finding is what a module says about a genotype like yours, not a "
-            f"judgement about you. {NOT_A_DIAGNOSIS}</p>"
-            "<p>How sure each finding is, always in one of four words, from the module's own "
-            f"grading:</p><dl class='ladder'>{ladder}</dl></section>")
+            f"<p>{findings_count(found.count, modules)}: {FINDINGS_INTRO} "
+            f"{NOT_A_DIAGNOSIS}</p>"
+            f"<p>{LADDER_INTRO}</p><dl class='ladder'>{ladder}</dl></section>")
 
 
 def _finding(finding: Finding, section: ModuleSection, result: str | None = None) -> str:
     conclusion = finding.row.get("conclusion")
     meaning = escape(conclusion.strip()) if isinstance(conclusion, str) and conclusion.strip() \
-        else "The module gives no explanation."
-    effect = f" · In this module's scoring: {escape(finding.effect)}" if finding.effect else ""
+        else NO_EXPLANATION
+    effect = f" · {SCORING}: {escape(finding.effect)}" if finding.effect else ""
     return ("<div class='finding'>"
             f"<p class='result'>{escape(result or finding.result)}</p>"
             f"<p class='meaning'>{meaning}</p>"
@@ -483,49 +481,43 @@ def _details(finding: Finding, section: ModuleSection) -> str:
     start = row.get("start")
     position = (f"{escape(str(row.get('chrom')))}:{_number(start)}" if row.get("chrom") and
                 isinstance(start, int) else f"<em>{NOT_STATED}</em>")
-    if row.get("ref"):
-        position += f", reference allele {escape(str(row['ref']))}"
+    position += escape(reference_allele_in_words(row.get("ref")))
     studies = [(pmid, pubmed_url(pmid)) for pmid in row.get("pmids") or []]
     studies_html = ", ".join(
         f"<a class='out' href='{escape(link)}' rel='noopener noreferrer' target='_blank'>"
         f"PubMed {escape(pmid)}</a>" if link else escape(str(pmid)) for pmid, link in studies) \
         or f"<em>{NOT_STATED}</em>"
-    weight = row.get("weight")
-    weight_html = (f"{weight:g} (the module's own scale: below 0 counts against you, above 0 "
-                   "for you)" if isinstance(weight, (int, float)) else f"<em>{NOT_STATED}</em>")
+    weight = weight_in_words(row.get("weight"))
+    weight_html = weight if weight else f"<em>{NOT_STATED}</em>"
     version = section.about.get("version")
     module = (f"{_module_name(section)} ({escape(section.name)})"
               f"{' version ' + escape(str(version)) if version else ''}")
-    items = [("rsID", rsid_html), ("genotype", genotype), ("position (GRCh38)", position),
+    items = [("rsid", rsid_html), ("genotype", genotype), ("position", position),
              ("gene", text(row.get("gene"))), ("phenotype", text(row.get("phenotype"))),
-             ("category", text(row.get("category"))), ("studies", studies_html),
+             ("category", text(row.get("category"))), ("pmids", studies_html),
              ("weight", weight_html), ("state", text(row.get("state"))),
              ("direction", text(row.get("direction"))),
-             ("clinical significance", text(row.get("clin_sig"))),
-             ("evidence level (ClinPGx)", text(row.get("evidence_level"))),
-             ("statistical significance", text(row.get("stat_significance")))]
-    items += [(label, text(row.get(key))) for label, key in
-              (("drug", "drug"), ("response", "response"),
-               ("phenotype category", "phenotype_category")) if row.get(key)]
+             ("clin_sig", text(row.get("clin_sig"))),
+             ("evidence_level", text(row.get("evidence_level"))),
+             ("stat_significance", text(row.get("stat_significance")))]
+    items += [(key, text(row.get(key))) for key in ("drug", "response", "phenotype_category")
+              if row.get(key)]
     items += [("priority", text(row.get("priority"))),
-              ("matched by", text({"rsid": "rsID", "position": "position"}
-                                  .get(row.get("matched_by"), row.get("matched_by")))),
+              ("matched_by", text(MATCHED_BY_WORDS.get(row.get("matched_by"),
+                                                       row.get("matched_by")))),
               ("module", module)]
-    rows = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in items)
-    return (f"<details class='pro'><summary>Details for a professional</summary>"
+    rows = "".join(f"<dt>{DETAIL_LABELS[key]}</dt><dd>{value}</dd>" for key, value in items)
+    return (f"<details class='pro'><summary>{DETAILS_FOLD}</summary>"
             f"<dl class='about'>{rows}</dl></details>")
 
 
 def _medicines(found: SampleFindings) -> str:
-    head = ("<section id='medicines'><h2>Medicines</h2><p class='muted'>What the modules say "
-            "about how your genes may shape a medicine's effect, by medicine, surest first, one "
-            "row per module. A genotype is one of many things that shape how a medicine works for "
-            "you: only your doctor or pharmacist can weigh them together.</p>")
+    head = f"<section id='medicines'><h2>Medicines</h2><p class='muted'>{MEDICINES_INTRO}</p>"
     quiet = found.drugs_not_found()
     tail = f"<p class='muted'>{escape(quiet)}</p>" if quiet else ""
     if not found.drugs_found:
-        said = ("None of the modules has a finding about a medicine for your genotypes."
-                if found.sections else "No module was applied, so nothing is known here.")
+        said = NO_MEDICINE_FINDING if found.sections else \
+            "No module was applied, so nothing is known here."
         return f"{head}<p>{said}</p>{tail}</section>"
     return head + "".join(_drug(group) for group in found.drugs_found) + tail + "</section>"
 
@@ -541,8 +533,8 @@ def _drug(group: DrugGroup) -> str:
                   for finding in source.findings]
         parts.append("</div>")
     for section in group.nothing_from:
-        parts.append(f"<div class='source'><p class='from'>From {_module_name(section)}: no "
-                     f"finding about {escape(group.name)} for your genotypes.</p></div>")
+        parts.append(f"<div class='source'><p class='from'>From {_module_name(section)}: "
+                     f"{escape(nothing_about(group.name))}.</p></div>")
     return "".join(parts) + "</article>"
 
 
@@ -559,8 +551,7 @@ def _modules(found: SampleFindings) -> str:
                      f"<p class='muted'>{' · '.join(counts)}</p>")
         medicines = len(section.about_medicines)
         if medicines:
-            parts.append(f"<p>{_number(medicines)} of its findings {'is' if medicines == 1 else 'are'}"
-                         " about medicines: see Medicines above.</p>")
+            parts.append(f"<p>{escape(about_medicines(medicines))}</p>")
         parts += [_finding(finding, section) for finding in section.general]
         if not section.findings:
             parts.append(f"<p>No findings. {escape(sites_in_words(section.about))}</p>")
@@ -578,16 +569,7 @@ def _not_checked(found: SampleFindings | None) -> str:
         return (head + "<p>The annotation modules have not run for this result (it was made "
                 "before any was installed, or by an earlier version), so it has no findings. "
                 "If no modules are installed, see <code>modules get</code>.</p>" + end)
-    if found.match_by == "rsid":
-        why = ("Your file was read by rsID (a genotyping chip, or a file on another genome "
-               "build). A module site “not in your file” is one the file did not call: the chip "
-               "does not test it, or gave no call there.")
-    else:
-        why = ("Your file was read by position (a VCF on GRCh38). A VCF usually lists only the "
-               "places where you differ from the reference genome, so a module site “not in your "
-               "file” was not read: you may have the reference version there, or it was not "
-               "sequenced. It is never taken for the usual genotype.")
-    parts = [head, f"<p>{escape(why)}</p>"]
+    parts = [head, f"<p>{escape(not_in_file_in_words(found.match_by))}</p>"]
     if found.sections:
         columns = ("other_genotype", "not_in_file", "filtered", "mismatched", "not_looked_up")
         labels = ["module", "version", "curator", "licence", "files", "sites", "findings",

@@ -32,7 +32,7 @@ from ..layout import sample_name
 from ..modules.findings import annotation_stamp, findings_path, read_findings
 from .plain_words import (EVIDENCE_LADDER, NOT_A_DIAGNOSIS, UNVERIFIED, drug_advice,
                           effect_of, evidence_of, evidence_rank, is_about_a_medicine,
-                          medicines_of, result_in_words, sites_in_words)
+                          medicines_of, nothing_about, result_in_words, sites_in_words)
 
 PRIORITY_RANK = {"critical": 0, "very high": 0, "highest": 0, "urgent": 0, "high": 1,
                  "medium": 2, "moderate": 2, "normal": 2, "low": 3, "very low": 4, "lowest": 4,
@@ -282,7 +282,7 @@ class SampleFindings:
                 for finding in source.findings:
                     lines.append(f"  {source.section.label}: {finding.result} "
                                  f"[{finding.evidence}]")
-            lines += [f"  {m.label}: no finding about {group.name} for your genotypes"
+            lines += [f"  {m.label}: {nothing_about(group.name)}"
                       for m in group.nothing_from]
         if self.drugs_not_found():
             lines += ["", self.drugs_not_found()]
