@@ -65,7 +65,13 @@ NO_EFFECT_KNOWN = "no effect known"
 EFFECTS = (RAISES, LOWERS, NO_EFFECT_KNOWN)
 
 NOT_A_DIAGNOSIS = "This is not a diagnosis."
-# The sentences around the findings, the same in the report and the Summary tab.
+# The headings and sentences around the findings, the same in the report and the Summary tab.
+FINDINGS_HEADING = "What your genome says"
+MEDICINES_HEADING = "Medicines"
+MODULES_HEADING = "What each module says"
+NOT_CHECKED_HEADING = "What could not be checked"
+HOW_SURE = "How sure"
+NO_FINDINGS = "No findings."
 FINDINGS_INTRO = ("curated tables that say what a genotype means. Each finding says first what "
                   "you have, then what it means; the details for a professional (the variant's "
                   "ID, position and studies) are folded under it. A finding is what a module "

@@ -30,11 +30,13 @@ from ..housekeeping import discard, temp_file
 from ..reference.cache import sort_key
 from .links import clinvar_url, dbsnp_url, pubmed_url
 from .plain_words import (DETAIL_LABELS, DETAILS_FOLD, EVIDENCE_LADDER, EVIDENCE_MEANING,
-                          FINDINGS_INTRO, LADDER_INTRO, MATCHED_BY_WORDS, MEDICINES_INTRO,
-                          NO_EXPLANATION, NO_MEDICINE_FINDING, NOT_A_DIAGNOSIS, NOT_STATED,
-                          SCORING, SITE_MEANING, SITE_WORDS, UNVERIFIED, about_medicines,
-                          evidence_rank, findings_count, not_in_file_in_words, nothing_about,
-                          reference_allele_in_words, sites_in_words, weight_in_words)
+                          FINDINGS_HEADING, FINDINGS_INTRO, HOW_SURE, LADDER_INTRO,
+                          MATCHED_BY_WORDS, MEDICINES_HEADING, MEDICINES_INTRO, MODULES_HEADING,
+                          NO_EXPLANATION, NO_FINDINGS, NO_MEDICINE_FINDING, NOT_A_DIAGNOSIS,
+                          NOT_CHECKED_HEADING, NOT_STATED, SCORING, SITE_MEANING, SITE_WORDS,
+                          UNVERIFIED, about_medicines, evidence_rank, findings_count,
+                          not_in_file_in_words, nothing_about, reference_allele_in_words,
+                          sites_in_words, weight_in_words)
 from .sample_findings import DrugGroup, Finding, ModuleSection, SampleFindings
 from .summary import UNMATCHED, SampleSummary, maf_bin_label
 from .svg_charts import column_chart, row_chart
@@ -447,7 +449,7 @@ def _findings_intro(found: SampleFindings) -> str:
     modules = len(found.sections)
     ladder = "".join(f"<dt>{_evidence(word)}</dt><dd>{escape(EVIDENCE_MEANING[word])}</dd>"
                      for word in EVIDENCE_LADDER)
-    return ("<section id='findings'><h2>What your genome says</h2>"
+    return (f"<section id='findings'><h2>{FINDINGS_HEADING}</h2>"
             f"<p>{findings_count(found.count, modules)}: {FINDINGS_INTRO} "
             f"{NOT_A_DIAGNOSIS}</p>"
             f"<p>{LADDER_INTRO}</p><dl class='ladder'>{ladder}</dl></section>")
@@ -461,7 +463,7 @@ def _finding(finding: Finding, section: ModuleSection, result: str | None = None
     return ("<div class='finding'>"
             f"<p class='result'>{escape(result or finding.result)}</p>"
             f"<p class='meaning'>{meaning}</p>"
-            f"<p class='how'>How sure: {_evidence(finding.evidence)}{effect}</p>"
+            f"<p class='how'>{HOW_SURE}: {_evidence(finding.evidence)}{effect}</p>"
             f"{_details(finding, section)}</div>")
 
 
@@ -512,7 +514,7 @@ def _details(finding: Finding, section: ModuleSection) -> str:
 
 
 def _medicines(found: SampleFindings) -> str:
-    head = f"<section id='medicines'><h2>Medicines</h2><p class='muted'>{MEDICINES_INTRO}</p>"
+    head = f"<section id='medicines'><h2>{MEDICINES_HEADING}</h2><p class='muted'>{MEDICINES_INTRO}</p>"
     quiet = found.drugs_not_found()
     tail = f"<p class='muted'>{escape(quiet)}</p>" if quiet else ""
     if not found.drugs_found:
@@ -541,7 +543,7 @@ def _drug(group: DrugGroup) -> str:
 def _modules(found: SampleFindings) -> str:
     if not found.sections:
         return ""
-    parts = ["<section id='modules'><h2>What each module says</h2>"]
+    parts = [f"<section id='modules'><h2>{MODULES_HEADING}</h2>"]
     for section in found.sections:
         version = section.about.get("version")
         counts = [f"{_number(len(section.findings))} finding{'' if len(section.findings) == 1 else 's'}"]
@@ -554,14 +556,14 @@ def _modules(found: SampleFindings) -> str:
             parts.append(f"<p>{escape(about_medicines(medicines))}</p>")
         parts += [_finding(finding, section) for finding in section.general]
         if not section.findings:
-            parts.append(f"<p>No findings. {escape(sites_in_words(section.about))}</p>")
+            parts.append(f"<p>{NO_FINDINGS} {escape(sites_in_words(section.about))}</p>")
         parts.append("</article>")
     return "".join(parts) + "</section>"
 
 
 def _not_checked(found: SampleFindings | None) -> str:
     """What the modules could not check, who made them, and "not a diagnosis": at the end."""
-    head = "<section id='not-checked'><h2>What could not be checked</h2>"
+    head = f"<section id='not-checked'><h2>{NOT_CHECKED_HEADING}</h2>"
     end = f"<p><strong>{NOT_A_DIAGNOSIS}</strong> A finding says what a module's curators " \
           "wrote about a genotype; a doctor or genetic counsellor can say what it means for you.</p>" \
           "</section>"
