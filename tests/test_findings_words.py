@@ -313,6 +313,9 @@ def test_what_became_of_a_modules_sites_in_words():
         {"sites": 1_204, "other_genotype": 1_200, "filtered": 3, "mismatched": 1}) == \
         ("Of its 1,204 sites: 1,200 checked, with nothing said about your genotype, 3 filtered "
          "out by your file's quality check, 1 with a call that did not fit.")
+    # every site a finding: never "none in your file", which it said before
+    assert plain_words.sites_in_words({"sites": 3, "findings": 4}) == \
+        "Of its 3 sites: each gave a finding."
 
 
 @pytest.mark.parametrize("source", ["vcf", "chip"])

@@ -134,7 +134,10 @@ def sites_in_words(counts: Mapping[str, Any]) -> str:
     parts = [phrase.format(n=f"{counts[key]:,}") for key, phrase in _SITE_PHRASES.items()
              if isinstance(counts.get(key), int) and counts[key] > 0]
     head = f"Of its {sites:,} site{'' if sites == 1 else 's'}"
-    return f"{head}: {', '.join(parts)}." if parts else f"{head}: none in your file."
+    if parts:
+        return f"{head}: {', '.join(parts)}."
+    # No site fell short: every one was called and gave a finding (or there is none at all).
+    return f"{head}: each gave a finding." if sites else "It has no sites."
 
 
 _LEVEL = re.compile(r"(?i)^\s*(?:level\s*)?([1-4])\s*([ab])?\s*$")
