@@ -1,5 +1,6 @@
 """The list of jobs: each running job with its title, a progress bar, its message and a cancel
-button; then the samples queued for automatic annotation, with when they start and "Run now"."""
+button; then the samples queued for automatic annotation (or for their modules' findings alone),
+with when they start and "Run now"."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from .jobs import Job, JobManager
 # Queued samples listed one by one; the rest in one line. A row each for 500 samples held ~80 MB
 # in the window (the soak: 260 -> 177 MB) for a list nobody scrolls (the samples list marks each).
 MAX_QUEUE_ROWS = 20
+# What a queued sample waits for.
+ANNOTATION, FINDINGS = "annotation", "findings"
 
 
 class JobRow(QWidget):
@@ -57,6 +60,7 @@ class QueueRow(QWidget):
     def __init__(self, key: str, run_now: Signal, parent: QWidget | None = None):
         super().__init__(parent)
         self.key = key
+        self.waits_for = ANNOTATION
         self.name = ElidedLabel(f"{key}:", mode=Qt.TextElideMode.ElideMiddle)
         self.when = QLabel()
         self.run_button = QPushButton("Run now")
@@ -79,7 +83,8 @@ class QueueRow(QWidget):
             when = "next"  # after the running annotation (one at a time)
         else:
             when = f"after {place} other{'s' if place != 1 else ''}"
-        self.when.setText(f"queued, {when}")
+        what = "findings queued" if self.waits_for == FINDINGS else "queued"
+        self.when.setText(f"{what}, {when}")
 
     def description(self) -> str:
         """The whole line, as a person reads it."""
@@ -117,17 +122,19 @@ class JobsPanel(QWidget):
             row.deleteLater()
         self._update_empty()
 
-    def set_queue(self, waiting: list[tuple[str, float | None]]) -> None:
-        """The automatic queue in order: (key, seconds until it may start, for the first)."""
+    def set_queue(self, waiting: list[tuple]) -> None:
+        """The automatic queue in order: (key, seconds until it may start[, what it waits for:
+        ANNOTATION, the default, or FINDINGS])."""
         shown = waiting[:MAX_QUEUE_ROWS]
-        keys = {key for key, _ in shown}
+        keys = {item[0] for item in shown}
         for key in [k for k in self.queue_rows if k not in keys]:
             self.queue_rows.pop(key).deleteLater()
-        for place, (key, seconds) in enumerate(shown):
+        for place, (key, seconds, *what) in enumerate(shown):
             row = self.queue_rows.get(key)
             if row is None:
                 row = self.queue_rows[key] = QueueRow(key, self.run_now, self)
                 self._layout.insertWidget(self._layout.indexOf(self.more), row)
+            row.waits_for = what[0] if what else ANNOTATION
             row.set_wait(place, seconds)
         rest = len(waiting) - len(shown)
         self.more.setText(f"… and {rest:,} more queued (the samples list shows each)")

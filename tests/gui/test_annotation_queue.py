@@ -1,6 +1,7 @@
 """The annotation queue alone, with a stand-in for the scheduler that runs in this process: each
 run reports half way, starts the live metrics on this process, and waits until the test lets it
-end or it is cancelled. The pool, the samples model and both panels are the real ones."""
+end or it is cancelled (a findings run ends at once). The pool, the samples model and both panels
+are the real ones."""
 
 import os
 import threading
@@ -27,6 +28,7 @@ pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
 class Waiting:
     user: str
     sample: str
+    reason: str = "new"
 
     @property
     def key(self) -> str:
@@ -47,7 +49,9 @@ class FakeScheduler:
         return list(self.queue)
 
     def waits(self):
-        return {item.key: self.wait.get(item.key, 0.0) for item in self.queue}
+        # findings alone never wait (as the core's scheduler)
+        return {item.key: 0.0 if item.reason == "modules" else self.wait.get(item.key, 0.0)
+                for item in self.queue}
 
     def run_now(self, sample, *, options=None, progress, cancel, on_event, on_start):
         return self._run(sample.key, "manual", progress, cancel, on_event, on_start, options)
@@ -56,6 +60,15 @@ class FakeScheduler:
         due = next(item for item in self.queue if not self.wait.get(item.key))
         self.queue.remove(due)
         return self._run(due.key, "auto", progress, cancel, on_event, on_start)
+
+    def run_findings(self, sample, *, trigger, progress, cancel, on_event, on_start):
+        self.runs.append((sample.key, trigger, {"findings": True}))
+        on_start(os.getpid())
+        progress(1.0, "3 findings")
+        return RunResult("succeeded", 2, {"findings": 3, "modules": []})
+
+    def dequeue(self, key):
+        self.queue[:] = [q for q in self.queue if q.key != key]
 
     def let_end(self, key: str) -> None:
         self.gates.setdefault(key, threading.Event()).set()
@@ -211,3 +224,57 @@ def test_new_files_are_queued_and_started_only_with_automatic_annotation_on(qtbo
               queue.workspace, scheduler)
     queue.files_ready([path])
     assert offered == [[path]] and len(rescans) == 3  # shown, not queued
+
+
+def test_a_sample_s_findings_alone_run_as_a_findings_job_and_leave_its_state(qtbot, parts):
+    queue, scheduler = parts
+    output = queue.workspace.output_file("alice", "a")
+    output.parent.mkdir(parents=True)
+    output.write_bytes(b"an annotated result")  # what the findings read (the fake reads nothing)
+    added = []
+    queue.jobs.job_added.connect(added.append)
+    with qtbot.waitSignal(queue.findings_updated, timeout=10_000) as blocker:
+        job = queue.update_findings("alice/a")
+        assert queue.update_findings("alice/a") is None  # not twice at once
+    assert blocker.args == ["alice/a"]
+    assert (job.kind, job.title, job.key) == ("findings", "Findings for alice/a", "alice/a")
+    assert added == [job]  # listed in the jobs panel like an annotation
+    assert scheduler.runs == [("alice/a", "manual", {"findings": True})]
+    assert state(queue, "alice/a") == "new"  # a findings run never changes the sample's state
+    assert queue.metrics.live_title.text() == "Finished the findings for alice/a: 3 findings"
+
+
+def test_a_queued_findings_run_goes_first_says_what_it_waits_for_and_runs_now(qtbot, parts):
+    queue, scheduler = parts
+    scheduler.queue = [Waiting("alice", "a"), Waiting("alice", "b", "modules")]
+    scheduler.wait = {"alice/a": 30.0}  # a ran a moment ago; findings alone never wait
+    queue.show_queue()
+    rows = queue.jobs_panel.queue_rows
+    assert list(rows) == ["alice/b", "alice/a"]
+    assert rows["alice/b"].description() == "alice/b: findings queued, starting"
+    assert rows["alice/a"].description() == "alice/a: queued, starts in 30 s"
+    output = queue.workspace.output_file("alice", "b")
+    output.parent.mkdir(parents=True)
+    output.write_bytes(b"an annotated result")
+    queue.jobs_panel.run_now.connect(queue.run_queued)  # as the window wires it
+    with qtbot.waitSignal(queue.findings_updated, timeout=10_000):
+        rows["alice/b"].run_button.click()  # "Run now": its findings, not a new annotation
+    assert scheduler.runs == [("alice/b", "manual", {"findings": True})]
+    assert [q.key for q in scheduler.queue] == ["alice/a"]
+
+
+def test_a_queued_findings_run_no_longer_due_runs_nothing(qtbot, parts):
+    """The automatic queue's `modules` item starts at once, before the annotation waiting for its
+    interval; the sample's findings are not due any more (here: no modules at all), so it only
+    leaves the queue."""
+    queue, scheduler = parts
+    scheduler.queue = [Waiting("alice", "a"), Waiting("alice", "b", "modules")]
+    scheduler.wait = {"alice/a": 30.0}
+    updated = []
+    queue.findings_updated.connect(updated.append)
+    job = queue.run_due()
+    assert job is not None and (job.kind, job.key) == ("findings", "alice/b")
+    qtbot.waitUntil(lambda: job.done, timeout=10_000)
+    assert job.state == "succeeded" and job.result is None and updated == []
+    assert scheduler.runs == [] and [q.key for q in scheduler.queue] == ["alice/a"]
+    assert queue.run_due() is None  # the annotation still waits for its interval
