@@ -1,10 +1,13 @@
 """The run-history browser: a filterable table of runs and the selected run's details, as labelled
-fields and its event log (gui/run_details.py)."""
+fields and its event log (gui/run_details.py).
+
+Every run is listed with its kind: an annotation (`annotate`), or the annotation modules' findings
+(`findings`: the sample's annotated result joined with the installed modules, with no partition of
+its own), whose row names its sample and its count of findings and opens the result it read."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -13,7 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLineEdit, Q
 
 from ..core.workspace.history import RUN_STATUSES, History, Run
 from .plain_text import tooltip
-from .run_details import RunDetails, output_of
+from .run_details import RunDetails, output_of, sample_of
 from .sample_texts import not_looked_up
 
 Index = QModelIndex | QPersistentModelIndex
@@ -58,7 +61,7 @@ class RunsModel(QAbstractTableModel):
             if column == 0:
                 return _when(run.started_at or run.created_at)
             if column == 1:
-                return run.partition_key or Path(str(run.config.get("vcf", ""))).name or "(ad hoc)"
+                return sample_of(run)
             if column == 2:
                 return f"{run.kind} ({run.trigger})"
             if column == 3:
@@ -69,6 +72,10 @@ class RunsModel(QAbstractTableModel):
                 peak = m.get("peak_memory_mb")
                 return "" if peak is None else f"{peak:.0f} MB"
             if column == 6:
+                if run.kind == "findings":
+                    found = m.get("findings")
+                    return "" if not isinstance(found, int) else \
+                        f"{found:,} finding{'' if found == 1 else 's'}"
                 matched = m.get("alleles_matched")
                 return "" if matched is None else f"{matched:,}"
         if role == Qt.ItemDataRole.ToolTipRole and run.error:  # errors quote files: escaped
@@ -153,7 +160,7 @@ class HistoryView(QWidget):
         text = self.text_filter.text().strip().casefold()
         if text:
             runs = [r for r in runs if text in " ".join(
-                str(v) for v in (r.partition_key, r.config.get("vcf"), r.error, r.kind, r.trigger)).casefold()]
+                str(v) for v in (sample_of(r), r.config.get("vcf"), r.error, r.kind, r.trigger)).casefold()]
         selected = self.selected_run()
         self.model.set_runs(runs)
         if selected is not None:

@@ -43,6 +43,9 @@ FIELDS: dict[str, tuple[str, str, str]] = {
     "without_rsid": ("Result", "Without an rsID", ""),
     "strand_flipped": ("Result", "Strand-flipped", ""),
     "mismatched": ("Result", "Mismatched", ""),
+    "findings": ("Result", "Findings", ""),
+    "modules": ("Result", "Modules", ""),
+    "modules_refused": ("Result", "Modules not used", ""),
     "output_file": ("Result", "Output file", ""),
     "output": ("Result", "Output file", ""),
     "file_size_mb": ("Result", "Output size", "MB"),
@@ -90,10 +93,10 @@ def _words(key: str) -> str:
 
 def run_fields(run: Run) -> list[tuple[str, str, str]]:
     """(section, label, value) rows of a run: its known values by section, then the rest."""
-    values: dict[str, Any] = {"partition_key": run.partition_key or "(ad hoc)",
-                              "trigger": run.trigger}
+    values: dict[str, Any] = {"partition_key": sample_of(run), "trigger": run.trigger}
     values.update({k: v for k, v in (run.config or {}).items() if k != "trigger"})
     values.update(run.metadata or {})
+    _modules_in_words(values)
     rows = [("Run", "Run", f"#{run.id}: {run.kind}, {run.status}"),
             ("Run", "Times", f"created {when(run.created_at)}, started {when(run.started_at)}, "
                              f"finished {when(run.finished_at)}")]
@@ -177,6 +180,36 @@ def fields_html(rows: list[tuple[str, str, str]]) -> str:
     return "".join(parts)
 
 
+def _modules_in_words(values: dict[str, Any]) -> None:
+    """A findings run's modules as a line each (its title, version and findings), not their
+    whole record (digests, counts of every kind: the Summary says those)."""
+    modules = values.get("modules")
+    if isinstance(modules, list) and all(isinstance(m, dict) for m in modules):
+        values["modules"] = [
+            f"{m.get('title') or m.get('name')}"
+            f"{' ' + str(m['version']) if m.get('version') else ''}"
+            f"{'' if m.get('verified') else ' (unverified)'}: {m.get('findings', 0):,} findings"
+            for m in modules]
+    refused = values.get("modules_refused")
+    if isinstance(refused, list) and all(isinstance(m, dict) for m in refused):
+        values["modules_refused"] = [f"{m.get('title') or m.get('name')}: {m.get('why')}"
+                                     for m in refused]
+
+
 def output_of(run: Run) -> Path | None:
-    output = (run.metadata or {}).get("output_file") or (run.config or {}).get("output")
+    """The annotated result a run wrote, or (a findings run) the one it read."""
+    if run.kind == "findings":
+        output = (run.config or {}).get("annotated")
+    else:
+        output = (run.metadata or {}).get("output_file") or (run.config or {}).get("output")
     return Path(str(output)) if output else None
+
+
+def sample_of(run: Run) -> str:
+    """Who a run was about: its partition, else (a findings run, which has none) its user and
+    sample, else the file an ad hoc run read."""
+    if run.partition_key:
+        return run.partition_key
+    if run.user and run.sample:
+        return f"{run.user}/{run.sample}"
+    return Path(str((run.config or {}).get("vcf", ""))).name or "(ad hoc)"
