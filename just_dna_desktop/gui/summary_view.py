@@ -1,9 +1,11 @@
 """The Summary tab: what one annotated sample holds, before its 50-column table.
 
-Numbers as cards, carried alleles per chromosome (those not looked up marked), the
-allele-frequency spectrum, the zygosity and variant types of the carried alleles as QtCharts
-charts (styled by gui/chart_theme.py), the carried alleles with a clinical flag, and what the run
-could not do. Cards and bars are reached with Tab and used with the arrows, Enter or Space. The numbers come from core.results.summary, computed on the
+First what the annotation modules say about it (gui/findings_view.py: medicines, a section per
+module, what could not be checked); then numbers as cards, carried alleles per chromosome (those
+not looked up marked), the allele-frequency spectrum, the zygosity and variant types of the carried
+alleles as QtCharts charts (styled by gui/chart_theme.py), the carried alleles with a clinical flag,
+and what the run could not do. Cards and bars are reached with Tab and used with the arrows, Enter
+or Space. The numbers come from core.results.summary, computed on the
 pool; this widget only draws them. Clicking a bar, a card or a flagged variant asks the window to
 show the results table filtered to it (`filter_requested`); "Export report…" writes core.results.report's
 HTML file.
@@ -14,7 +16,7 @@ from __future__ import annotations
 import html
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import polars as pl
 from PySide6.QtCharts import (QBarCategoryAxis, QBarSeries, QBarSet, QCategoryAxis, QChart,
@@ -26,13 +28,16 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QHeaderView, QL
                                QPushButton, QScrollArea, QSizePolicy, QTableView, QToolTip,
                                QVBoxLayout, QWidget)
 
+from ..core.errors import UserError
 from ..core.readers.build import result_doubt
 from ..core.reference.cache import CHROMOSOMES, sort_key
 from ..core.results.query import RARE_MAF
 from ..core.results.report import write_report
+from ..core.results.sample_findings import SampleFindings, read_sample_findings
 from ..core.results.summary import (MAF_EDGES, NOT_JUDGED, UNMATCHED, SampleSummary,
                                     maf_bin_label, summarize)
 from .chart_theme import ThemedChartView, series_color
+from .findings_view import FindingsView, ModulesState
 from .jobs import Job, JobManager
 from .plain_text import tooltip
 
@@ -390,9 +395,14 @@ class SummaryView(QWidget):
     report_written = Signal(str)
     annotate_by_rsid = Signal(str)   # the sample's key: its own rsIDs doubt its build
 
-    def __init__(self, jobs: JobManager | None = None, parent: QWidget | None = None):
+    def __init__(self, jobs: JobManager | None = None,
+                 modules_state: Callable[[Path], ModulesState] | None = None,
+                 parent: QWidget | None = None):
+        """`modules_state(output)` says where a result's findings stand against the modules
+        installed now (called on the pool); without it, nothing is said about them."""
         super().__init__(parent)
         self.jobs = jobs
+        self.modules_state = modules_state
         self.summary: SampleSummary | None = None
         self._generation = 0
 
@@ -419,6 +429,7 @@ class SummaryView(QWidget):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.message.linkActivated.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+        self.findings = FindingsView()
 
         self.cards = {key: Card(caption) for key, caption in (
             ("allele_rows", "allele rows"),
@@ -495,6 +506,7 @@ class SummaryView(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.rsid_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.message)
+        layout.addWidget(self.findings)
         layout.addWidget(self.body, 1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -516,6 +528,7 @@ class SummaryView(QWidget):
         self.rsid_button.hide()
         self.key = None
         self.message.clear()
+        self.findings.clear()
         self.body.hide()
         self.export_button.setEnabled(False)
 
@@ -531,18 +544,20 @@ class SummaryView(QWidget):
         self.provenance.clear()
         self.message.setText("Counting…")
         self.export_button.setEnabled(False)
+        modules_state = self.modules_state
 
-        def work(job: Job) -> SampleSummary:
-            return summarize(path, sample=title, run=run)
+        def work(job: Job) -> tuple[SampleSummary, ModulesState | None]:
+            summary = summarize(path, sample=title, run=run)
+            return summary, modules_state(path) if modules_state else None
 
         if self.jobs is None:
             try:
-                summary = work(Job("summary", work))
+                result = work(Job("summary", work))
             except Exception as exc:  # noqa: BLE001 - shown, as the pool job would
                 self._failed(generation, str(exc))
                 return None
-            self._done(generation, summary)
-            return summary
+            self._done(generation, result)
+            return result[0]
         job = Job(f"Summarise {title or path.name}", work, kind="summary", quiet=True)
         job.signals.finished.connect(lambda summary: self._done(generation, summary))
         job.signals.failed.connect(lambda reason: self._failed(generation, reason))
@@ -555,9 +570,10 @@ class SummaryView(QWidget):
         self.status.hide()
         self.message.setText(f"Cannot summarise this sample: {html.escape(reason)}")
 
-    def _done(self, generation: int, summary: SampleSummary) -> None:
+    def _done(self, generation: int, result: tuple[SampleSummary, ModulesState | None]) -> None:
         if generation != self._generation:
             return  # another sample was chosen meanwhile
+        summary, state = result
         self.summary = summary
         self.message.clear()
         self.title.setText(f"<b>{html.escape(summary.sample)}</b>")
@@ -571,6 +587,7 @@ class SummaryView(QWidget):
         self.flagged_title.setText(f"<b>Carried alleles with a clinical flag ({flagged.height:,})</b>"
                                    + ("" if flagged.height else ": none"))
         self.flagged.setVisible(bool(flagged.height))
+        self.findings.show_findings(summary.findings, state, self.key)
         self.body.show()
         self.export_button.setEnabled(True)
         self.summary_shown.emit(summary)
@@ -628,6 +645,39 @@ class SummaryView(QWidget):
                             [f"{k}: {v:,} carried alleles" + ("" if k == UNMATCHED
                                                                else " (click to show the rows)")
                              for k, v in summary.tsa.items()])
+
+    def reload_findings(self) -> Job | SampleFindings | None:
+        """The findings of the sample shown, read again (they were made again, or the modules
+        changed): only they, not the numbers (a genome's take seconds)."""
+        summary = self.summary
+        if summary is None:
+            return None
+        generation, key, modules_state = self._generation, self.key, self.modules_state
+
+        def work(job: Job) -> tuple[SampleFindings | None, ModulesState | None]:
+            found = read_sample_findings(summary.path, summary.sample)
+            return found, modules_state(summary.path) if modules_state else None
+
+        def done(result: tuple[SampleFindings | None, ModulesState | None]) -> None:
+            if generation == self._generation and self.summary is summary:
+                summary.findings = result[0]  # the report exported next says the same
+                self.findings.show_findings(result[0], result[1], key)
+
+        def failed(reason: str) -> None:
+            if generation == self._generation:
+                self.message.setText("The annotation modules' findings cannot be read: "
+                                     f"{html.escape(reason)}")
+
+        if self.jobs is None:
+            try:
+                done(work(Job("findings", work)))
+            except UserError as exc:
+                failed(str(exc))
+            return summary.findings
+        job = Job(f"Read the findings of {summary.sample}", work, kind="summary", quiet=True)
+        job.signals.finished.connect(done)
+        job.signals.failed.connect(failed)
+        return self.jobs.submit(job)
 
     # -- clicks lead to the table -------------------------------------------------------------
     def _chromosome_clicked(self, drawn: int) -> None:
