@@ -51,11 +51,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("quit", "&File", "&Quit", (StandardKey.Quit,), "", separator_before=True),
 
     ActionSpec("tab_summary", "&View", "S&ummary", ("Ctrl+1",),
-               "What the selected sample holds: numbers, charts, flagged variants"),
+               "What the selected sample holds: what the modules say, numbers, charts, flagged "
+               "variants"),
     ActionSpec("tab_results", "&View", "&Results", ("Ctrl+2",), "The selected sample's table"),
     ActionSpec("tab_runs", "&View", "Ru&ns", ("Ctrl+3",), "Every run, with its figures and log"),
     ActionSpec("tab_reference", "&View", "Re&ference", ("Ctrl+4",),
                "The local Ensembl reference and where it comes from"),
+    ActionSpec("tab_modules", "&View", "&Modules", ("Ctrl+5",),
+               "The annotation modules: installed, offered, get, verify, remove"),
     ActionSpec("next_tab", "&View", "&Next tab", ("Ctrl+Tab",), "", separator_before=True),
     ActionSpec("previous_tab", "&View", "&Previous tab", ("Ctrl+Shift+Tab",), ""),
     ActionSpec("focus_samples", "&View", "&Samples list", ("Ctrl+0",),
@@ -71,6 +74,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("annotate", "&Sample", "&Annotate now", ("Ctrl+R",),
                "Annotate the selected sample now, whatever the automatic schedule says"),
     ActionSpec("cancel", "&Sample", "&Cancel", (), "Stop the selected sample's annotation"),
+    ActionSpec("update_findings", "&Sample", "Update &findings", (),
+               "Run the installed annotation modules over the selected sample's result again "
+               "(the reference join is not redone)"),
     ActionSpec("show_results", "&Sample", "Show &results", (),
                "Open the selected sample's table (Enter in the list does the same)",
                separator_before=True),

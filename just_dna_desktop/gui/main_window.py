@@ -1,4 +1,5 @@
-"""The main window: people and samples on the left; results, runs and the reference on the right;
+"""The main window: people and samples on the left; the sample's summary and results, runs, the
+reference and the annotation modules on the right;
 running jobs and their live metrics at the bottom; and a status line that says nothing is uploaded.
 
 The window builds its parts (one file per panel) and the concerns that act on them, each in a file
@@ -34,6 +35,7 @@ from .actions import ACTIONS, build_menus, create_actions
 from .annotation_queue import AnnotationQueue
 from .auto_annotation import FolderWatcher, WindowScheduler
 from .failed_page import FailedPage
+from .findings_view import modules_state
 from .help_dialogs import AboutDialog, ShortcutsDialog
 from .history_view import HistoryView
 from .import_controller import ImportController
@@ -41,6 +43,7 @@ from .jobs import Job, JobManager
 from .jobs_panel import JobsPanel
 from .lineage_view import Node
 from .metrics_panel import MetricsPanel
+from .modules_panel import ModulesPanel
 from .plain_text import message_box
 from .reference_actions import ReferenceActions
 from .reference_panel import ReferencePanel
@@ -142,11 +145,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.sample_area, "Results")
         self.tabs.addTab(self.history_view, "Runs")
         # Scrolls rather than setting a minimum height for the whole window (small screens).
-        reference_scroll = QScrollArea()
-        reference_scroll.setWidget(self.reference_panel)
-        reference_scroll.setWidgetResizable(True)
-        reference_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.tabs.addTab(reference_scroll, "Reference")
+        self.tabs.addTab(_scrolling(self.reference_panel), "Reference")
+        self.modules_panel = ModulesPanel(self.jobs, lambda: self.settings)
+        self.tabs.addTab(_scrolling(self.modules_panel), "Modules")
         self._add_summary_tab()
         # Above the tabs while the reference is missing: samples cannot be annotated until then.
         self.reference_banner = QLabel()
@@ -231,7 +232,8 @@ class MainWindow(QMainWindow):
             annotate=self.queue.annotate, cancel=self.queue.cancel, open_sample=self.open_sample,
             show_tab=self.show_tab, choose_files=self.importer.choose_files, parent=self,
             workspace=lambda: self.workspace, history=self.history,
-            forget_queued=lambda key: self.scheduler.dequeue(key))
+            forget_queued=lambda key: self.scheduler.dequeue(key),
+            update_findings=self.queue.update_findings)
 
     def _connect_signals(self) -> None:
         """Every connection between the window's parts, in one place."""
@@ -258,7 +260,7 @@ class MainWindow(QMainWindow):
         self.auto_timer.timeout.connect(self._fit_dock)
         for signal in (self.jobs.job_added, self.jobs.job_done):
             signal.connect(lambda *_: self._fit_dock())
-        self.jobs_panel.run_now.connect(self.queue.annotate)
+        self.jobs_panel.run_now.connect(self.queue.run_queued)
         self.jobs.job_added.connect(self._job_added)
         self.jobs.job_added.connect(self.queue.show_metrics_of)
         self.queue.annotated.connect(self._annotated)
@@ -301,6 +303,16 @@ class MainWindow(QMainWindow):
         self.results.opened.connect(
             lambda path: self.summary_view.show_sample(Path(path), self.results.key))
         self.results.closed.connect(self.summary_view.clear)
+
+        # The annotation modules: a change rescans and queues the samples whose findings are due;
+        # the Summary's findings follow, and lead to the Modules page or to Update findings.
+        findings = self.summary_view.findings
+        findings.modules_page_requested.connect(lambda: self.show_tab(self.modules_panel))
+        findings.update_requested.connect(self.queue.update_findings)
+        self.modules_panel.changed.connect(self.queue.offer_all)
+        self.modules_panel.changed.connect(self.summary_view.reload_findings)
+        self.modules_panel.update_all.connect(self.update_all_findings)
+        self.queue.findings_updated.connect(self._findings_updated)
 
         # The run history, the dock and the status line.
         self.history_view.open_output.connect(lambda path: self.open_results(Path(path)))
@@ -352,6 +364,7 @@ class MainWindow(QMainWindow):
             "tab_results": lambda: self.show_tab(self.results),
             "tab_runs": lambda: self.show_tab(self.history_view),
             "tab_reference": lambda: self.show_tab(self.reference_panel),
+            "tab_modules": lambda: self.show_tab(self.modules_panel),
             "next_tab": lambda: self.step_tab(1), "previous_tab": lambda: self.step_tab(-1),
             "focus_samples": self.tree.setFocus, "find": self.focus_filter,
             "rescan": self.refresh_samples, "toggle_jobs": self.toggle_jobs,
@@ -600,7 +613,8 @@ class MainWindow(QMainWindow):
     # -- the Summary tab (issue 13) ------------------------------------------------------------
     def _add_summary_tab(self) -> None:
         """The Summary tab, first: what the open sample holds; its clicks filter the table."""
-        self.summary_view = SummaryView(self.jobs)
+        self.summary_view = SummaryView(
+            self.jobs, lambda output: modules_state(output, self.workspace.modules_now()))
         self.tabs.insertTab(0, self.summary_view, "Summary")
         self.tabs.setCurrentWidget(self.summary_view)
 
@@ -712,6 +726,10 @@ class MainWindow(QMainWindow):
     def _annotated(self, key: str) -> None:
         self.history_view.refresh()
         self.refresh_samples()
+        if self.summary_view.key == key:
+            # Its Summary may have opened with the result, before its findings were made (they
+            # follow in the same run): read them again.
+            self.summary_view.reload_findings()
         if self.current_key is None:
             # Nobody else is selected: show this one (its page updates as its state changes).
             index = self.samples.index_of(key)
@@ -723,6 +741,18 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Removed {what}", 10_000)
         self.history_view.refresh()
         self.refresh_samples()
+
+    def _findings_updated(self, key: str) -> None:
+        self.history_view.refresh()
+        if self.summary_view.key == key:
+            self.summary_view.reload_findings()
+
+    def update_all_findings(self) -> None:
+        """Every annotated sample whose findings are due gets them made again, in turn."""
+        job = self.queue.update_all_findings()
+        job.signals.finished.connect(lambda keys: self.modules_panel.say(
+            f"Making the findings of {len(keys)} sample{'s' if len(keys) != 1 else ''} again: "
+            f"{', '.join(keys)}." if keys else "Every sample's findings are up to date."))
 
     def _annotation_ended(self, key: str, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)
@@ -750,6 +780,8 @@ class MainWindow(QMainWindow):
         self.watcher = self._start_watcher()
         if not self.demo:
             self.reference_panel.set_reference_dir(self.reference_dir)
+        self.modules_panel.listing = None  # the sources may be others now: asked when next shown
+        self.modules_panel.refresh()
         self.refresh_samples()
 
     def _error(self, title: str, message: str) -> None:
@@ -789,3 +821,11 @@ class MainWindow(QMainWindow):
         self.jobs.wait(15_000)
         self.history.close()
 
+
+def _scrolling(page: QWidget) -> QScrollArea:
+    """A tab's page that scrolls rather than setting a minimum height for the window."""
+    scroll = QScrollArea()
+    scroll.setWidget(page)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    return scroll

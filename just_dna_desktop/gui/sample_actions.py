@@ -1,8 +1,9 @@
 """What a person can do with a sample in the list: the Sample menu's commands (annotate now,
-cancel, show results, open the output folder, reveal the input file, show its history, remove it
-or its person), the list's context menu (by mouse, Shift+F10 or the Menu key), and the choices
-that need the person's word first (annotating by position anyway; removing, which says what is
-deleted and what is kept). They act on the selected sample; folders open through `opener`."""
+cancel, update its findings, show results, open the output folder, reveal the input file, show its
+history, remove it or its person), the list's context menu (by mouse, Shift+F10 or the Menu key),
+and the choices that need the person's word first (annotating by position anyway; removing, which
+says what is deleted and what is kept). They act on the selected sample; folders open through
+`opener`."""
 
 from __future__ import annotations
 
@@ -45,9 +46,11 @@ class SampleActions(QObject):
                  workspace: Callable[[], Workspace] | None = None,
                  history: History | None = None,
                  forget_queued: Callable[[str], object] = lambda key: None,
-                 opener: Callable[[Path], None] = open_in_desktop):
+                 opener: Callable[[Path], None] = open_in_desktop,
+                 update_findings: Callable[[str], Job | None] | None = None):
         """`annotate(key, **options)` and `cancel(key)` run or stop a sample's annotation;
-        `open_sample` shows its page, `show_tab` a tab, `choose_files(user)` the file chooser;
+        `update_findings(key)` makes its modules' findings again; `open_sample` shows its page,
+        `show_tab` a tab, `choose_files(user)` the file chooser;
         `workspace()` the workspace now (it changes with the settings), `history` the run
         history and `forget_queued(key)` takes a removed sample out of the automatic queue;
         `parent` owns the commands (their keys work in all of it), menus and questions."""
@@ -56,6 +59,7 @@ class SampleActions(QObject):
         self.tree, self.samples, self.jobs = tree, samples, jobs
         self.history_view, self.failed_page = history_view, failed_page
         self.annotate, self.cancel = annotate, cancel
+        self.update_findings = update_findings
         self.open_sample, self.show_tab, self.choose_files = open_sample, show_tab, choose_files
         self.parent_widget = parent
         self.opener = opener
@@ -63,6 +67,8 @@ class SampleActions(QObject):
         self.actions = create_actions(parent, SAMPLE_COMMANDS, {
             "annotate": lambda: self._with_selected(lambda e: self.annotate(e.key)),
             "cancel": lambda: self._with_selected(lambda e: self.cancel(e.key)),
+            "update_findings": lambda: self._with_selected(
+                lambda e: self.update_findings and self.update_findings(e.key)),
             "show_results": lambda: self._with_selected(self.open_sample),
             "open_output_folder": lambda: self._with_selected(
                 lambda e: self._open(e.output_path.parent if e.output_path else None)),
@@ -94,6 +100,8 @@ class SampleActions(QObject):
         running = entry is not None and self.jobs.find(entry.key) is not None
         has_output = bool(entry and entry.output_path and entry.output_path.is_file())
         enabled = {"annotate": entry is not None and not running, "cancel": running,
+                   "update_findings": self.update_findings is not None and has_output
+                   and not running,
                    "show_results": has_output,
                    "open_output_folder": bool(entry and entry.output_path
                                               and entry.output_path.parent.is_dir()),
@@ -126,8 +134,8 @@ class SampleActions(QObject):
         if entry is not None:
             self.tree.setCurrentIndex(index)
             self.update()
-            for name in ("annotate", "cancel", "", "show_results", "open_output_folder",
-                         "reveal_input", "show_history"):
+            for name in ("annotate", "cancel", "update_findings", "", "show_results",
+                         "open_output_folder", "reveal_input", "show_history"):
                 menu.addAction(self.actions[name]) if name else menu.addSeparator()
             if self.workspace is not None:
                 menu.addSeparator()

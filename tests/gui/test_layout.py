@@ -2,24 +2,17 @@
 jobs and metrics dock can be closed from View, is remembered, and comes back when a job starts."""
 
 import pytest
-from PySide6.QtCore import QPoint
 
 from just_dna_desktop.core.reference.demo import DEMO_VCF
 from just_dna_desktop.core.workspace.failures import explain_failure
 from just_dna_desktop.gui.jobs import Job
 
-from window_helpers import activate, add_sample, as_shown, rescan, select
+from window_helpers import activate, add_sample, as_shown, inside, rescan, select
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("This plugin does not support")]  # offscreen platform
 
 LONG_PATH = "/home/someone/" + "a-very-long-folder-name-" * 60 + "genome.vcf"
-
-
-def inside(window, widget) -> bool:
-    top_left = widget.mapTo(window, QPoint(0, 0))
-    return widget.isVisible() and window.rect().contains(top_left) \
-        and window.rect().contains(top_left + QPoint(widget.width() - 1, widget.height() - 1))
 
 
 def small_window_with_a_sample(qtbot, make_window):

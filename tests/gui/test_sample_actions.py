@@ -52,7 +52,8 @@ class Made:
             open_sample=lambda entry: self.calls.append(("open_sample", entry.key)),
             show_tab=lambda page: self.calls.append(("show_tab", page)),
             choose_files=lambda user=None: self.calls.append(("choose_files", user)),
-            parent=self.parent, opener=self.opened.append)
+            parent=self.parent, opener=self.opened.append,
+            update_findings=lambda key: self.calls.append(("update_findings", key)))
 
     def select(self, key):
         self.tree.setCurrentIndex(self.samples.index_of(key))
@@ -86,8 +87,10 @@ def test_the_commands_are_enabled_for_what_the_selected_sample_allows(qtbot, mad
     made.select("bob/new")  # no result yet, no output folder
     assert made.enabled() == {"annotate", "reveal_input", "show_history"}
     made.select("alice/genome")
-    assert made.enabled() == {"annotate", "show_results", "open_output_folder", "reveal_input",
-                              "show_history"}
+    assert made.enabled() == {"annotate", "update_findings", "show_results",
+                              "open_output_folder", "reveal_input", "show_history"}
+    made.actions.actions["update_findings"].trigger()  # the modules' findings of its result
+    assert made.calls.pop() == ("update_findings", "alice/genome")
     started = threading.Event()
 
     def work(job):
@@ -108,8 +111,8 @@ def test_the_context_menus_of_a_sample_a_person_and_the_empty_space(made):
     menu = made.actions.sample_menu(made.samples.index_of("bob/new"))
     assert made.actions.selected_entry().key == "bob/new"  # the menu acts on what was clicked
     assert [a.text() for a in menu.actions() if a.text()] == [
-        "&Annotate now", "&Cancel", "Show &results", "Open &output folder", "Reveal &input file",
-        "Show &history"]
+        "&Annotate now", "&Cancel", "Update &findings", "Show &results", "Open &output folder",
+        "Reveal &input file", "Show &history"]
     menu.actions()[0].trigger()
     assert made.calls == [("annotate", "bob/new", {})]
 

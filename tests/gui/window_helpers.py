@@ -65,3 +65,12 @@ def as_shown(text: str) -> str:
     document = QTextDocument()
     document.setHtml(text)
     return document.toPlainText()
+
+
+def inside(window, widget) -> bool:
+    """`widget` is shown whole within `window` (any ancestor of it): nothing of it cut off."""
+    from PySide6.QtCore import QPoint
+
+    top_left = widget.mapTo(window, QPoint(0, 0))
+    return widget.isVisible() and window.rect().contains(top_left) \
+        and window.rect().contains(top_left + QPoint(widget.width() - 1, widget.height() - 1))
