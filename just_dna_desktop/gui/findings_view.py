@@ -59,6 +59,7 @@ p { margin-top: 1px; margin-bottom: 1px; }
 p.result { margin-top: 10px; }
 p.detail { margin-left: 18px; }
 p.more { margin-top: 8px; }
+p.last { margin-top: 10px; margin-bottom: 14px; }
 """
 
 
@@ -137,10 +138,9 @@ class FindingsPage:
         quiet = found.drugs_not_found()
         if not found.drugs:
             return []
-        parts = [f"<h3>{MEDICINES_HEADING}</h3>", f"<p>{e(MEDICINES_INTRO)}</p>"]
         groups = found.drugs_found
-        if not groups:
-            parts.append(f"<p>{NO_MEDICINE_FINDING}</p>")
+        parts = [f"<h3>{MEDICINES_HEADING}</h3>",
+                 f"<p>{e(MEDICINES_INTRO) if groups else NO_MEDICINE_FINDING}</p>"]
         for group in groups[:self.count("drugs")]:
             parts += self._drug(group)
         parts += self._more("drugs", len(groups), "medicines")
@@ -213,7 +213,7 @@ class FindingsPage:
             parts.append(f"<p class='result'><b>{_module(section)}</b> · {who}</p>"
                          f"<p>{e(sites_in_words(about))}</p>")
         parts += [f"<p class='result'>{e(note)}</p>" for note in found.not_checked()]
-        parts.append(f"<p class='result'><b>{NOT_A_DIAGNOSIS}</b></p>")
+        parts.append(f"<p class='last'><b>{NOT_A_DIAGNOSIS}</b></p>")
         return parts
 
 

@@ -42,7 +42,7 @@ INTRO = ("Annotation modules are curated tables that say what a genotype means: 
          "Summary. A module is used only when its files match its manifest (the list of files "
          "and checksums its authors published), and is checked again before each use.")
 INSTALLED_COLUMNS = ("Module", "Version", "Rows", "Size", "Licence", "Checked", "From")
-AVAILABLE_COLUMNS = ("Module", "Size", "From", "Checked", "Here")
+AVAILABLE_COLUMNS = ("Module", "Size", "From", "Manifest", "Installed")
 UNVERIFIED_WORD = "UNVERIFIED"  # as `modules list` writes it
 VISIBLE_ROWS = 6  # rows a table shows before it scrolls
 WARN = QColor("#c0392b")
@@ -220,6 +220,7 @@ class ModulesPanel(QWidget):
         self.progress_label = QLabel()
         self.progress_label.setTextFormat(Qt.TextFormat.PlainText)
         self.progress_label.setWordWrap(True)
+        self.progress_label.hide()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.hide()
         self.message = QLabel()
@@ -227,14 +228,16 @@ class ModulesPanel(QWidget):
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
 
+        # What is under way, and what came of it, above the tables: in view on a small screen.
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(installed_box)
-        layout.addWidget(available_box)
         layout.addLayout(_row(self.bar, self.cancel_button))
         layout.addWidget(self.progress_label)
         layout.addWidget(self.message)
+        layout.addWidget(installed_box)
+        layout.addWidget(available_box)
         layout.addStretch(1)
 
         self.add_button.clicked.connect(self.ask_add_folder)
@@ -337,8 +340,8 @@ class ModulesPanel(QWidget):
         table.setRowCount(len(listing.available))
         for row, module in enumerate(listing.available):
             installed = here.get(module.name)
-            status = (f"installed {installed.version or ''}".strip() if installed else "")
-            checked = "manifest" if module.has_manifest else f"no manifest: {UNVERIFIED_WORD}"
+            status = (installed.version or "yes") if installed else ""
+            checked = "yes" if module.has_manifest else f"none: {UNVERIFIED_WORD}"
             for column, text in enumerate((module.name, format_bytes(module.size),
                                            module.source.label, checked, status)):
                 item = QTableWidgetItem(text)
@@ -377,6 +380,7 @@ class ModulesPanel(QWidget):
 
     def say(self, text: str) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     # -- listing the sources --------------------------------------------------------------------
     def list_sources(self) -> Job:
@@ -403,6 +407,7 @@ class ModulesPanel(QWidget):
         self.say("")
         self.bar.setValue(0)
         self.bar.show()
+        self.progress_label.show()
         self.cancel_button.show()
         self.cancel_button.setEnabled(True)
         job.signals.progress.connect(self._progress)
@@ -422,6 +427,7 @@ class ModulesPanel(QWidget):
         self.bar.hide()
         self.cancel_button.hide()
         self.progress_label.clear()
+        self.progress_label.hide()
         self.refresh()
         then()
         self._update_buttons()

@@ -94,7 +94,7 @@ def test_the_sources_are_listed_and_get_asks_first_then_installs_with_its_progre
     rows = listed(qtbot, panel)
     assert list(rows) == ["clinvar_app_demo", WITHOUT_MANIFEST, "traits_demo"]
     assert panel.sources.text() == f"{DEFAULT_SOURCE}: 3 modules"
-    assert cell(panel.available_table, rows[WITHOUT_MANIFEST], 3) == "no manifest: UNVERIFIED"
+    assert cell(panel.available_table, rows[WITHOUT_MANIFEST], 3) == "none: UNVERIFIED"
     asked, unverified, messages = [], [], []
     panel.confirm_get = lambda modules, folder, free: asked.append((modules, folder, free)) or True
     panel.confirm_unverified = lambda names: unverified.append(names) or True
@@ -124,7 +124,7 @@ def test_the_sources_are_listed_and_get_asks_first_then_installs_with_its_progre
             for r in range(table.rowCount())] == [
         ("APP region panel (ClinVar, test data)", "0.1.0", "CC0-1.0", "verified"),
         ("Everyday traits (test data)", "0.1.0", "CC0-1.0", "verified")]
-    assert cell(panel.available_table, rows["traits_demo"], 4) == "installed 0.1.0"
+    assert cell(panel.available_table, rows["traits_demo"], 4) == "0.1.0"  # installed
     assert [m.name for m in ModuleStore(load_settings().cache_dir).installed()] == \
         ["clinvar_app_demo", "traits_demo"]
 
