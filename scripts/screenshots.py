@@ -2,12 +2,15 @@
 
 Run under a virtual display so the real platform plugin (xcb) draws fonts and widgets:
 
-    xvfb-run -a -s "-screen 0 1400x900x24" uv run python scripts/screenshots.py [light|dark]
+    xvfb-run -a -s "-screen 0 1400x900x24" uv run python scripts/screenshots.py [light|dark] [--only NAME,...]
 
 Offscreen (QT_QPA_PLATFORM=offscreen) draws the same widgets, but an open menu is cut to its
 small virtual screen: keep 09-columns-menu from a run under a display.
 
 Everything happens in a temporary data folder with the bundled demo: nothing touches your own.
+The annotation modules come from a loopback Hub (tests/hub_server.py) offering the test modules
+(tests/data/modules/compiled) in the layout of just-dna-seq/annotators: nothing is downloaded.
+`--only 14-modules,15-summary-findings` saves those pictures alone (the others stay as they are).
 """
 
 from __future__ import annotations
@@ -81,10 +84,32 @@ def main() -> int:
         shutil.rmtree(data, ignore_errors=True)  # the throw-away workspace (and cache copy)
 
 
+def module_hub():
+    """A loopback Hub offering the test modules as just-dna-seq/annotators publishes modules."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from hub_server import HubServer
+
+    hub = HubServer().start()
+    files = {f"data/{folder.name}/{path.name}": path.read_bytes()
+             for folder in sorted((ROOT / "tests" / "data" / "modules" / "compiled").iterdir())
+             for path in folder.iterdir() if path.name != "NOTICE"}
+    hub.add_repo("just-dna-seq/annotators", files)
+    os.environ["HF_ENDPOINT"] = hub.endpoint
+    return hub
+
+
 def take(data: Path) -> int:
     os.environ["JUST_DNA_DESKTOP_DATA_DIR"] = str(data / "data")
     os.environ["JUST_DNA_PIPELINES_CACHE_DIR"] = str(data / "cache")
     sys.path.insert(0, str(ROOT))
+    hub = module_hub()
+    try:
+        return take_all(data)
+    finally:
+        hub.stop()
+
+
+def take_all(data: Path) -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
@@ -95,7 +120,15 @@ def take(data: Path) -> int:
     from just_dna_desktop.gui.import_dialog import ImportDialog
     from just_dna_desktop.gui.main_window import MainWindow
 
-    theme = sys.argv[1] if len(sys.argv) > 1 else "light"
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Regenerate the README's screenshots.")
+    parser.add_argument("theme", nargs="?", default="light", choices=("light", "dark"))
+    parser.add_argument("--only", default="", metavar="NAME,...",
+                        help="save only these pictures (names without -dark.png)")
+    options = parser.parse_args()
+    theme = options.theme
+    only = set(filter(None, options.only.split(","))) or None
     app = QApplication.instance() or QApplication(["just-dna-desktop"])
     apply_theme(app, theme)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -103,6 +136,8 @@ def take(data: Path) -> int:
 
     def shot(widget, name: str) -> None:
         settle(app)
+        if only is not None and name not in only:
+            return
         path = OUT / f"{name}{suffix}.png"
         widget.grab().save(str(path))
         print("saved", path.relative_to(ROOT))
@@ -111,6 +146,8 @@ def take(data: Path) -> int:
         """The window as the screen shows it, with its open popup menus (grab() leaves them
         out), wide enough for a menu that reaches past the window's edge."""
         settle(app)
+        if only is not None and name not in only:
+            return
         path = OUT / f"{name}{suffix}.png"
         area = window.frameGeometry()
         for popup in popups:
@@ -198,6 +235,23 @@ def take(data: Path) -> int:
 
     window.show_tab(window.reference_panel)
     shot(window, "05-reference-and-lineage")
+
+    # The annotation modules: what the (loopback) Hub offers, all got; the samples' findings are
+    # made by the queue at once; then alice's Summary says them.
+    panel = window.modules_panel
+    window.show_tab(panel)
+    wait(app, lambda: panel.listing is not None and panel.list_job is None)
+    panel.confirm_get = lambda modules, folder, free: True
+    panel.ask_get(panel.listing.available)
+    wait(app, lambda: panel.job is None and not window.scheduler.queued()
+         and not [j for j in window.jobs.running if j.kind == "findings"], timeout=120)
+    settle(app, 1.0)
+    panel.installed_table.clearSelection()
+    shot(window, "14-modules")
+    window.tree.setCurrentIndex(window.samples.index_of("alice/HG00096"))
+    window.show_tab(window.summary_view)
+    wait(app, lambda: window.summary_view.findings.page is not None)
+    shot(window, "15-summary-findings")
 
     dialog = ImportDialog([Path("/home/me/Downloads/genome.vcf.gz"), Path("/home/me/Downloads/exome v2.vcf")],
                           window.samples.users, "bob", {e.key for e in window.samples.entries()}, window)
