@@ -10,8 +10,9 @@ a diagnosis." Unverified modules are marked wherever they are named. When there 
 yet (no modules installed, or they have not run for this sample, or the modules changed since),
 a line says so with the way forward: the Modules page, or Update findings.
 
-A genome can have thousands of findings: each module shows its first DEFAULT_SHOWN, then "Show
-all" (SHOW_STEP more at a time, so one click never lays out more than that). The text is one
+A genome can have thousands of findings: each module and the list of medicines show their first
+DEFAULT_SHOWN, each medicine its first DRUG_SHOWN findings, then "Show all" (SHOW_STEP more at a
+time), so the first drawing of a genome's findings stays a few hundred milliseconds. The text is one
 document in a browser as tall as its text, so the Summary scrolls as a whole, wraps at any width,
 and Tab reaches every fold and link (Enter opens it). Module text is untrusted: every piece of it
 is escaped into the document, which loads no resource, and a link opens only when clicked.
@@ -42,7 +43,8 @@ from ..core.results.plain_words import (DETAIL_LABELS, DETAILS_FOLD, EVIDENCE_LA
                                         weight_in_words)
 from ..core.results.sample_findings import DrugGroup, Finding, ModuleSection, SampleFindings
 
-DEFAULT_SHOWN = 20   # findings per module (and medicines) before "Show all"
+DEFAULT_SHOWN = 20   # findings per module, and medicines, before "Show all"
+DRUG_SHOWN = 5       # findings about one medicine before its "Show all"
 SHOW_STEP = 1000     # at most this many more per click: ~0.2 s to lay out, whatever the genome
 
 NO_MODULES = ("No annotation modules are installed, so nothing here says yet what your genotypes "
@@ -111,7 +113,7 @@ class FindingsPage:
         self._numbers = numbered
 
     def count(self, part: str) -> int:
-        return self.shown.get(part, DEFAULT_SHOWN)
+        return self.shown.get(part, DRUG_SHOWN if part.startswith("drug:") else DEFAULT_SHOWN)
 
     def show_more(self, part: str, total: int) -> None:
         self.shown[part] = min(total, self.count(part) + SHOW_STEP)
@@ -141,19 +143,25 @@ class FindingsPage:
         groups = found.drugs_found
         parts = [f"<h3>{MEDICINES_HEADING}</h3>",
                  f"<p>{e(MEDICINES_INTRO) if groups else NO_MEDICINE_FINDING}</p>"]
-        for group in groups[:self.count("drugs")]:
-            parts += self._drug(group)
+        for index, group in enumerate(groups[:self.count("drugs")]):
+            parts += self._drug(group, f"drug:{index}")
         parts += self._more("drugs", len(groups), "medicines")
         if quiet:
             parts.append(f"<p class='more'>{e(quiet)}</p>")
         return parts
 
-    def _drug(self, group: DrugGroup) -> list[str]:
+    def _drug(self, group: DrugGroup, part: str) -> list[str]:
+        """A medicine: its rows, one per module, with at most count(part) findings in all."""
         parts = [f"<h4>{e(group.heading)} · {e(group.evidence)}</h4>", f"<p>{e(group.advice)}</p>"]
+        left = self.count(part)
         for source in group.sources:
+            if left <= 0:
+                break
             parts.append(f"<p class='result'><b>From {_module(source.section)}</b></p>")
             parts += [self._finding(finding, source.section, finding.result_under(group.name),
-                                    first=False) for finding in source.findings]
+                                    first=False) for finding in source.findings[:left]]
+            left -= len(source.findings)
+        parts += self._more(part, _drug_findings(group), f"findings about {group.name}")
         parts += [f"<p class='result'>From {_module(section)}: {e(nothing_about(group.name))}.</p>"
                   for section in group.nothing_from]
         return parts
@@ -215,6 +223,10 @@ class FindingsPage:
         parts += [f"<p class='result'>{e(note)}</p>" for note in found.not_checked()]
         parts.append(f"<p class='last'><b>{NOT_A_DIAGNOSIS}</b></p>")
         return parts
+
+
+def _drug_findings(group: DrugGroup) -> int:
+    return sum(len(source.findings) for source in group.sources)
 
 
 def _module(section: ModuleSection) -> str:
@@ -421,6 +433,11 @@ class FindingsView(QWidget):
             return 0
         if part == "drugs":
             return len(found.drugs_found)
+        if part.startswith("drug:"):
+            index = part.removeprefix("drug:")
+            groups = found.drugs_found
+            return _drug_findings(groups[int(index)]) if index.isdigit() and \
+                int(index) < len(groups) else 0
         index = part.removeprefix("module:")
         sections = found.sections
         return len(sections[int(index)].general) if index.isdigit() and int(index) < len(sections) \

@@ -14,8 +14,9 @@ from just_dna_desktop.core.modules.findings import FINDING_COLUMNS
 from just_dna_desktop.core.results.plain_words import (DETAILS_FOLD, NOT_A_DIAGNOSIS,
                                                        drug_advice)
 from just_dna_desktop.core.results.sample_findings import arrange, read_sample_findings
-from just_dna_desktop.gui.findings_view import (DEFAULT_SHOWN, NO_MODULES, NOT_RUN, OUT_OF_DATE,
-                                                SHOW_STEP, FindingsView, ModulesState)
+from just_dna_desktop.gui.findings_view import (DEFAULT_SHOWN, DRUG_SHOWN, NO_MODULES, NOT_RUN,
+                                                OUT_OF_DATE, SHOW_STEP, FindingsView,
+                                                ModulesState)
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
 from window_helpers import activate  # noqa: E402
@@ -166,6 +167,22 @@ def test_thousands_of_findings_show_the_first_ones_then_all_in_steps(view):
     # Let go of the 1,800 findings here: freed when the next test's event loop deletes the widget,
     # their deallocations would cut the collector's count that test_gc_guard relies on.
     view.clear()
+
+
+def test_a_medicine_with_many_findings_shows_its_first_ones_then_all(view):
+    rows = [{"module": "pgx", "rsid": f"rs{i + 1}", "chrom": "1", "start": i + 1, "ref": "A",
+             "genotype": "A/G", "zygosity": "het", "drug": "warfarin", "evidence_level": "1A",
+             "conclusion": f"Warfarin finding {i}.", "gene": f"G{i}", "pmids": []}
+            for i in range(12)]
+    frame = pl.DataFrame(rows, schema_overrides={"start": pl.Int64, "pmids": pl.List(pl.Utf8)})
+    metadata = {"modules": [{"name": "pgx", "title": "Drugs", "verified": True, "sites": 12,
+                             "drugs": ["warfarin"]}]}
+    view.show_findings(arrange(frame, metadata, "alice/genome"), ModulesState(1, False), "x")
+    assert text_of(view).count("Warfarin finding ") == DRUG_SHOWN
+    assert "Show all 12 findings about warfarin" in text_of(view)
+    view.browser.anchorClicked.emit(QUrl("more:drug:0"))
+    assert "Show all 12 findings about warfarin" not in text_of(view)
+    assert text_of(view).count("Warfarin finding ") == 12
 
 
 def test_nothing_yet_is_said_plainly_with_the_way_forward(qtbot, view, found, tmp_path):
