@@ -15,7 +15,8 @@ DEFAULT_SHOWN, each medicine its first DRUG_SHOWN findings, then "Show all" (SHO
 time), so the first drawing of a genome's findings stays a few hundred milliseconds. The text is one
 document in a browser as tall as its text, so the Summary scrolls as a whole, wraps at any width,
 and Tab reaches every fold and link (Enter opens it). Module text is untrusted: every piece of it
-is escaped into the document, which loads no resource, and a link opens only when clicked.
+is escaped into the document (gui/plain_text.as_html), which loads no resource, and a link
+opens only when clicked.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ..core.results.plain_words import (DETAIL_LABELS, DETAILS_FOLD, EVIDENCE_LA
                                         nothing_about, reference_allele_in_words, sites_in_words,
                                         weight_in_words)
 from ..core.results.sample_findings import DrugGroup, Finding, ModuleSection, SampleFindings
+from .plain_text import as_html
 
 DEFAULT_SHOWN = 20   # findings per module, and medicines, before "Show all"
 DRUG_SHOWN = 5       # findings about one medicine before its "Show all"
@@ -87,7 +89,7 @@ def modules_state(output: Path, modules: tuple[list, list] | None) -> ModulesSta
 
 def e(value: Any) -> str:
     """Text from a module (or anything not the program's own), as text in the document."""
-    return html.escape(str(value), quote=True)
+    return as_html(value)
 
 
 @dataclass
@@ -236,7 +238,7 @@ def _module(section: ModuleSection) -> str:
 
 
 def _link(text: str, url: str | None) -> str:
-    return f"<a href='{e(url)}'>{e(text)}</a>" if url else e(text)
+    return f"<a href='{html.escape(url, quote=True)}'>{e(text)}</a>" if url else e(text)
 
 
 def details(finding: Finding, section: ModuleSection) -> list[tuple[str, str]]:

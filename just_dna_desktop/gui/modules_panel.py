@@ -10,12 +10,11 @@ manifest) is said in one line naming the file. After every change `changed` is e
 window rescans and the samples' findings are made again.
 
 Module titles, names, licences and sources come from outside the program: they are set as plain
-text (table cells, plain-text message boxes) and escaped in tooltips.
+text (table cells, plain-text labels and message boxes) and escaped in tooltips (gui/plain_text).
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from ..core.modules.sources import AvailableModule, list_available, sources_from
 from ..core.modules.store import InstalledModule, ModuleStore, UnverifiedModuleError
 from ..core.workspace.settings import Settings
 from .jobs import Job, JobManager
+from .plain_text import message_box, tooltip
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,10 @@ VISIBLE_ROWS = 6  # rows a table shows before it scrolls
 WARN = QColor("#c0392b")
 
 
-def tooltip(text: Any) -> str:
-    """A tooltip that shows `text` as written (Qt reads a tooltip as HTML when it looks like it)."""
-    return f"<p>{html.escape(str(text))}</p>" if text not in (None, "") else ""
-
-
 def plain_question(parent: QWidget, title: str, text: str, yes: str, *, warning: bool = False,
                    default_yes: bool = True) -> bool:
-    """Ask with a plain-text body (module names are not HTML); True for `yes`."""
+    """Ask with a plain-text body (module names are not HTML) and a button saying what it does
+    (`yes`: "Get", "Remove"); True when it was pressed."""
     box = QMessageBox(QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Question,
                       title, text, QMessageBox.StandardButton.Cancel, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
@@ -63,12 +59,6 @@ def plain_question(parent: QWidget, title: str, text: str, yes: str, *, warning:
     box.setDefaultButton(accept if default_yes else box.button(QMessageBox.StandardButton.Cancel))
     box.exec()
     return box.clickedButton() is accept
-
-
-def plain_message(parent: QWidget, title: str, text: str) -> None:
-    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
-    box.setTextFormat(Qt.TextFormat.PlainText)
-    box.exec()
 
 
 def _listed(names: list[str]) -> str:
@@ -462,7 +452,7 @@ class ModulesPanel(QWidget):
         """Asks (a separate method so tests can answer); a Get that cannot fit only says so."""
         title, text = get_question(modules, folder, free)
         if sum(m.size for m in modules) > free:
-            plain_message(self, title, text)
+            message_box(self, QMessageBox.Icon.Warning, title, text)
             return False
         return plain_question(self, title, text, "Get")
 
