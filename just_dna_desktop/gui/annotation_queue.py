@@ -41,6 +41,7 @@ class AnnotationQueue(QObject):
     ended = Signal(str, str)  # the key and what to say: its run failed or was cancelled
     rescan_wanted = Signal()  # new files were seen or queued: the samples list should follow
     findings_updated = Signal(str)  # the key whose findings were just made again
+    findings_queued = Signal(list)  # the keys Update every sample's findings queued
 
     def __init__(self, settings: Settings, workspace: Workspace, scheduler: WindowScheduler,
                  jobs: JobManager, samples: SamplesModel, metrics: MetricsPanel,
@@ -134,8 +135,13 @@ class AnnotationQueue(QObject):
             due = [s for s in workspace.scan() if s.findings_due and s.state not in DUE_STATES]
             return [s.key for s in scheduler.queue_findings(due)]
 
+        def queued(keys: list[str]) -> None:
+            self.show_queue()
+            self.run_due()
+            self.findings_queued.emit(keys)
+
         job = Job("Queue the samples whose findings are due", work, kind="scan", quiet=True)
-        job.signals.finished.connect(lambda keys: (self.show_queue(), self.run_due()))
+        job.signals.finished.connect(queued)
         return self.jobs.submit(job)
 
     def offer_all(self) -> None:

@@ -311,7 +311,8 @@ class MainWindow(QMainWindow):
         findings.update_requested.connect(self.queue.update_findings)
         self.modules_panel.changed.connect(self.queue.offer_all)
         self.modules_panel.changed.connect(self.summary_view.reload_findings)
-        self.modules_panel.update_all.connect(self.update_all_findings)
+        self.modules_panel.update_all.connect(self.queue.update_all_findings)
+        self.queue.findings_queued.connect(self._findings_queued)
         self.queue.findings_updated.connect(self._findings_updated)
 
         # The run history, the dock and the status line.
@@ -747,12 +748,11 @@ class MainWindow(QMainWindow):
         if self.summary_view.key == key:
             self.summary_view.reload_findings()
 
-    def update_all_findings(self) -> None:
-        """Every annotated sample whose findings are due gets them made again, in turn."""
-        job = self.queue.update_all_findings()
-        job.signals.finished.connect(lambda keys: self.modules_panel.say(
+    def _findings_queued(self, keys: list[str]) -> None:
+        """Update every sample's findings: what it queued, on the Modules page."""
+        self.modules_panel.say(
             f"Making the findings of {len(keys)} sample{'s' if len(keys) != 1 else ''} again: "
-            f"{', '.join(keys)}." if keys else "Every sample's findings are up to date."))
+            f"{', '.join(keys)}." if keys else "Every sample's findings are up to date.")
 
     def _annotation_ended(self, key: str, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)

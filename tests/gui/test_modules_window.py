@@ -106,7 +106,7 @@ def test_a_module_added_or_removed_makes_the_queue_run_the_findings_alone(qtbot,
     with qtbot.waitSignal(window.queue.findings_updated, timeout=60_000) as blocker:
         add_module(qtbot, window, "clinvar_app_demo")
     assert blocker.args == ["alice/demo"]
-    [found] = [j for j in jobs if j.kind == "findings"]
+    found = next(j for j in jobs if j.kind == "findings")
     assert found.title == "Findings for alice/demo" and not found.quiet  # in the jobs panel
     assert output.stat().st_mtime_ns == annotated_at  # the reference join was not redone
     run = window.history.list_runs(limit=1)[0]
