@@ -9,7 +9,7 @@ small virtual screen: keep 09-columns-menu from a run under a display.
 
 Everything happens in a temporary data folder with the bundled demo: nothing touches your own.
 The annotation modules come from a loopback Hub (tests/hub_server.py) offering the test modules
-(tests/data/modules/compiled) in the layout of just-dna-seq/annotators: nothing is downloaded.
+(resources/demo/modules) in the layout of just-dna-seq/annotators: nothing is downloaded.
 `--only 14-modules,15-summary-findings` saves those pictures alone (the others stay as they are).
 """
 
@@ -89,9 +89,11 @@ def module_hub():
     sys.path.insert(0, str(ROOT / "tests"))
     from hub_server import HubServer
 
+    from just_dna_desktop.core.reference.demo import DEMO_MODULES_DIR
+
     hub = HubServer().start()
     files = {f"data/{folder.name}/{path.name}": path.read_bytes()
-             for folder in sorted((ROOT / "tests" / "data" / "modules" / "compiled").iterdir())
+             for folder in sorted(DEMO_MODULES_DIR.iterdir()) if folder.is_dir()
              for path in folder.iterdir() if path.name != "NOTICE"}
     hub.add_repo("just-dna-seq/annotators", files)
     os.environ["HF_ENDPOINT"] = hub.endpoint

@@ -1,6 +1,7 @@
-"""The Modules page alone: real modules (tests/data/modules/compiled, tests/data/module_example)
-published on a loopback Hub in the layout of `just-dna-seq/annotators`, a real store in the
-test's cache, the real pool; the person's answers and the folder chooser replaced."""
+"""The Modules page alone: real modules (the test modules in resources/demo/modules, and
+tests/data/module_example) published on a loopback Hub in the layout of `just-dna-seq/annotators`,
+a real store in the test's cache, the real pool; the person's answers and the folder chooser
+replaced."""
 
 import shutil
 import sys
@@ -11,6 +12,7 @@ import pytest
 from just_dna_desktop.core.hub import format_bytes
 from just_dna_desktop.core.modules.sources import DEFAULT_SOURCE
 from just_dna_desktop.core.modules.store import ModuleStore
+from just_dna_desktop.core.reference.demo import DEMO_MODULES_DIR
 from just_dna_desktop.core.workspace.settings import load_settings, write_settings
 from just_dna_desktop.gui.jobs import JobManager
 from just_dna_desktop.gui.modules_panel import ModulesPanel, get_question, remove_question
@@ -22,7 +24,7 @@ pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]
 
 DATA = Path(__file__).parent.parent / "data"
-COMPILED = DATA / "modules" / "compiled"
+COMPILED = DEMO_MODULES_DIR  # the test modules, compiled by just-dna-compiler
 WITHOUT_MANIFEST = "example_unverified"
 
 

@@ -10,16 +10,18 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QScrollArea
 
 from just_dna_desktop.core.modules.store import ModuleStore
+from just_dna_desktop.core.reference.demo import DEMO_MODULES_DIR
 from just_dna_desktop.core.reference.demo import DEMO_VCF
 from just_dna_desktop.gui.findings_view import NO_MODULES, NOT_RUN
 
+from hub_server import HubServer
 from window_helpers import activate, add_sample, inside, rescan, select
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("This plugin does not support"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]
 
-COMPILED = Path(__file__).parent.parent / "data" / "modules" / "compiled"
+COMPILED = DEMO_MODULES_DIR  # the test modules, compiled by just-dna-compiler
 # What the APP region panel says about the demo sample (HG00096), as `findings` prints it.
 DEMO_RESULTS = (
     "Alzheimer disease: you have no copy of a variant in APP: both your copies match the "
@@ -29,9 +31,14 @@ DEMO_RESULTS = (
 
 
 @pytest.fixture(autouse=True)
-def offline(monkeypatch):
-    """The Modules page asks its sources when first shown: never the real Hub from a test."""
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+def empty_hub(monkeypatch):
+    """The Modules page asks its sources when first shown: a loopback Hub without the dataset,
+    never the real one. (Not HF_HUB_OFFLINE: huggingface_hub keeps the value it read at import
+    for the rest of the process, which made later tests offline.)"""
+    server = HubServer().start()
+    monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
+    yield server
+    server.stop()
 
 
 def findings_text(window) -> str:
@@ -79,8 +86,10 @@ def test_the_demo_annotated_with_a_module_shows_its_three_findings(qtbot, make_w
                     ["alice/demo", "annotate (manual)", "succeeded", "132"]]
     window.history_view.table.selectRow(0)
     assert window.history_view.open_button.isEnabled()  # opens the result the findings read
-    assert window.history_view.details.toPlainText().startswith(
-        f"Run {window.history_view.model.runs[0].id}: findings of alice/demo, succeeded")
+    details = window.history_view.details.text()
+    assert details.startswith(f"Run: #{window.history_view.model.runs[0].id}: findings, succeeded")
+    assert "Sample: alice/demo" in details and "Findings: 3" in details
+    assert "Modules: APP region panel (ClinVar, test data) 0.1.0: 3 findings" in details
 
 
 def test_a_module_added_or_removed_makes_the_queue_run_the_findings_alone(qtbot, make_window):
@@ -97,7 +106,8 @@ def test_a_module_added_or_removed_makes_the_queue_run_the_findings_alone(qtbot,
     assert window.tabs.currentWidget().widget() is window.modules_panel  # the Modules page
     qtbot.waitUntil(lambda: window.modules_panel.listing is not None, timeout=20_000)
     assert window.modules_panel.sources.text().startswith(
-        "Could not look at just-dna-seq/annotators: offline mode is on")
+        "Could not look at just-dna-seq/annotators: ")  # one line, no traceback
+    assert len(window.modules_panel.sources.text().splitlines()) == 1
 
     output = window.workspace.output_file("alice", "demo")
     annotated_at = output.stat().st_mtime_ns
