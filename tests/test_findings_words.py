@@ -356,3 +356,14 @@ def test_the_demo_with_the_compiled_test_modules(tmp_path, source):
     assert "Drug response (CPIC, test data) 0.1.0: 0 findings. Of its 7 sites: 7 not in your " \
         "file." in lines
     assert lines[-1] == "This is not a diagnosis."
+
+
+def test_the_evidence_word_of_a_variant_the_person_does_not_carry_says_it_grades_the_variant():
+    from just_dna_desktop.core.results.plain_words import (HOW_SURE, HOW_SURE_OF_VARIANT,
+                                                           how_sure_label)
+
+    none = {"genotype": "C/C", "ref": "C", "zygosity": "hom_ref"}
+    assert how_sure_label(none) == HOW_SURE_OF_VARIANT
+    assert how_sure_label({"genotype": "T", "ref": "C", "zygosity": "haploid_alt"}) == HOW_SURE
+    assert how_sure_label({"genotype": "C/T", "ref": "C", "zygosity": "het"}) == HOW_SURE
+    assert how_sure_label({"zygosity": "hom_ref"}) == HOW_SURE_OF_VARIANT  # no REF: by zygosity

@@ -35,11 +35,12 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScroll
 from ..core.results.links import dbsnp_url, pubmed_url
 from ..core.results.plain_words import (DETAIL_LABELS, DETAILS_FOLD, EVIDENCE_LADDER,
                                         EVIDENCE_MEANING, FINDINGS_HEADING, FINDINGS_INTRO,
-                                        HOW_SURE, LADDER_INTRO, MATCHED_BY_WORDS,
+                                        LADDER_INTRO, MATCHED_BY_WORDS,
                                         MEDICINES_HEADING, MEDICINES_INTRO, MODULES_HEADING,
                                         NO_EXPLANATION, NO_FINDINGS, NO_MEDICINE_FINDING,
                                         NOT_A_DIAGNOSIS, NOT_CHECKED_HEADING, NOT_STATED, SCORING,
-                                        about_medicines, findings_count, not_in_file_in_words,
+                                        about_medicines, findings_count, how_sure_label,
+                                        not_in_file_in_words,
                                         nothing_about, reference_allele_in_words, sites_in_words,
                                         weight_in_words)
 from ..core.results.sample_findings import DrugGroup, Finding, ModuleSection, SampleFindings
@@ -206,7 +207,7 @@ class FindingsPage:
         opened = number in self.opened
         parts = [f"<p class='{'result' if first else ''}'><b>{e(result or finding.result)}</b></p>",
                  f"<p>{e(meaning)}</p>",
-                 f"<p>{HOW_SURE}: <b>{e(finding.evidence)}</b>{effect}</p>",
+                 f"<p>{how_sure_label(finding.row)}: <b>{e(finding.evidence)}</b>{effect}</p>",
                  f"<p><a href='fold:{number}'>{'▾' if opened else '▸'} {DETAILS_FOLD}</a></p>"]
         if opened:
             parts += [f"<p class='detail'>{e(label)}: {value}</p>"

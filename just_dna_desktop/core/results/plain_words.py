@@ -71,6 +71,9 @@ MEDICINES_HEADING = "Medicines"
 MODULES_HEADING = "What each module says"
 NOT_CHECKED_HEADING = "What could not be checked"
 HOW_SURE = "How sure"
+# For a finding the person carries no copy of, the ladder's word grades the variant (how sure it
+# matters), not their result: said so, so "likely" never reads as "likely to have it".
+HOW_SURE_OF_VARIANT = "How sure this variant matters (you do not carry it)"
 NO_FINDINGS = "No findings."
 FINDINGS_INTRO = ("curated tables that say what a genotype means. Each finding says first what "
                   "you have, then what it means; the details for a professional (the variant's "
@@ -308,6 +311,17 @@ def result_in_words(row: Mapping[str, Any], phenotype_first: bool = True) -> str
     if phenotype_first and isinstance(phenotype, str) and phenotype.strip():
         return f"{phenotype.strip()}: you have {copies}{where}{after}."
     return f"You have {copies}{where}{after}."
+
+
+def carries_none(row: Mapping[str, Any]) -> bool:
+    """Whether the person carries no copy of the finding's variant (every allele is the REF)."""
+    return _copies(row.get("genotype"), row.get("ref"), row.get("zygosity"))[0] == \
+        "no copy of a variant"
+
+
+def how_sure_label(row: Mapping[str, Any]) -> str:
+    """The words before a finding's evidence word (HOW_SURE, or HOW_SURE_OF_VARIANT)."""
+    return HOW_SURE_OF_VARIANT if carries_none(row) else HOW_SURE
 
 
 def _copies(genotype: Any, ref: Any, zygosity: Any) -> tuple[str, str]:

@@ -30,11 +30,12 @@ from ..housekeeping import discard, temp_file
 from ..reference.cache import sort_key
 from .links import clinvar_url, dbsnp_url, pubmed_url
 from .plain_words import (DETAIL_LABELS, DETAILS_FOLD, EVIDENCE_LADDER, EVIDENCE_MEANING,
-                          FINDINGS_HEADING, FINDINGS_INTRO, HOW_SURE, LADDER_INTRO,
+                          FINDINGS_HEADING, FINDINGS_INTRO, LADDER_INTRO,
                           MATCHED_BY_WORDS, MEDICINES_HEADING, MEDICINES_INTRO, MODULES_HEADING,
                           NO_EXPLANATION, NO_FINDINGS, NO_MEDICINE_FINDING, NOT_A_DIAGNOSIS,
                           NOT_CHECKED_HEADING, NOT_STATED, SCORING, SITE_MEANING, SITE_WORDS,
                           UNVERIFIED, about_medicines, evidence_rank, findings_count,
+                          how_sure_label,
                           not_in_file_in_words, nothing_about, reference_allele_in_words,
                           sites_in_words, weight_in_words)
 from .sample_findings import DrugGroup, Finding, ModuleSection, SampleFindings
@@ -463,7 +464,8 @@ def _finding(finding: Finding, section: ModuleSection, result: str | None = None
     return ("<div class='finding'>"
             f"<p class='result'>{escape(result or finding.result)}</p>"
             f"<p class='meaning'>{meaning}</p>"
-            f"<p class='how'>{HOW_SURE}: {_evidence(finding.evidence)}{effect}</p>"
+            f"<p class='how'>{how_sure_label(finding.row)}: {_evidence(finding.evidence)}"
+            f"{effect}</p>"
             f"{_details(finding, section)}</div>")
 
 
