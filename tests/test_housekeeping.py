@@ -108,3 +108,24 @@ def test_sweep_never_follows_a_link_out(tmp_path):
     (tmp_path / "output" / "alice" / "s1").symlink_to(outside)
     sweep_workspace(tmp_path / "input", tmp_path / "output", (), tmp_path / "none")
     assert sorted(outside.iterdir()) == before
+
+
+def test_a_live_owner_stays_alive_when_the_clock_is_adjusted(tmp_path, monkeypatch):
+    """Linux reads a process's start from the boot time in /proc/stat, whole seconds that move by
+    one when NTP adjusts the wall clock: a live owner's start then reads a second off. It must
+    still be alive (its files kept, its run not interrupted); a start minutes away is another
+    process on a reused pid."""
+    import psutil
+
+    from just_dna_desktop.core.workspace.history import owner_alive, this_owner
+
+    output = tmp_path / "user_annotated_vcf.parquet"
+    mine = temp_file(output)
+    mine.write_bytes(b"in progress")
+    owner = this_owner()
+    real = psutil.Process.create_time
+    for shift, alive in ((1.0, True), (-1.0, True), (120.0, False)):
+        monkeypatch.setattr(psutil.Process, "create_time",
+                            lambda self, shift=shift: real(self) + shift)
+        assert is_leftover(mine) is not alive, shift
+        assert owner_alive(owner) is alive, shift

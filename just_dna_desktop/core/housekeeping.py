@@ -76,16 +76,29 @@ def demo_dir(parent: Path | None = None) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"{DEMO_PREFIX}{owner_tag()}-", dir=parent))
 
 
-def _owner_alive(pid: int, start_cs: int, host: str) -> bool | None:
-    if host != _host_hash():
-        return None  # another computer's: cannot tell, so it is not ours to remove
+# Linux gives a process's start time as the boot time of /proc/stat (whole seconds, moved by one
+# when the wall clock is adjusted: an NTP sync) plus its ticks since boot, so a live process's
+# start can read a second off what it read before; a tight tolerance then took every live owner
+# for dead (its temporary files swept, its run marked interrupted). A pid reused within this
+# long of its first owner's start would need the whole pid space to wrap in that time.
+START_TOLERANCE_SECONDS = 1.5
+
+
+def process_started(pid: int, started: float) -> bool:
+    """Whether process `pid` lives (not a zombie: dead, just not reaped) and is the one that
+    started at Unix time `started` (not another process given the same pid since)."""
     try:
         process = psutil.Process(pid)
-        # a zombie (dead, not yet reaped by whoever adopted it) owns nothing any more
-        return abs(process.create_time() * 100 - start_cs) <= 2 \
+        return abs(process.create_time() - started) <= START_TOLERANCE_SECONDS \
             and process.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
         return False
+
+
+def _owner_alive(pid: int, start_cs: int, host: str) -> bool | None:
+    if host != _host_hash():
+        return None  # another computer's: cannot tell, so it is not ours to remove
+    return process_started(pid, start_cs / 100)
 
 
 def _old(path: Path) -> bool:

@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable, TypeVar
 import psutil
 
 from ..errors import UserError
+from ..housekeeping import process_started
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
 ACTIVE_STATUSES = ("queued", "running")
@@ -254,12 +255,7 @@ def owner_alive(owner: str | None) -> bool | None:
         return False
     if host != socket.gethostname():
         return None
-    try:
-        process = psutil.Process(pid)
-        return abs(process.create_time() - started) < 0.02 \
-            and process.status() != psutil.STATUS_ZOMBIE  # dead, just not reaped yet
-    except psutil.Error:
-        return False
+    return process_started(pid, started)
 
 
 class History:
