@@ -208,3 +208,43 @@ def test_kept_records_go_aside_with_their_history(db):
     new_run = fresh.record(user="bob", status="running")
     assert new_run == run_id and fresh.get_run(new_run).status == "running"
     fresh.close()
+
+
+def test_findings_made_while_the_history_is_locked_exit_0_and_record_later(
+        tmp_path, monkeypatch, capsys):
+    """The same rule for a sample's findings made by the command: written findings are never
+    called failed because another program holds the history."""
+    from just_dna_desktop.cli import main
+    from just_dna_desktop.core.engine import annotate as annotate_module
+    from just_dna_desktop.core.modules.store import ModuleStore
+    from just_dna_desktop.core.reference.demo import DEMO_MODULES_DIR
+    from just_dna_desktop.core.workspace import history as history_module
+
+    make_reference(tmp_path / "cache")
+    copy_vcf(tmp_path / "data" / "input" / "users" / "alice" / "s1.vcf")
+    assert main(["annotate", str(tmp_path / "data" / "input" / "users" / "alice" / "s1.vcf"),
+                 "--json"]) == 0
+    capsys.readouterr()
+    ModuleStore(tmp_path / "cache").add_folder(DEMO_MODULES_DIR / "clinvar_app_demo")
+    db = tmp_path / "data" / "interim" / "history.sqlite"
+    monkeypatch.setattr(history_module, "RETRY_FOR_SECONDS", 1.0)
+    locks = []
+    real_replace = annotate_module.replace_output
+
+    def replace_while_locked(tmp, path, metadata=None):
+        locks.append(HistoryLock(db))
+        real_replace(tmp, path, metadata)
+
+    monkeypatch.setattr(annotate_module, "replace_output", replace_while_locked)
+    try:
+        assert main(["findings", "alice/s1", "--json"]) == 0
+        captured = capsys.readouterr()
+        assert "is held by another program; this run (#2, succeeded) waits in" in captured.err
+        assert json.loads(captured.out)["modules"][0]["name"] == "clinvar_app_demo"
+        assert locks, "the findings were written through replace_output"
+    finally:
+        for lock in locks:
+            lock.release()
+    with History(db) as history:
+        run = history.get_run(2)
+        assert (run.kind, run.status, run.error) == ("findings", "succeeded", None)

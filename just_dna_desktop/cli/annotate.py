@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import EXIT_OK, add_path_flags, print_json, settings_from_flags
+from .common import (EXIT_OK, add_path_flags, print_json, record_quietly, run_recorded,
+                     settings_from_flags)
 
 
 def add_annotate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -147,10 +148,8 @@ def _annotate_recorded(args: argparse.Namespace, settings, vcf: Path, reference_
     A workspace sample's run takes the method kept for it when none is given, and keeps the one
     given (core/workspace/choices.py), as the window's and `watch`'s runs do."""
     from ..core.engine.annotate import annotate_vcf
-    from ..core.errors import Cancelled
     from ..core.workspace.history import History
     from ..core.housekeeping import sweep
-    from ..core.publish import publishing
     from ..core.workspace import choices
     from ..core.workspace.runner import AnnotationJob, job_config
     from ..core.workspace.samples import Workspace
@@ -179,36 +178,15 @@ def _annotate_recorded(args: argparse.Namespace, settings, vcf: Path, reference_
         config = job_config(job, trigger)
         run_id = history.record(trigger=trigger, partition_key=partition_key, user=user,
                                 sample=sample, status="running", config=config, exclusive=True)
-        published: list[bool] = []  # True: in the history; False: kept beside it (busy)
-
-        def record(footer: dict[str, Any]) -> None:  # the moment the output is replaced
-            published.append(history.finish(run_id, status="succeeded", metadata=footer))
-
         sweep(output.parent)  # temporary files of killed runs
-        try:
-            with publishing(record):
-                metadata = annotate_vcf(vcf, reference_dir, output, user=user, sample=sample,
-                                        variant_type=settings.variant_type, vcf_sample=vcf_sample,
-                                        ignore_build_mismatch=job.ignore_build_mismatch,
-                                        match_by=job.match_by, match_reason=job.match_by_reason,
-                                        compression=settings.compression,
-                                        progress=None if args.json else _terminal_progress())
-        except BaseException as exc:
-            if not published:  # a run whose output was replaced stays succeeded
-                cancelled = isinstance(exc, (Cancelled, KeyboardInterrupt))
-                error = "cancelled" if cancelled else str(exc) or type(exc).__name__
-                _record_quietly(lambda: history.update(
-                    run_id, status="cancelled" if cancelled else "failed", error=error))
-            raise
-        # size and usage too; at once beside the history when it was busy a moment ago
-        recorded = history.finish(run_id, status="succeeded", metadata=metadata,
-                                  wait=all(published))
-        if not (recorded and all(published)):
-            _say(f"note: the run history {history.path} is held by another program; this run "
-                 f"(#{run_id}, succeeded) waits in {history.pending_dir} and goes into the "
-                 "history as soon as it is free")
+        metadata = run_recorded(history, run_id, lambda: annotate_vcf(
+            vcf, reference_dir, output, user=user, sample=sample,
+            variant_type=settings.variant_type, vcf_sample=vcf_sample,
+            ignore_build_mismatch=job.ignore_build_mismatch, match_by=job.match_by,
+            match_reason=job.match_by_reason, compression=settings.compression,
+            progress=None if args.json else _terminal_progress()))
         if engine_decides:  # what the check judged is kept (not at the cost of the run)
-            _record_quietly(lambda: choices.keep_checked(history, partition_key, metadata,
+            record_quietly(lambda: choices.keep_checked(history, partition_key, metadata,
                                                          config.get("input_fingerprint")))
     finally:
         history.close()
@@ -229,19 +207,6 @@ def _findings_after(settings, output: Path, user: str, sample: str,
         return None
     summary = update_recorded(settings, store, output, user, sample, trigger)
     return {**summary, "file": str(findings_path(output))}
-
-
-def _say(message: str) -> None:
-    if sys.stderr is not None:
-        print(message, file=sys.stderr)
-
-
-def _record_quietly(write) -> None:
-    """Record a failure if the history lets us; the failure itself is what the person must see."""
-    try:
-        write()
-    except Exception:  # e.g. the disk that failed the annotation fails the history write too
-        pass
 
 
 def _terminal_progress():

@@ -83,6 +83,47 @@ def run_command(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
         return EXIT_ERROR
 
 
+def run_recorded(history, run_id: int, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`work()`, which replaces its output through core/publish.py, as run `run_id` of `history`
+    (an annotation, or a sample's findings, made in this process): succeeded the moment its output
+    is replaced, failed or cancelled if it raises before; its metadata recorded at the end. A
+    history held by another program never turns a written result into a failure: the record
+    waits beside it (`History.finish`), and the person is told. Returns `work`'s metadata."""
+    from ..core.errors import Cancelled
+    from ..core.publish import publishing
+
+    published: list[bool] = []  # True: in the history; False: kept beside it (busy)
+
+    def record(footer: dict[str, Any]) -> None:  # the moment the output is replaced
+        published.append(history.finish(run_id, status="succeeded", metadata=footer))
+
+    try:
+        with publishing(record):
+            metadata = work()
+    except BaseException as exc:
+        if not published:  # a run whose output was replaced stays succeeded
+            cancelled = isinstance(exc, (Cancelled, KeyboardInterrupt))
+            error = "cancelled" if cancelled else str(exc) or type(exc).__name__
+            record_quietly(lambda: history.update(
+                run_id, status="cancelled" if cancelled else "failed", error=error))
+        raise
+    # size and usage too; at once beside the history when it was busy a moment ago
+    recorded = history.finish(run_id, status="succeeded", metadata=metadata, wait=all(published))
+    if not (recorded and all(published)) and sys.stderr is not None:
+        print(f"note: the run history {history.path} is held by another program; this run "
+              f"(#{run_id}, succeeded) waits in {history.pending_dir} and goes into the "
+              "history as soon as it is free", file=sys.stderr)
+    return metadata
+
+
+def record_quietly(write: Callable[[], Any]) -> None:
+    """Record a failure if the history lets us; the failure itself is what the person must see."""
+    try:
+        write()
+    except Exception:  # e.g. the disk that failed the annotation fails the history write too
+        pass
+
+
 def transfer_progress_bar():
     """A download/verify progress bar on a terminal (the reference's and the modules'); None when
     stderr is not one (or is None)."""

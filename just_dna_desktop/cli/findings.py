@@ -8,7 +8,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .common import EXIT_OK, add_path_flags, print_json, settings_from_flags
+from .common import (EXIT_OK, add_path_flags, print_json, run_recorded,
+                     settings_from_flags)
 
 
 def add_findings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,32 +43,13 @@ def update_recorded(settings, store, output: Path, user: str | None, sample: str
                     trigger: str = "manual") -> dict[str, Any]:
     """The findings of `output` made in this process, recorded in the history as a `findings`
     run (no partition: it never changes the sample's annotation state); their summary."""
-    from ..core.errors import Cancelled
     from ..core.modules.findings import update_findings
-    from ..core.publish import publishing
     from ..core.workspace.history import History
 
     history = History(settings.history_file)
     try:
         run_id = history.record(kind="findings", trigger=trigger, user=user, sample=sample,
                                 status="running", config={"annotated": str(output)})
-        published: list[bool] = []
-
-        def record(metadata: dict[str, Any]) -> None:  # the moment the findings are replaced
-            history.update(run_id, status="succeeded", metadata=metadata)
-            published.append(True)
-
-        try:
-            with publishing(record):
-                findings = update_findings(output, store)
-        except BaseException as exc:
-            if not published:
-                cancelled = isinstance(exc, (Cancelled, KeyboardInterrupt))
-                history.update(run_id, status="cancelled" if cancelled else "failed",
-                               error="cancelled" if cancelled else str(exc) or type(exc).__name__)
-            raise
-        summary = findings.summary()
-        history.update(run_id, status="succeeded", metadata=summary)
-        return summary
+        return run_recorded(history, run_id, lambda: update_findings(output, store).summary())
     finally:
         history.close()
