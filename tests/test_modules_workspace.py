@@ -58,6 +58,8 @@ def test_an_annotation_is_followed_by_its_findings(world):
     assert [(r.kind, r.status, r.partition_key) for r in runs] == \
         [("findings", "succeeded", None), ("annotate", "succeeded", "alice/s1")]
     assert runs[0].metadata["modules"][0]["findings"] == 2
+    # the annotation fingerprinted the input; its findings did not hash the genome again
+    assert "input_fingerprint" in runs[1].config and "input_fingerprint" not in runs[0].config
     scanned = workspace.sample("alice", "s1")
     assert scanned.state == ANNOTATED and not scanned.findings_due
 

@@ -79,13 +79,15 @@ class RunResult:
         return self.status == "succeeded"
 
 
-def job_config(job: AnnotationJob, trigger: str) -> dict[str, Any]:
-    """What a run records about its job, with the input's fingerprint taken now."""
+def job_config(job: AnnotationJob, trigger: str, fingerprint: bool = True) -> dict[str, Any]:
+    """What a run records about its job, with the input's fingerprint taken now (an annotation's:
+    it tells later whether the file changed; a findings run reads the annotated output instead,
+    and hashing a genome again for it would be seconds spent on nothing)."""
     from .samples import Fingerprint
 
     config = job.config()
     config["trigger"] = trigger
-    if not Path(job.vcf).is_file():
+    if not fingerprint or not Path(job.vcf).is_file():
         return config  # missing, or a pipe (hashing would swallow it): the annotation says why
     try:
         config["input_fingerprint"] = Fingerprint.of(job.vcf, with_hash=True).to_dict()
@@ -271,7 +273,7 @@ def run_job(job: AnnotationJob, *, history: "History | None" = None, run_id: int
         except HistoryError as exc:  # the run goes on with the method it was given
             log.warning("%s: the kept matching method could not be read or kept (%s)",
                         partition_key, exc)
-    config = job_config(job, trigger)
+    config = job_config(job, trigger, fingerprint=kind == "annotate")
     if history is not None:
         if run_id is None:  # one run per partition and per output file, across processes
             run_id = history.record(kind=kind, trigger=trigger, partition_key=partition_key,
