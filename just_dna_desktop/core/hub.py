@@ -432,6 +432,20 @@ def _size_on_disk(path: Path) -> int:
         return 0
 
 
+def holds(path: Path, remote: RemoteFile, cancel: CancelToken | None = None) -> bool:
+    """Whether the file at `path` is `remote` (its size, and its LFS sha256 or git blob id): a
+    file fetched before is kept, not fetched again."""
+    if not path.is_file() or path.stat().st_size != remote.size:
+        return False
+    part = _Partial.empty(path, remote)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            part.update(chunk)
+    return part.matches(remote)
+
+
 def _resume(path: Path, remote: RemoteFile, meter: ProgressMeter, cancel: CancelToken) -> _Partial:
     """Re-hash the bytes an earlier attempt left; a partial longer than the file is dropped."""
     part = _Partial.empty(path, remote)

@@ -20,7 +20,7 @@ from ..cancel import CancelToken
 from ..errors import UserError
 from ..hub import (MAX_ATTEMPTS, RETRY_WAIT, DiskSpaceError, DownloadError, Progress,
                    ProgressMeter, RemoteFile, RemoteListing, auth_headers, disk_free_bytes,
-                   download_lock, fetch_file, file_url, format_bytes, partial_size)
+                   download_lock, fetch_file, file_url, format_bytes, holds, partial_size)
 from .format import MANIFEST_NAME, check_module_name
 from .sources import AvailableModule
 from ..housekeeping import remove, temp_dir
@@ -130,7 +130,7 @@ def _fetch_one(listing: RemoteListing, headers: dict[str, str], staging: Path, r
                meter: ProgressMeter, cancel: CancelToken, max_attempts: int,
                retry_wait: float) -> None:
     target = staging / remote.path.rsplit("/", 1)[1]
-    if target.is_file() and target.stat().st_size == remote.size and _matches(target, remote):
+    if holds(target, remote, cancel):
         meter.start_file(remote.path, remote.size, phase="checking")
         meter.file_at(remote.size)
         meter.finish_file()
@@ -139,17 +139,6 @@ def _fetch_one(listing: RemoteListing, headers: dict[str, str], staging: Path, r
     fetch_file(file_url(listing, remote.path), headers, target, remote, meter, cancel,
                max_attempts, retry_wait)
     meter.finish_file()
-
-
-def _matches(path: Path, remote: RemoteFile) -> bool:
-    import hashlib
-
-    from ..hub import sha256_of
-
-    if remote.sha256:
-        return sha256_of(path) == remote.sha256
-    data = path.read_bytes()
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == remote.blob_id
 
 
 def _artifact_names(manifest: Path) -> list[str]:
